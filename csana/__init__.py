@@ -1,0 +1,51 @@
+"""csana — customer-service (客服) performance analytics for e-commerce shops.
+
+The public API, one function per step of the data flow (spec 3)::
+
+    ds = csana.load("data/")                     # raw chat logs + orders → validated Dataset
+    ds = csana.load_export("赤兔_10月.xlsx")       # or platform performance exports
+    m = csana.agent_metrics(ds, month="2026-10")  # one row per agent, canonical metric ids
+    card = csana.score(m, csana.load_scheme("params/schemes/presales_traffic.yaml"))
+    findings = csana.diagnose(m, ds)
+
+Names are imported lazily so ``import csana`` stays fast and ``python3 -m
+csana.bootstrap`` runs before any dependency is installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_API = {
+    "CsanaError": "csana.errors",
+    "Dataset": "csana.dataset",
+    "MetricParams": "csana.params",
+    "METRICS": "csana.metrics",
+    "CATALOGUE": "csana.metrics",
+    "metric": "csana.metrics",
+    "load": "csana.io",
+    "load_export": "csana.exports",
+    "demo_dataset": "csana.demo",
+    "generate_demo": "csana.demo",
+    "derive": "csana.derive",
+    "agent_metrics": "csana.engine",
+    "agent_daily_metrics": "csana.engine",
+    "shop_metrics": "csana.engine",
+    "attribution": "csana.engine",
+    "load_scheme": "csana.scoring",
+    "score": "csana.scoring",
+    "diagnose": "csana.diagnose",
+    "conversion_drilldown": "csana.diagnose",
+    "render_report": "csana.report",
+}
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'csana' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,175 @@
+"""Typed, validated parameters for the metric engine (spec 1).
+
+Parameters live in ``params/metrics.yaml`` (or a JSON file with the same keys),
+load into a frozen :class:`MetricParams` and travel as one value through the
+pipeline. Every default here is the spec's default; a call may override any of
+them with keyword arguments (``MetricParams.load(path, slow_response_s=120)``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from csana.errors import CsanaError
+
+M = TypeVar("M", bound="BaseModel")
+
+PARAMS_DIR = Path(__file__).resolve().parent.parent / "params"
+"""The project's editable parameter folder (params/ at the top of the checkout)."""
+
+
+class Frozen(BaseModel):
+    """Base for every params object: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FilterRules(Frozen):
+    """Receptions whose customer messages all match these are 接待过滤 (ads, spam, tests)."""
+
+    keywords: tuple[str, ...] = Field(default=(), description="regexes matched against message text")
+    customers: tuple[str, ...] = Field(default=(), description="customer ids always filtered (blacklist)")
+
+    @field_validator("keywords")
+    @classmethod
+    def _regexes_compile(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"keyword {pattern!r} is not a valid regular expression ({exc})") from None
+        return value
+
+
+class ServiceHours(Frozen):
+    """Bursts starting outside [start, end) count in no response-time metric."""
+
+    start: dt.time = dt.time(0, 0)
+    end: dt.time = dt.time(23, 59, 59, 999999)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_pair(cls, value: Any) -> Any:
+        if isinstance(value, str) and "-" in value:
+            value = [part.strip() for part in re.split(r"[-–~]", value, maxsplit=1)]
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                raise ValueError("service_hours takes two times, e.g. ['08:00', '23:00']")
+            return {"start": value[0], "end": value[1]}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ServiceHours:
+        if self.end <= self.start:
+            raise ValueError("service_hours end must be after start (overnight shifts are not supported)")
+        return self
+
+    @property
+    def all_day(self) -> bool:
+        return self.start == dt.time(0, 0) and self.end >= dt.time(23, 59, 59)
+
+
+class MetricParams(Frozen):
+    """Every tunable number of spec 1, with the spec's defaults."""
+
+    slow_response_s: float = Field(60, gt=0, description="a response slower than this is slow (慢响应)")
+    slow_min_count: int = Field(1, ge=1, description="slow responses needed to make a reception slow")
+    max_gap_s: float = Field(600, gt=0, description="gaps longer than this are cut from reception duration")
+    postsale_days: float = Field(7, ge=0, description="a reception within this many days after an order is post-sale, not an inquiry")
+    attribution_days: int = Field(3, ge=0, description="an inquiry may earn an order up to this many calendar days later")
+    final_pay_days: int = Field(3, ge=0, description="conv_final counts payments up to this many days after the inquiry day")
+    repeat_days: int = Field(60, ge=1, description="a buyer who pays again within this many days is a repeat buyer")
+    count_auto_reply: bool = Field(False, description="whether auto-replies (bots) count as agent replies")
+    service_hours: ServiceHours = Field(default_factory=ServiceHours)
+    attribution_rule: Literal["last_inquiry", "first_inquiry"] = "last_inquiry"
+    filter: FilterRules = Field(default_factory=FilterRules)
+    data_end: dt.date | None = Field(
+        None, description="last day the data fully covers; default: the day of the latest timestamp"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_filter_keys(cls, value: Any) -> Any:
+        """Accept ``filter_keywords`` / ``filter_customers`` as flat keys (JSON configs)."""
+        if not isinstance(value, dict):
+            return value
+        value = dict(value)
+        flat = {key[len("filter_"):]: value.pop(key) for key in ("filter_keywords", "filter_customers") if key in value}
+        if flat:
+            nested = dict(value.get("filter") or {})
+            nested.update(flat)
+            value["filter"] = nested
+        if value.get("service_hours") is None:
+            value.pop("service_hours", None)
+        return value
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, **overrides: Any) -> MetricParams:
+        """Read a YAML or JSON params file (default: params/metrics.yaml) and apply overrides."""
+        source = Path(path) if path is not None else PARAMS_DIR / "metrics.yaml"
+        data = read_config(source) if source.exists() or path is not None else {}
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return validate(cls, data, source)
+
+    def with_overrides(self, **overrides: Any) -> MetricParams:
+        """A copy with some values replaced, validated like a file."""
+        data = self.model_dump()
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return validate(type(self), data, "overrides")
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """Parse a YAML or JSON file into a dict, with a clear error when it is not one."""
+    path = Path(path)
+    if not path.exists():
+        raise CsanaError("file not found", file=str(path), fix="check the path")
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise CsanaError(f"not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {exc}", file=str(path)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise CsanaError("expected a mapping of keys to values at the top level", file=str(path))
+    return data
+
+
+def validate(model: type[M], data: dict[str, Any], source: str | Path) -> M:
+    """Build ``model`` from ``data``; every problem is reported at once, naming key and fix."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise CsanaError(describe_validation_error(exc, model), file=str(source)) from None
+
+
+def describe_validation_error(exc: ValidationError, model: type[BaseModel]) -> str:
+    """Turn pydantic's report into one readable line per problem."""
+    problems = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            allowed = ", ".join(allowed_keys(model, err["loc"][:-1]))
+            problems.append(f"unknown key '{key}' (allowed: {allowed})")
+        else:
+            problems.append(f"'{key}': {err['msg']} (got {err.get('input')!r})")
+    return f"{len(problems)} problem(s): " + "; ".join(problems)
+
+
+def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names valid at ``loc`` inside ``model`` (for 'did you mean' messages)."""
+    current: Any = model
+    for part in loc:
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return sorted(getattr(current, "model_fields", {}) or [])
+        annotation = fields[part].annotation
+        current = next((a for a in getattr(annotation, "__args__", (annotation,)) if hasattr(a, "model_fields")), annotation)
+    return sorted(getattr(current, "model_fields", {}) or [])
