@@ -78,6 +78,8 @@ class Metric:
     public: bool = True
     requires: str | None = None
     """Optional table (or table.column) the metric needs; null when it was not given."""
+    zero_when_absent: bool = True
+    """An agent with no rows in the source gets 0 (counts, sums); False leaves it null (quantiles)."""
 
     def label(self, lang: str = "zh") -> str:
         """The display name in ``lang`` ('zh' or 'en')."""
@@ -125,6 +127,9 @@ METRICS: tuple[Metric, ...] = (
     # -- conversion ------------------------------------------------------------------
     _M("conv_base_customers", "询单人数(除协助)", "Inquiry customers (less assisted)", "people", "neutral",
        "inquiry customers, less those the agent only assisted (section 2 'Assist')", "contacts", _count("conv_base"), public=False),
+    _M("ordered_customers", "询单→下单人数", "Inquiry → ordered customers", "people", "higher",
+       "inquiry customers with an order credited to the agent through an inquiry reception in the period (paid or not)",
+       "contacts", _count("ordered"), public=False),
     _M("conv_next_day_customers", "询单→次日付款人数", "Inquiry → next-day paid customers", "people", "higher",
        "inquiry customers with an order credited through an inquiry reception in the period, "
        "paid by the end of the day after that reception's day", "contacts", _count("conv_next_day"), public=False),
@@ -180,10 +185,10 @@ METRICS: tuple[Metric, ...] = (
        "mean response time over all answered bursts", "derived", ratio=("response_total_s", "response_count")),
     _M("p50_response_s", "响应时间中位数", "Median response time", "seconds", "lower",
        "median of the same response times (linear interpolation)", "responses",
-       pl.col("response_s").quantile(0.5, interpolation="linear")),
+       pl.col("response_s").quantile(0.5, interpolation="linear"), zero_when_absent=False),
     _M("p90_response_s", "响应时间P90", "90th-percentile response time", "seconds", "lower",
        "90th percentile of the same response times (linear interpolation, as numpy's default): means hide the long tail",
-       "responses", pl.col("response_s").quantile(0.9, interpolation="linear")),
+       "responses", pl.col("response_s").quantile(0.9, interpolation="linear"), zero_when_absent=False),
     _M("reception_total_s", "接待总时长", "Reception time total", "seconds", "neutral",
        "total duration of received receptions (gaps over max_gap_s cut)", "receptions", pl.col("duration_s").sum(), public=False),
     _M("avg_reception_s", "平均接待时长", "Average reception time", "seconds", "neutral",

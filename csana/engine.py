@@ -1,0 +1,267 @@
+"""The metric engine: slice the derived tables into periods and evaluate the catalogue.
+
+For a period (a month, or each day of a month) the engine builds one small *fact
+table* per source named in :mod:`csana.metrics` (contacts, receptions, responses,
+sales, …), each holding ``agent_id`` and ``period``; every aggregate metric is its
+catalogue expression evaluated by one ``group_by(agent_id, period).agg(...)`` per
+source; ratio and derived metrics are then computed over those columns. Metrics
+never filter, join or collect — this module does, once.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import polars as pl
+
+from csana.dataset import Dataset
+from csana.derive import Derived, derive
+from csana.errors import CsanaError
+from csana.metrics import CATALOGUE, METRICS, PUBLIC_IDS, Metric
+from csana.params import MetricParams
+
+Period = Literal["month", "day"]
+IDENTITY = ("agent_id", "name", "team", "role")
+COMPONENT_IDS: tuple[str, ...] = tuple(m.id for m in METRICS if not m.public)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days [start, end) being measured and how they are grouped into periods."""
+
+    start: dt.date
+    end: dt.date
+    by: Period
+    label: str
+
+    def period(self, day: pl.Expr) -> pl.Expr:
+        """The period key of an event on ``day``: the month label or the day itself."""
+        return pl.lit(self.label) if self.by == "month" else day
+
+    def contains(self, day: pl.Expr) -> pl.Expr:
+        return (day >= self.start) & (day < self.end)
+
+
+def resolve_params(params: MetricParams | None, overrides: dict[str, Any]) -> MetricParams:
+    """The params to use: the given object (or params/metrics.yaml) with per-call overrides."""
+    base = params if params is not None else MetricParams.load()
+    return base.with_overrides(**overrides) if overrides else base
+
+
+def month_window(month: str, by: Period = "month") -> Window:
+    """The window of calendar month ``YYYY-MM``."""
+    if not isinstance(month, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise CsanaError(f"month {month!r} is not of the form YYYY-MM", fix="e.g. --month 2026-10")
+    year, mon = int(month[:4]), int(month[5:])
+    start = dt.date(year, mon, 1)
+    end = start + dt.timedelta(days=calendar.monthrange(year, mon)[1])
+    return Window(start, end, by, month)
+
+
+def previous_month(month: str) -> str:
+    """The calendar month before ``YYYY-MM``."""
+    start = month_window(month).start
+    return (start - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
+def latest_complete_month(dataset: Dataset, params: MetricParams | None = None) -> str:
+    """The latest month the data covers to its last day (or, failing that, the latest month with data)."""
+    derived = derive(dataset, resolve_params(params, {}))
+    end = derived.data_end
+    last = end + dt.timedelta(days=1)
+    candidate = end.strftime("%Y-%m") if last.month != end.month else (end.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    if month_window(candidate).start < derived.data_start.replace(day=1):
+        return end.strftime("%Y-%m")
+    return candidate
+
+
+# -- fact tables --------------------------------------------------------------------------
+
+
+def _in(frame: pl.DataFrame, day: pl.Expr, window: Window) -> pl.LazyFrame:
+    return frame.lazy().filter(window.contains(day)).with_columns(period=window.period(day))
+
+
+def period_facts(dataset: Dataset, derived: Derived, window: Window) -> dict[str, pl.LazyFrame]:
+    """One lazy fact table per catalogue source, restricted to the window."""
+    params = derived.params
+    attribution = derived.attribution.filter(pl.col("credited_agent").is_not_null())
+    credited = attribution.rename({"credited_agent": "agent_id"})
+    facts = {
+        "contacts": contacts(derived, window, params),
+        "receptions": _in(derived.receptions.filter(pl.col("received")), pl.col("day"), window),
+        "responses": _in(
+            derived.responses.filter(pl.col("received") & pl.col("in_hours") & pl.col("response_s").is_not_null()),
+            pl.col("day"), window,
+        ),
+        "sales": _in(credited.filter(pl.col("paid_at").is_not_null()), pl.col("paid_at").dt.date(), window),
+        "created": _in(credited, pl.col("created_at").dt.date(), window).with_columns(paid=pl.col("paid_at").is_not_null()),
+        "assists": _in(derived.assists, pl.col("paid_at").dt.date(), window),
+        "reminders": reminders(dataset, window),
+        "reviews": _in(given_to_agent(dataset["reviews"], derived), pl.col("ts").dt.date(), window),
+        "disputes": _in(given_to_agent(dataset["disputes"], derived), pl.col("ts").dt.date(), window),
+        "online": _in(dataset["online"], pl.col("date"), window),
+    }
+    if "refund_amount" not in dataset.orders.columns:
+        facts["sales"] = facts["sales"].with_columns(refund_amount=pl.lit(None, pl.Float64))
+    if "low_quality" not in dataset["reviews"].columns:
+        facts["reviews"] = facts["reviews"].with_columns(low_quality=pl.lit(None, pl.Boolean))
+    return facts
+
+
+def contacts(derived: Derived, window: Window, params: MetricParams) -> pl.LazyFrame:
+    """One row per agent × period × customer with a reception: the flags behind people counts.
+
+    ``conv_next_day`` / ``conv_final``: the customer has an order credited to the
+    agent through an inquiry reception in the period, paid by the end of that
+    reception's day + 1 / + final_pay_days. ``conv_base``: an inquiry customer,
+    unless the agent only assisted them (an assist reception in the period and
+    not in the agent's own conv_final numerator).
+    """
+    keys = ["agent_id", "period", "customer_id"]
+    credited = (
+        _in(derived.attribution.filter(pl.col("credited_agent").is_not_null()), pl.col("credit_day"), window)
+        .rename({"credited_agent": "agent_id"})
+        .group_by(keys)
+        .agg(
+            ordered=pl.lit(True),
+            conv_next_day=(pl.col("paid_at").is_not_null() & paid_by(1)).any(),
+            conv_final=(pl.col("paid_at").is_not_null() & paid_by(params.final_pay_days)).any(),
+        )
+    )
+    assisted = _in(derived.assists, pl.col("day"), window).select(keys).unique().with_columns(assisted=pl.lit(True))
+    flags = ["ordered", "conv_next_day", "conv_final", "assisted"]
+    return (
+        _in(derived.receptions, pl.col("day"), window)
+        .group_by(keys)
+        .agg(
+            received=pl.col("received").any(),
+            inquiry=pl.col("inquiry").any(),
+            replied=pl.col("replied").any(),
+            slow=pl.col("slow").any(),
+        )
+        .join(credited, on=keys, how="left")
+        .join(assisted, on=keys, how="left")
+        .with_columns(pl.col(flags).fill_null(False))
+        .with_columns(conv_base=pl.col("inquiry") & (~pl.col("assisted") | pl.col("conv_final")))
+    )
+
+
+def paid_by(days: int) -> pl.Expr:
+    """Paid before the end of the credited reception's day + ``days``."""
+    return pl.col("paid_at") < (pl.col("credit_day") + pl.duration(days=days + 1)).cast(pl.Datetime("us"))
+
+
+def reminders(dataset: Dataset, window: Window) -> pl.LazyFrame:
+    """One row per reminding agent × order created in the window that it reminded while unpaid."""
+    orders = dataset.orders.lazy().select("order_id", "created_at", "paid_at")
+    unpaid_then = (pl.col("ts") >= pl.col("created_at")) & (pl.col("paid_at").is_null() | (pl.col("ts") < pl.col("paid_at")))
+    return (
+        dataset["reminders"].lazy()
+        .join(orders, on="order_id", how="inner")
+        .filter(unpaid_then & window.contains(pl.col("created_at").dt.date()))
+        .with_columns(period=window.period(pl.col("created_at").dt.date()))
+        .group_by("agent_id", "period", "order_id")
+        .agg(recovered=pl.col("paid_at").is_not_null().any())
+    )
+
+
+def given_to_agent(events: pl.DataFrame, derived: Derived) -> pl.DataFrame:
+    """Reviews or disputes with an agent: their own agent_id, else the order's credited agent."""
+    credit = derived.attribution.select("order_id", credited=pl.col("credited_agent"))
+    own = pl.col("agent_id") if "agent_id" in events.columns else pl.lit(None, pl.String)
+    return (
+        events.join(credit, on="order_id", how="left")
+        .with_columns(agent_id=pl.coalesce(own, pl.col("credited")))
+        .filter(pl.col("agent_id").is_not_null())
+    )
+
+
+# -- evaluation -----------------------------------------------------------------------------
+
+
+def evaluate(dataset: Dataset, derived: Derived, window: Window) -> pl.DataFrame:
+    """Every catalogue metric per agent and period in the window."""
+    facts = period_facts(dataset, derived, window)
+    keys = ["agent_id", "period"]
+    by_source: dict[str, list[Metric]] = {}
+    for m in METRICS:
+        if m.source != "derived":
+            by_source.setdefault(m.source, []).append(m)
+    parts = [facts[source].group_by(keys).agg([m.compute() for m in ms]) for source, ms in by_source.items()]
+    period_dtype = pl.String if window.by == "month" else pl.Date
+    frame = pl.LazyFrame(schema={"agent_id": pl.String, "period": period_dtype})
+    for part in parts:
+        frame = frame.join(part, on=keys, how="full", coalesce=True)
+    frame = frame.with_columns(
+        [pl.col(m.id).fill_null(0) for ms in by_source.values() for m in ms if m.zero_when_absent]
+    )
+    for m in METRICS:
+        if m.source == "derived":
+            frame = frame.with_columns(m.compute())
+    frame = frame.with_columns([pl.lit(None, pl.Float64).alias(m.id) for m in METRICS if not available(m, dataset)])
+    return frame.collect()
+
+
+def available(m: Metric, dataset: Dataset) -> bool:
+    """Whether the optional table (or column) a metric needs was given."""
+    if m.requires is None:
+        return True
+    table, _, column = m.requires.partition(".")
+    return dataset.has(table, column or None)
+
+
+def with_identity(frame: pl.DataFrame, dataset: Dataset, period_name: str) -> pl.DataFrame:
+    """Add name/team/role from the agents table and order the columns canonically."""
+    agents = dataset["agents"]
+    info = agents.select(["agent_id", *[c for c in IDENTITY[1:] if c in agents.columns]])
+    frame = frame.join(info, on="agent_id", how="left")
+    missing = [pl.lit(None, pl.String).alias(c) for c in IDENTITY[1:] if c not in frame.columns]
+    return (
+        frame.with_columns(missing)
+        .rename({"period": period_name})
+        .select([*IDENTITY, period_name, *PUBLIC_IDS, *COMPONENT_IDS])
+        .sort(period_name, "agent_id")
+    )
+
+
+def _raw_metrics(dataset: Dataset, month: str | None, params: MetricParams | None, overrides: dict, by: Period) -> pl.DataFrame:
+    params = resolve_params(params, overrides)
+    derived = derive(dataset, params)
+    month = month or latest_complete_month(dataset, params)
+    window = month_window(month, by)
+    frame = evaluate(dataset, derived, window)
+    if frame.height == 0:
+        raise CsanaError(
+            f"no receptions or orders in {month}; the data covers {derived.data_start} … {derived.data_end}",
+            file=dataset.source, fix="choose a month within that range",
+        )
+    return with_identity(frame, dataset, "month" if by == "month" else "date")
+
+
+def agent_metrics(dataset: Dataset, month: str | None = None, params: MetricParams | None = None, **overrides: Any) -> pl.DataFrame:
+    """One row per agent active in ``month`` with every metric of spec 1 §3.
+
+    Columns: agent_id, name, team, role, month, the public metric ids in catalogue
+    order, then the components behind the ratios. ``month=None`` takes the data's
+    latest complete month. Keyword overrides replace single params
+    (``agent_metrics(ds, "2026-10", slow_response_s=120)``).
+    """
+    if dataset.kind == "export":
+        from csana.exports import aggregate_export
+
+        return aggregate_export(dataset, month)
+    return _raw_metrics(dataset, month, params, overrides, "month")
+
+
+def agent_daily_metrics(dataset: Dataset, month: str | None = None, params: MetricParams | None = None, **overrides: Any) -> pl.DataFrame:
+    """The same metrics per agent per day of ``month`` (column ``date``), for trends and daily monitoring."""
+    if dataset.kind == "export":
+        from csana.exports import daily_export
+
+        return daily_export(dataset, month)
+    return _raw_metrics(dataset, month, params, overrides, "day")
