@@ -86,25 +86,33 @@ def _in(frame: pl.DataFrame, day: pl.Expr, window: Window) -> pl.LazyFrame:
     return frame.lazy().filter(window.contains(day)).with_columns(period=window.period(day))
 
 
-def period_facts(dataset: Dataset, derived: Derived, window: Window) -> dict[str, pl.LazyFrame]:
-    """One lazy fact table per catalogue source, restricted to the window."""
-    params = derived.params
+def period_facts(dataset: Dataset, derived: Derived, window: Window, group: pl.Expr | None = None) -> dict[str, pl.LazyFrame]:
+    """One lazy fact table per catalogue source, restricted to the window.
+
+    ``group`` maps agent_id to a group key (a team, or the whole shop) *before*
+    aggregation, so people are counted once per group; assists are between
+    agents and do not exist inside a group.
+    """
+    def regroup(frame: pl.DataFrame) -> pl.DataFrame:
+        return regrouped(frame, group)
+
     attribution = derived.attribution.filter(pl.col("credited_agent").is_not_null())
-    credited = attribution.rename({"credited_agent": "agent_id"})
+    credited = regroup(attribution.rename({"credited_agent": "agent_id"}))
+    assists = derived.assists if group is None else derived.assists.clear()
     facts = {
-        "contacts": contacts(derived, window, params),
-        "receptions": _in(derived.receptions.filter(pl.col("received")), pl.col("day"), window),
+        "contacts": contacts(derived, window, group, assists),
+        "receptions": _in(regroup(derived.receptions.filter(pl.col("received"))), pl.col("day"), window),
         "responses": _in(
-            derived.responses.filter(pl.col("received") & pl.col("in_hours") & pl.col("response_s").is_not_null()),
+            regroup(derived.responses.filter(pl.col("received") & pl.col("in_hours") & pl.col("response_s").is_not_null())),
             pl.col("day"), window,
         ),
         "sales": _in(credited.filter(pl.col("paid_at").is_not_null()), pl.col("paid_at").dt.date(), window),
         "created": _in(credited, pl.col("created_at").dt.date(), window).with_columns(paid=pl.col("paid_at").is_not_null()),
-        "assists": _in(derived.assists, pl.col("paid_at").dt.date(), window),
-        "reminders": reminders(dataset, window),
-        "reviews": _in(given_to_agent(dataset["reviews"], derived), pl.col("ts").dt.date(), window),
-        "disputes": _in(given_to_agent(dataset["disputes"], derived), pl.col("ts").dt.date(), window),
-        "online": _in(dataset["online"], pl.col("date"), window),
+        "assists": _in(assists, pl.col("paid_at").dt.date(), window),
+        "reminders": reminders(regroup(dataset["reminders"]), dataset.orders, window),
+        "reviews": _in(regroup(given_to_agent(dataset["reviews"], derived)), pl.col("ts").dt.date(), window),
+        "disputes": _in(regroup(given_to_agent(dataset["disputes"], derived)), pl.col("ts").dt.date(), window),
+        "online": _in(regroup(dataset["online"]), pl.col("date"), window),
     }
     if "refund_amount" not in dataset.orders.columns:
         facts["sales"] = facts["sales"].with_columns(refund_amount=pl.lit(None, pl.Float64))
@@ -113,7 +121,12 @@ def period_facts(dataset: Dataset, derived: Derived, window: Window) -> dict[str
     return facts
 
 
-def contacts(derived: Derived, window: Window, params: MetricParams) -> pl.LazyFrame:
+def regrouped(frame: pl.DataFrame, group: pl.Expr | None) -> pl.DataFrame:
+    """The frame with agent_id replaced by its group key (unchanged when ``group`` is None)."""
+    return frame if group is None else frame.with_columns(agent_id=group)
+
+
+def contacts(derived: Derived, window: Window, group: pl.Expr | None, assists: pl.DataFrame) -> pl.LazyFrame:
     """One row per agent × period × customer with a reception: the flags behind people counts.
 
     ``conv_next_day`` / ``conv_final``: the customer has an order credited to the
@@ -123,20 +136,21 @@ def contacts(derived: Derived, window: Window, params: MetricParams) -> pl.LazyF
     not in the agent's own conv_final numerator).
     """
     keys = ["agent_id", "period", "customer_id"]
+    final_days = derived.params.final_pay_days
+    credited_orders = derived.attribution.filter(pl.col("credited_agent").is_not_null()).rename({"credited_agent": "agent_id"})
     credited = (
-        _in(derived.attribution.filter(pl.col("credited_agent").is_not_null()), pl.col("credit_day"), window)
-        .rename({"credited_agent": "agent_id"})
+        _in(regrouped(credited_orders, group), pl.col("credit_day"), window)
         .group_by(keys)
         .agg(
             ordered=pl.lit(True),
             conv_next_day=(pl.col("paid_at").is_not_null() & paid_by(1)).any(),
-            conv_final=(pl.col("paid_at").is_not_null() & paid_by(params.final_pay_days)).any(),
+            conv_final=(pl.col("paid_at").is_not_null() & paid_by(final_days)).any(),
         )
     )
-    assisted = _in(derived.assists, pl.col("day"), window).select(keys).unique().with_columns(assisted=pl.lit(True))
+    assisted = _in(assists, pl.col("day"), window).select(keys).unique().with_columns(assisted=pl.lit(True))
     flags = ["ordered", "conv_next_day", "conv_final", "assisted"]
     return (
-        _in(derived.receptions, pl.col("day"), window)
+        _in(regrouped(derived.receptions, group), pl.col("day"), window)
         .group_by(keys)
         .agg(
             received=pl.col("received").any(),
@@ -156,12 +170,12 @@ def paid_by(days: int) -> pl.Expr:
     return pl.col("paid_at") < (pl.col("credit_day") + pl.duration(days=days + 1)).cast(pl.Datetime("us"))
 
 
-def reminders(dataset: Dataset, window: Window) -> pl.LazyFrame:
+def reminders(reminded: pl.DataFrame, orders: pl.DataFrame, window: Window) -> pl.LazyFrame:
     """One row per reminding agent × order created in the window that it reminded while unpaid."""
-    orders = dataset.orders.lazy().select("order_id", "created_at", "paid_at")
+    orders = orders.lazy().select("order_id", "created_at", "paid_at")
     unpaid_then = (pl.col("ts") >= pl.col("created_at")) & (pl.col("paid_at").is_null() | (pl.col("ts") < pl.col("paid_at")))
     return (
-        dataset["reminders"].lazy()
+        reminded.lazy()
         .join(orders, on="order_id", how="inner")
         .filter(unpaid_then & window.contains(pl.col("created_at").dt.date()))
         .with_columns(period=window.period(pl.col("created_at").dt.date()))
@@ -184,9 +198,9 @@ def given_to_agent(events: pl.DataFrame, derived: Derived) -> pl.DataFrame:
 # -- evaluation -----------------------------------------------------------------------------
 
 
-def evaluate(dataset: Dataset, derived: Derived, window: Window) -> pl.DataFrame:
-    """Every catalogue metric per agent and period in the window."""
-    facts = period_facts(dataset, derived, window)
+def evaluate(dataset: Dataset, derived: Derived, window: Window, group: pl.Expr | None = None) -> pl.DataFrame:
+    """Every catalogue metric per agent (or per ``group``, see period_facts) and period in the window."""
+    facts = period_facts(dataset, derived, window, group)
     keys = ["agent_id", "period"]
     by_source: dict[str, list[Metric]] = {}
     for m in METRICS:
@@ -265,3 +279,148 @@ def agent_daily_metrics(dataset: Dataset, month: str | None = None, params: Metr
 
         return daily_export(dataset, month)
     return _raw_metrics(dataset, month, params, overrides, "day")
+
+
+# -- shop level ------------------------------------------------------------------------------
+
+SHOP = "*"
+FUNNEL_STAGES = (
+    ("consult", "consult_customers", "咨询", "consulted"),
+    ("received", "received_customers", "接待", "received"),
+    ("inquiry", "inquiry_customers", "询单", "inquired"),
+    ("ordered", "ordered_customers", "下单", "ordered"),
+    ("paid", "conv_final_customers", "付款", "paid"),
+)
+
+
+@dataclass(frozen=True)
+class ShopMetrics:
+    """Shop-level results for one month.
+
+    ``totals``: one row of every metric for the whole shop (customers counted once,
+    whichever agents served them); ``teams``: the same per team; ``funnel``;
+    ``service_value``: CS-served vs silent orders; ``team_stats``: mean and median
+    of every per-agent metric per team and for the shop; ``provisional``.
+    """
+
+    month: str
+    totals: pl.DataFrame
+    teams: pl.DataFrame
+    funnel: pl.DataFrame
+    service_value: pl.DataFrame
+    team_stats: pl.DataFrame
+    provisional: pl.DataFrame
+
+
+def group_metrics(dataset: Dataset, month: str, params: MetricParams, by: Literal["shop", "team"]) -> pl.DataFrame:
+    """Metrics per team or for the whole shop, people counted once per group."""
+    derived = derive(dataset, params)
+    if by == "shop":
+        group = pl.lit(SHOP)
+    else:
+        agents = dataset["agents"]
+        teams = dict(zip(agents["agent_id"], agents["team"])) if "team" in agents.columns else {}
+        group = pl.col("agent_id").replace_strict(teams, default=None, return_dtype=pl.String).fill_null("—")
+    frame = evaluate(dataset, derived, month_window(month), group).rename({"agent_id": by, "period": "month"})
+    return frame.select([by, "month", *PUBLIC_IDS, *COMPONENT_IDS]).sort(by)
+
+
+def funnel(row: dict[str, Any]) -> pl.DataFrame:
+    """Funnel stages consult → received → inquiry → ordered → paid with each stage's loss.
+
+    ``paid`` = inquiry customers whose credited order was paid within the conv_final
+    window; ``rate`` = customers / the previous stage.
+    """
+    counts = [int(row.get(col) or 0) for _, col, _, _ in FUNNEL_STAGES]
+    previous = [None, *counts[:-1]]
+    return pl.DataFrame(
+        {
+            "stage": [s for s, *_ in FUNNEL_STAGES],
+            "zh": [z for *_, z, _ in FUNNEL_STAGES],
+            "en": [e for *_, e in FUNNEL_STAGES],
+            "customers": counts,
+            "loss": [None if p is None else p - c for p, c in zip(previous, counts)],
+            "rate": [None if not p else c / p for p, c in zip(previous, counts)],
+        },
+        schema_overrides={"loss": pl.Int64, "rate": pl.Float64},
+    )
+
+
+def service_value(dataset: Dataset, month: str, params: MetricParams) -> pl.DataFrame:
+    """Orders paid in the month, CS-served (credited) vs silent (静默下单): count, buyers, amount, AOV."""
+    window = month_window(month)
+    kind = pl.when(pl.col("credited_agent").is_null()).then(pl.lit("silent")).otherwise(pl.lit("served"))
+    paid = derive(dataset, params).attribution.filter(pl.col("paid_at").is_not_null() & window.contains(pl.col("paid_at").dt.date()))
+    kinds = pl.DataFrame({"kind": ["served", "silent"], "zh": ["客服接待下单", "静默下单"], "en": ["CS-served", "silent"]})
+    totals = paid.group_by(kind.alias("kind")).agg(
+        orders=pl.len().cast(pl.Int64), buyers=pl.col("customer_id").n_unique().cast(pl.Int64), amount=pl.col("amount").sum()
+    )
+    return (
+        kinds.join(totals, on="kind", how="left")
+        .with_columns(pl.col("orders", "buyers").fill_null(0), pl.col("amount").fill_null(0.0))
+        .with_columns(aov=pl.when(pl.col("buyers") > 0).then(pl.col("amount") / pl.col("buyers")))
+    )
+
+
+def team_stats(metrics: pl.DataFrame) -> pl.DataFrame:
+    """Mean and median of every public metric over agents, per team and for the shop (team '*')."""
+    numeric = [c for c in PUBLIC_IDS if metrics.schema[c].is_numeric()]
+    shop = metrics.with_columns(team=pl.lit(SHOP))
+    both = pl.concat([metrics.with_columns(pl.col("team").fill_null("—")), shop])
+    stats = [
+        both.group_by("team").agg([pl.col(c).mean() for c in numeric]).with_columns(stat=pl.lit("mean")),
+        both.group_by("team").agg([pl.col(c).median() for c in numeric]).with_columns(stat=pl.lit("median")),
+    ]
+    return pl.concat(stats).select(["team", "stat", *numeric]).sort("team", "stat")
+
+
+def provisional(dataset: Dataset, month: str, params: MetricParams | None = None, **overrides: Any) -> pl.DataFrame:
+    """Which delayed metrics of ``month`` are still provisional, and the day each becomes final.
+
+    conv_next_day needs data through month end + 1 day, conv_final through month
+    end + final_pay_days, repeat_rate through month end + repeat_days.
+    """
+    params = resolve_params(params, overrides)
+    data_end = derive(dataset, params).data_end
+    last_day = month_window(month).end - dt.timedelta(days=1)
+    delays = {"conv_next_day": 1, "conv_final": params.final_pay_days, "repeat_rate": params.repeat_days}
+    final_on = [last_day + dt.timedelta(days=d) for d in delays.values()]
+    return pl.DataFrame(
+        {
+            "metric": list(delays),
+            "provisional": [data_end < day for day in final_on],
+            "final_on": final_on,
+            "data_end": [data_end] * len(delays),
+        }
+    )
+
+
+def shop_metrics(dataset: Dataset, month: str | None = None, params: MetricParams | None = None, **overrides: Any) -> ShopMetrics:
+    """Shop-level view of ``month``: totals, per-team totals, funnel, silent vs served, team stats."""
+    params = resolve_params(params, overrides)
+    month = month or latest_complete_month(dataset, params)
+    agents = agent_metrics(dataset, month, params)
+    totals = group_metrics(dataset, month, params, "shop")
+    return ShopMetrics(
+        month=month,
+        totals=totals,
+        teams=group_metrics(dataset, month, params, "team"),
+        funnel=funnel(totals.row(0, named=True) if totals.height else {}),
+        service_value=service_value(dataset, month, params),
+        team_stats=team_stats(agents),
+        provisional=provisional(dataset, month, params),
+    )
+
+
+def attribution(dataset: Dataset, month: str | None = None, params: MetricParams | None = None, **overrides: Any) -> pl.DataFrame:
+    """The audit trail of credit: each order (created in ``month``, or all) with its credited agent,
+    the reception that earned it (credit_start, credit_day), the rule, the window and the assisting agents."""
+    params = resolve_params(params, overrides)
+    table = derive(dataset, params).attribution
+    if month is not None:
+        table = table.filter(month_window(month).contains(pl.col("created_at").dt.date()))
+    return table.select(
+        "order_id", "customer_id", "created_at", "paid_at", "amount", "units", "credited_agent",
+        "credit_start", "credit_day", "rule", "window_start", window_end=pl.col("created_at"),
+        assisting_agents=pl.col("assisting_agents"),
+    )
