@@ -1,0 +1,61 @@
+"""Writing tables for people: CSV (UTF-8 with BOM, so Excel shows Chinese), XLSX, Parquet.
+
+Spreadsheet cells that start with = + - @ are neutralised with a leading apostrophe:
+a customer name such as ``=cmd|' /C calc'!A0`` must stay text when a manager opens
+the file in Excel (CSV/formula injection).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from csana.errors import CsanaError
+
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix an apostrophe to every text cell a spreadsheet would run as a formula."""
+    text = [c for c, t in frame.schema.items() if t == pl.String]
+    return frame.with_columns(
+        [pl.when(pl.col(c).str.contains(FORMULA_START)).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in text]
+    )
+
+
+def spreadsheet_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """Flatten list columns to text and neutralise formulas (CSV and XLSX hold no lists)."""
+    lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
+    frame = frame.with_columns([pl.col(c).list.join(", ") for c in lists])
+    return neutralise_formulas(frame)
+
+
+def write_table(frame: pl.DataFrame, path: str | Path, *, title: Sequence[str] = (), sheet: str = "csana") -> Path:
+    """Write ``frame`` by the file's suffix (.csv, .xlsx, .parquet); ``title`` lines go above an XLSX table."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        frame.write_parquet(path)
+    elif suffix == ".csv":
+        spreadsheet_ready(frame).write_csv(path, include_bom=True)
+    elif suffix == ".xlsx":
+        write_xlsx(spreadsheet_ready(frame), path, title=title, sheet=sheet)
+    else:
+        raise CsanaError(f"cannot write '{suffix or path.name}' files", file=str(path), fix="use .csv, .xlsx or .parquet")
+    return path
+
+
+def write_xlsx(frame: pl.DataFrame, path: Path, *, title: Sequence[str], sheet: str) -> None:
+    """An XLSX with optional title lines, then the table with autofit columns."""
+    import xlsxwriter
+
+    safe_title = [("'" + line) if line[:1] in "=+-@" else line for line in title]
+    with xlsxwriter.Workbook(path) as book:
+        ws = book.add_worksheet(sheet[:31])
+        bold = book.add_format({"bold": True})
+        for i, line in enumerate(safe_title):
+            ws.write_string(i, 0, line, bold if i == 0 else None)
+        frame.write_excel(book, worksheet=ws, position=(len(safe_title) + (1 if safe_title else 0), 0), autofit=True)
