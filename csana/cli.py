@@ -101,6 +101,73 @@ def print_provisional(flags, lang: str) -> None:
             click.echo(f"note: {name} is provisional (data ends {row['data_end']}); final on {row['final_on']}")
 
 
+@cli.command("score")
+@DATA
+@MONTH
+@click.option("--scheme", "scheme_file", required=True, metavar="FILE",
+              help="scheme YAML, or a ready-made name (presales_traffic, example_289, …)")
+@click.option("--targets", "targets_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="targets CSV/XLSX: indicator, target [, agent_id, team, month]")
+@PARAMS
+@click.option("--out", type=click.Path(dir_okay=False), help="write the payroll sheet: FILE.xlsx or FILE.csv")
+@LANG
+def score_command(data: str, month: str | None, scheme_file: str, targets_file: str | None, params_file: str | None,
+                  out: str | None, lang: str) -> None:
+    """KPI scores and pay per agent by a scheme (spec 2 §1): the payroll sheet for finance."""
+    from csana import engine
+    from csana.params import MetricParams
+    from csana.payroll import payroll, write_payroll
+    from csana.scoring import load_scheme, read_targets, score
+
+    scheme = load_scheme(scheme_file)
+    targets = read_targets(targets_file) if targets_file else None
+    dataset = load_data(data)
+    table = engine.agent_metrics(dataset, month, MetricParams.load(params_file))
+    manual = dataset["manual_scores"] if dataset.has("manual_scores") else None
+    scored = score(table, scheme, targets, manual)
+    if out:
+        click.echo(f"wrote {write_payroll(scored, scheme, out, lang)} ({scored.height} agents, "
+                   f"scheme {scheme.label(lang)} {scheme.content_hash})")
+        return
+    print_payroll(payroll(scored, scheme, lang), scheme, lang)
+
+
+def print_payroll(sheet, scheme, lang: str) -> None:
+    """The pay columns of the payroll sheet as a terminal table."""
+    import polars as pl
+    from rich.console import Console
+    from rich.table import Table
+
+    from csana.scoring import PAY_PARTS, SUMMARY, score_labels
+
+    labels = score_labels(scheme, lang)
+    keep = [labels[c] for c in ("agent_id", "name", "total", "grade", "rank") if labels[c] in sheet.columns]
+    keep += [c for c in sheet.columns if c.startswith(labels["percent"])]
+    keep += [labels[p] for p, _, _ in PAY_PARTS] + [labels[c] for c, _, _ in SUMMARY if c in ("status", "gates")]
+    grid = Table(title=f"{scheme.label(lang)} ({scheme.content_hash})")
+    for col in keep:
+        grid.add_column(col, justify="left" if sheet.schema[col] == pl.String else "right")
+    for row in sheet.select(keep).iter_rows():
+        grid.add_row(*["—" if v is None else f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row])
+    Console(width=max(120, 12 * len(keep))).print(grid)
+
+
+@cli.command("dashboard")
+@click.argument("data", metavar="[DATA]", required=False)
+@MONTH
+@LANG
+@click.option("--port", type=int, default=8866, show_default=True, help="port to serve on")
+@click.option("--ip", default="127.0.0.1", show_default=True, help="address to listen on (0.0.0.0 = the whole network)")
+@click.option("--open/--no-open", "open_browser", default=True, show_default=True, help="open a browser tab")
+def dashboard_command(data: str | None, month: str | None, lang: str, port: int, ip: str, open_browser: bool) -> None:
+    """Serve the explore notebook read-only (Voilà) for managers: DATA folder, or the demo shop."""
+    from csana.dashboard import serve
+
+    code = serve(data, month, lang, port=port, ip=ip, open_browser=open_browser)
+    if code:
+        raise SystemExit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning user errors into one line and exit code 2."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
