@@ -41,6 +41,8 @@ DASHBOARD_ENV = "CSANA_DASHBOARD"
 """Set (to "1") by ``csana dashboard`` for its kernels: the explorer is then read-only."""
 
 ALL = "__all__"
+DEFAULT_SCHEME = "presales_traffic"
+"""The scheme the explorer opens with when none is named (else the first file in the folder)."""
 
 _TEXT: dict[str, tuple[str, str]] = {
     "title": ("客服绩效探索", "CS performance explorer"),
@@ -70,6 +72,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "rank": ("排名", "Rank"),
     "name": ("客服", "Agent"),
     "total": ("总分", "Score"),
+    "percent": ("得分率", "Score %"),
     "saved_rank": ("原方案排名", "Saved rank"),
     "change": ("排名变化", "Rank change"),
     "no_agents": ("没有符合筛选条件的客服", "No agent matches the filters"),
@@ -93,16 +96,19 @@ def running_in_dashboard() -> bool:
 
 
 def open_dataset(data: str | Path | Dataset | None) -> Dataset:
-    """The dataset to explore: a Dataset as is, a path loaded with :func:`csana.load`, None = the demo shop."""
+    """The dataset to explore: a Dataset as is, a path (raw logs or platform exports), None or 'demo' = the demo shop."""
     if isinstance(data, Dataset):
         return data
-    if data is None or str(data).strip() == "":
+    if data is None or str(data).strip() in ("", "demo"):
         from csana.demo import demo_dataset
 
         return demo_dataset()
-    from csana.io import load
+    path = Path(str(data).strip()).expanduser()
+    if not path.exists():
+        raise CsanaError("no such file or folder", file=str(path), fix="give a folder of CSV/XLSX/Parquet files, or leave it empty for the demo")
+    from csana.exports import load_any
 
-    return load(Path(str(data).strip()).expanduser())
+    return load_any(path)
 
 
 def available_months(dataset: Dataset, params: MetricParams | None = None) -> list[str]:
@@ -279,25 +285,19 @@ def weight_range(weight: float) -> tuple[float, float, float]:
     return 0.0, top, _nice(top / 100)
 
 
-def rank_of(column: str) -> pl.Expr:
-    """Competition rank of a total, best (highest) = 1, ties share the better rank; null totals unranked."""
-    return pl.col(column).rank("min", descending=True).cast(pl.Int64)
+def leaderboard(scores: pl.DataFrame, saved_scores: pl.DataFrame) -> pl.DataFrame:
+    """Agents in the order of the tuned scheme, with their rank under the saved scheme.
 
-
-def leaderboard(totals: pl.DataFrame, saved_totals: pl.DataFrame) -> pl.DataFrame:
-    """Agents ranked by the tuned scheme's total, with their rank under the saved scheme.
-
-    ``totals`` and ``saved_totals`` hold agent_id, name, team and total (see
-    :func:`scheme_totals`). ``change`` = saved rank − rank: positive means the agent
-    moves up under the tuned scheme.
+    ``scores`` and ``saved_scores`` are :func:`scheme_scores` frames (rank 1 = best by
+    score percent, as :func:`csana.scoring.score` ranks). ``change`` = saved rank −
+    rank: positive means the agent moves up under the tuned scheme.
     """
-    saved = saved_totals.select("agent_id", saved_total="total").with_columns(saved_rank=rank_of("saved_total"))
+    saved = saved_scores.select("agent_id", saved_rank="rank", saved_percent="percent")
     return (
-        totals.with_columns(rank=rank_of("total"))
-        .join(saved, on="agent_id", how="left")
+        scores.join(saved, on="agent_id", how="left")
         .with_columns(change=pl.col("saved_rank") - pl.col("rank"))
         .sort("rank", "agent_id", nulls_last=True)
-        .select("rank", "agent_id", "name", "team", "total", "saved_rank", "change", "saved_total")
+        .select("rank", "agent_id", "name", "team", "total", "percent", "saved_rank", "change", "saved_percent")
     )
 
 
@@ -339,13 +339,16 @@ def save_scheme(scheme: Any, stem: str, directory: Path) -> Path:
     return path
 
 
-def scheme_totals(metrics: pl.DataFrame, scheme: Any, dataset: Dataset | None = None) -> pl.DataFrame:
-    """agent_id, name, team and the scheme's total score of every agent in ``metrics``."""
+def scheme_scores(metrics: pl.DataFrame, scheme: Any, dataset: Dataset | None = None) -> pl.DataFrame:
+    """agent_id, name, team, total, percent and rank of every agent in ``metrics`` under ``scheme``.
+
+    Manual indicators (chat review, typing speed…) read the dataset's manual_scores table.
+    """
     from csana.scoring import score
 
-    card = score(metrics, scheme, dataset=dataset)
-    table = getattr(card, "table", card)
-    return metrics.select("agent_id", "name", "team").join(table.select("agent_id", "total"), on="agent_id", how="left")
+    manual = dataset["manual_scores"] if dataset is not None and dataset.has("manual_scores") else None
+    card = score(metrics, scheme, manual=manual)
+    return card.select("agent_id", "name", "team", "total", "percent", "rank")
 
 
 # -- the explorer -----------------------------------------------------------------------------------
@@ -390,14 +393,25 @@ class Explorer:
         self.scheme_path: Path | None = None
         self._build(data_label)
         files = scheme_files(self.schemes_dir)
-        if scheme is not None or files:
-            self.select_scheme(scheme if scheme is not None else files[0])
+        if scheme is None and files:
+            scheme = next((p for p in files if p.stem == DEFAULT_SCHEME), files[0])
+        if scheme is not None:
+            self.select_scheme(scheme)
         self._refresh_charts()
 
     @classmethod
     def open(cls, data: str | Path | Dataset | None = None, *, month: str | None = None, lang: str = "zh",
              scheme: str | Path | None = None, read_only: bool | None = None, **kwargs: Any) -> Explorer:
-        """Load ``data`` (None = the demo shop) and build the explorer; read-only under ``csana dashboard``."""
+        """Load ``data`` and build the explorer.
+
+        Under ``csana dashboard`` (Voilà) the arguments left at None come from the
+        command line (environment CSANA_DATA, CSANA_MONTH, CSANA_LANG) and the explorer
+        is read-only; otherwise None means the demo shop and its latest complete month.
+        """
+        if running_in_dashboard():
+            data = data if data is not None else os.environ.get("CSANA_DATA") or None
+            month = month or os.environ.get("CSANA_MONTH") or None
+            lang = os.environ.get("CSANA_LANG") or lang
         dataset = open_dataset(data)
         label = str(data) if data is not None and not isinstance(data, Dataset) else ""
         read_only = running_in_dashboard() if read_only is None else read_only
@@ -412,11 +426,9 @@ class Explorer:
     def leaderboard(self) -> pl.DataFrame:
         """The filtered agents ranked under the tuned scheme, with their saved-scheme rank and change."""
         if self.tuned is None:
-            return pl.DataFrame(schema={"rank": pl.Int64, "agent_id": pl.String, "name": pl.String, "team": pl.String,
-                                        "total": pl.Float64, "saved_rank": pl.Int64, "change": pl.Int64,
-                                        "saved_total": pl.Float64})
+            raise CsanaError("no scheme loaded", file=str(self.schemes_dir), fix="add a scheme YAML or pass scheme=...")
         agents = self.agents()
-        return leaderboard(scheme_totals(agents, self.tuned, self.dataset), scheme_totals(agents, self.saved, self.dataset))
+        return leaderboard(scheme_scores(agents, self.tuned, self.dataset), scheme_scores(agents, self.saved, self.dataset))
 
     # -- actions (each control calls one) ---------------------------------------------------
 
@@ -698,7 +710,7 @@ class Explorer:
         weights, sections = [], []
         for ind in self.tuned.indicators:
             low, high, step = weight_range(ind.weight)
-            slider = ipw.FloatSlider(value=ind.weight, min=low, max=high, step=step, readout_format=".2~f",
+            slider = ipw.FloatSlider(value=ind.weight, min=low, max=high, step=step, readout_format=".1f",
                                      continuous_update=False, style={"description_width": "12em"},
                                      layout=ipw.Layout(width="95%"))
             slider.add_class("csana-weight")
@@ -716,7 +728,7 @@ class Explorer:
 
     def _cut_slider(self, ind: Any, cuts: list[float], index: int) -> ipw.FloatSlider:
         low, high, step = boundary_range(cuts, index)
-        fmt = ".0%" if ind.metric and CATALOGUE[ind.metric].unit == "ratio" and ind.basis == "absolute" else ".3~f"
+        fmt = ".0%" if ind.metric and CATALOGUE[ind.metric].unit == "ratio" and ind.basis == "absolute" else ".2f"
         slider = ipw.FloatSlider(value=cuts[index], min=low, max=high, step=step, readout_format=fmt,
                                  continuous_update=False, style={"description_width": "8em"}, layout=ipw.Layout(width="95%"))
         slider.add_class("csana-threshold")
@@ -787,9 +799,9 @@ class Explorer:
             return
         board = self.leaderboard()
         lang = self.lang
-        headers = {k: text(k, lang) for k in ("rank", "name", "team", "total", "saved_rank", "change")}
+        headers = {k: text(k, lang) for k in ("rank", "name", "team", "total", "percent", "saved_rank", "change")}
         shown = board.with_columns(pl.coalesce("name", "agent_id").alias("name"))
         style = ("<style>.csana-board td,.csana-board th{padding:2px 10px;border-bottom:1px solid #eceff1;text-align:left}"
                  ".csana-board td[data-col=change]{font-weight:bold}</style>")
         self.w_board.value = style + table_html(shown, headers, "csana-board", {
-            "total": lambda v: f"{v:,.2f}", "change": change_text})
+            "total": lambda v: f"{v:,.2f}", "percent": lambda v: f"{v:.1%}", "change": change_text})
