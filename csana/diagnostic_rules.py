@@ -68,9 +68,9 @@ class Rule(Text):
     """A weak indicator (诊断项) with its factors and actions."""
 
     roles: tuple[str, ...] = Field((), description="roles the rule applies to (agents of unknown role always)")
-    checks: tuple[Check, ...] = Field(min_length=1)
+    checks: tuple[Check, ...] = ()
     factors: tuple[str, ...] = ()
-    actions: tuple[str, ...] = Field(min_length=1)
+    actions: tuple[str, ...] = ()
 
 
 class Method(Frozen):
@@ -111,7 +111,7 @@ class DiagnosticRules(Frozen):
     method: Method = Field(default_factory=Method)
     factors: dict[str, Factor] = Field(default_factory=dict)
     actions: dict[str, Action] = Field(default_factory=dict)
-    rules: dict[str, Rule] = Field(min_length=1)
+    rules: dict[str, Rule] = Field(default_factory=dict)
     review: Review = Field(default_factory=Review)
     drilldown: Drilldown = Field(default_factory=Drilldown)
 
@@ -131,9 +131,11 @@ def load_rules(path: str | Path | None = None) -> DiagnosticRules:
 
 def meaning_problems(rules: DiagnosticRules) -> list[str]:
     """Every cross-reference and fit problem of a shape-valid rule file, one line each."""
-    problems: list[str] = []
+    problems: list[str] = [] if rules.rules else ["'rules': no rules (add at least one under rules:)"]
     for rule_id, rule in rules.rules.items():
         key = f"rules.{rule_id}"
+        problems += [f"'{key}.{part}': empty (a rule needs at least one)" for part in ("checks", "actions")
+                     if not getattr(rule, part)]
         problems += _unknown_ids(f"{key}.factors", rule.factors, rules.factors, "factors")
         problems += _unknown_ids(f"{key}.actions", rule.actions, rules.actions, "actions")
         for i, check in enumerate(rule.checks):
