@@ -69,11 +69,11 @@ def derive(dataset: Dataset, params: MetricParams | None = None) -> Derived:
 
 
 def _derive(dataset: Dataset, params: MetricParams) -> Derived:
-    messages = ordered_messages(dataset.messages.lazy(), params)
+    messages = ordered_messages(dataset.messages.lazy(), params).collect()
     orders = dataset.orders.lazy()
-    receptions, responses = reception_tables(messages, params)
-    receptions = mark_inquiries(receptions, orders, params)
-    receptions, responses = pl.collect_all([receptions, responses])
+    receptions, responses = reception_tables(messages.lazy(), params)
+    receptions = mark_inquiries(receptions, orders, params).collect()
+    responses = responses.collect()
     attribution = attribute(orders, receptions.lazy(), params)
     attribution = mark_repeat_buyers(attribution, params).collect()
     assists = find_assists(attribution.lazy(), receptions.lazy()).collect()
@@ -100,14 +100,17 @@ def ordered_messages(messages: pl.LazyFrame, params: MetricParams) -> pl.LazyFra
     """Messages with day, sender rank and spam flag, in reception order, with reception ids.
 
     ``rec`` numbers receptions (agent × customer × day) in sort order; it is an
-    internal join key only — outputs identify receptions by their columns.
+    internal join key only — outputs identify receptions by their columns. Sorting
+    on categorical codes instead of the id strings is ~2× faster; codes only need
+    to group equal ids together, so their arbitrary order changes no result.
     """
     schema = messages.collect_schema()
     text = pl.col("text").fill_null("") if "text" in schema else pl.lit("")
     spam = pl.col("customer_id").is_in(list(params.filter.customers))
     if params.filter.keywords:
         spam = spam | text.str.contains("|".join(f"(?:{k})" for k in params.filter.keywords))
-    same = ["agent_id", "customer_id", "day"]
+    codes = {f"{c}_code": pl.col(c).cast(pl.Categorical).to_physical() for c in ("agent_id", "customer_id")}
+    same = ["agent_id_code", "customer_id_code", "day"]
     new_rec = pl.any_horizontal([pl.col(c) != pl.col(c).shift() for c in same]).fill_null(True)
     return (
         messages.select(
@@ -115,16 +118,18 @@ def ordered_messages(messages: pl.LazyFrame, params: MetricParams) -> pl.LazyFra
             day=pl.col("ts").dt.date(),
             rank=pl.col("sender").replace_strict(SENDER_RANK, return_dtype=pl.Int8),
             spam=(pl.col("sender") == "customer") & spam,
+            **codes,
         )
-        .sort("agent_id", "customer_id", "ts", "rank")
+        .sort(*codes, "ts", "rank")
         .with_columns(new_rec=new_rec)
         .with_columns(rec=pl.col("new_rec").cum_sum())
+        .drop(*codes)
     )
 
 
 def reception_tables(messages: pl.LazyFrame, params: MetricParams) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """Receptions (one row each) and responses (one row per customer burst)."""
-    responses = burst_responses(messages, params)
+    responses = burst_responses(messages, params).collect().lazy()
     per_reception = responses.group_by("rec").agg(
         first_response_s=pl.col("response_s").filter(pl.col("first") & pl.col("in_hours")).first(),
         slow_responses=((pl.col("response_s") > params.slow_response_s) & pl.col("in_hours")).sum().cast(pl.Int64),
