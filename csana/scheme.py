@@ -740,7 +740,7 @@ class Scheme(Frozen):
     @property
     def full_score(self) -> float:
         """Σ top tier score × weight, when every indicator has data."""
-        return sum(i.top_score * i.weight for i in self.indicators)
+        return float(sum(i.top_score * i.weight for i in self.indicators))
 
     @property
     def manual_catalogue(self) -> dict[str, ManualIndicator]:
