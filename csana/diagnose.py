@@ -20,8 +20,9 @@ threshold
 interval (sample size n)
     ``wilson``: rates from their numerator and denominator components
     (:attr:`csana.metrics.Metric.ratio`), n = the denominator; ``poisson``: volumes,
-    Byar's interval on the count (n), scaled by value/count (for an amount, the
-    count behind it: sales_amount per buyer); ``mean``: averages, n = the
+    Byar's interval on the count, scaled by value/count (for an amount, the count
+    behind it: sales_amount per buyer), n = the count or the check's ``n`` (the
+    opportunities, e.g. inquiry customers for sales); ``mean``: averages, n = the
     denominator (response_count, buyers, …), and when the raw dataset is given a
     normal interval mean ± z·sd/√n from the individual events. See :mod:`csana.intervals`.
 status
@@ -160,11 +161,13 @@ def sample(frame: pl.DataFrame, check: Check, z: float, spread: pl.DataFrame | N
         lf = frame.lazy().select(*IDENTITY, value=_num(frame, m.id), x=_num(frame, num), n=_num(frame, den))
         return lf.with_columns(ci_low=low, ci_high=high).drop("x")
     if check.test == "poisson":
-        lf = frame.lazy().select(*IDENTITY, value=_num(frame, m.id), n=_num(frame, check.count or m.id))
-        per_unit = pl.when(n > 0).then(value / n)
+        count = check.count or m.id
+        lf = frame.lazy().select(*IDENTITY, value=_num(frame, m.id), k=_num(frame, count), n=_num(frame, check.n or count))
+        k = pl.col("k")
+        per_unit = pl.when(k > 0).then(value / k)
         lf = lf.with_columns(per_unit=pl.coalesce(per_unit, per_unit.median().over("month")).fill_null(1.0))
-        low, high = poisson(n, z)
-        return lf.with_columns(ci_low=low * pl.col("per_unit"), ci_high=high * pl.col("per_unit")).drop("per_unit")
+        low, high = poisson(k, z)
+        return lf.with_columns(ci_low=low * pl.col("per_unit"), ci_high=high * pl.col("per_unit")).drop("per_unit", "k")
     lf = frame.lazy().select(*IDENTITY, value=_num(frame, m.id), n=_num(frame, check.n or m.ratio[1]))
     if spread is None:
         return lf.with_columns(ci_low=pl.lit(None, pl.Float64), ci_high=pl.lit(None, pl.Float64))

@@ -61,7 +61,8 @@ class Check(Frozen):
     margin: float = Field(0.0, ge=0, lt=1, description="fraction of the benchmark the value must fall beyond")
     min_count: int | None = Field(None, ge=0, description="minimum sample size n; default method.min_count")
     count: str | None = Field(None, description="poisson: the count metric behind an amount (e.g. buyers)")
-    n: str | None = Field(None, description="mean: the sample-size metric (default: the ratio's denominator)")
+    n: str | None = Field(None, description="the sample-size metric min_count applies to (mean: default the ratio's "
+                                            "denominator; poisson: default the count)")
 
 
 class Rule(Text):
@@ -187,6 +188,6 @@ def check_problems(key: str, check: Check) -> list[str]:
         problems.append(f"'{key}.n': mean needs the sample-size metric for '{m.id}' (e.g. n: response_count)")
     if check.test != "poisson" and check.count:
         problems.append(f"'{key}.count': only used with test: poisson")
-    if check.test != "mean" and check.n:
-        problems.append(f"'{key}.n': only used with test: mean")
+    if check.test == "wilson" and check.n:
+        problems.append(f"'{key}.n': not used with test: wilson (n is the rate's denominator)")
     return problems

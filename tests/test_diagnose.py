@@ -23,10 +23,10 @@ from csana.metrics import CATALOGUE
 Z95 = 1.959963984540054
 RULES = load_rules()
 
-# Typical peer: 300 consultations, 100 buyers spending ¥30,000 (AOV ¥300, 1.5 units), conversion
+# Typical peer: 300 consultations, 120 inquiries, 100 buyers spending ¥30,000 (AOV ¥300, 1.5 units), conversion
 # 55/100, qa 1.2, reply 198/200, first response 15 s over 200, average response 40 s over 500.
 PEER = {
-    "consult_customers": 300, "received_customers": 200, "replied_customers": 198,
+    "consult_customers": 300, "received_customers": 200, "replied_customers": 198, "inquiry_customers": 120,
     "sales_amount": 30000.0, "buyers": 100, "sales_units": 150,
     "conv_final_customers": 55, "conv_base_customers": 100,
     "agent_msgs": 1200, "customer_msgs": 1000,
@@ -105,8 +105,8 @@ def test_meaning_problems_all_reported(tmp_path: Path):
     with pytest.raises(CsanaError) as err:
         load_rules(write(tmp_path, data))
     text = str(err.value)
-    assert "6 problem(s)" in text  # the qa_ratio change also leaves its n: without test: mean
-    assert "'rules.low_qa_ratio.checks[0].n': only used with test: mean" in text
+    assert "6 problem(s)" in text  # the qa_ratio change also leaves its n: that wilson does not use
+    assert "'rules.low_qa_ratio.checks[0].n': not used with test: wilson" in text
     assert "unknown metric 'sales_amont'" in text and "did you mean sales_amount" in text
     assert "'rules.low_sales.actions': unknown id 'yoga'" in text
     assert "rules.low_qa_ratio.checks[0].test" in text and "use mean" in text
@@ -162,9 +162,8 @@ CASES = {
     # median ¥30,000, threshold 21,000; x ¥5,000 from 15 buyers: upper = 333.3 · U(15)=24.7 → ¥8,230 < 21,000.
     "low_sales": dict(metric="sales_amount", weak={"sales_amount": 5000.0, "buyers": 15},
                       strong={"sales_amount": 40000.0, "buyers": 130},
-                      # a shop of ¥300 agents: x sold nothing, upper = ¥100/buyer · 3.67 = ¥367 > 210
-                      small={"sales_amount": 0.0, "buyers": 0, "sales_units": 0},
-                      small_peer={"sales_amount": 300.0, "buyers": 3, "sales_units": 4}),
+                      # a new hire with 10 inquiries (< 30): low sales, but too few chances to judge selling
+                      small={"sales_amount": 1000.0, "buyers": 3, "sales_units": 4, "inquiry_customers": 10}),
     # AOV median 300 (peers 290..310), threshold 255; x ¥150 over 60 buyers; small: 10 buyers < 20.
     "low_aov": dict(metric="aov", weak={"sales_amount": 9000.0, "buyers": 60},
                     strong={"sales_amount": 21000.0, "buyers": 60},
