@@ -152,6 +152,25 @@ def print_payroll(sheet, scheme, lang: str) -> None:
     Console(width=max(120, 12 * len(keep))).print(grid)
 
 
+@cli.command("diagnose")
+@DATA
+@MONTH
+@LANG
+@PARAMS
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False), help="diagnostic rules YAML (default params/diagnostics.yaml)")
+@click.option("--all", "show_ok", is_flag=True, help="also list the indicators that are fine")
+def diagnose_command(data: str, month: str | None, lang: str, params_file: str | None, rules_file: str | None, show_ok: bool) -> None:
+    """Weak indicators per agent with evidence, factors and actions, and the team training plan (spec 2 §2)."""
+    from csana import engine
+    from csana.diagnose import diagnose, print_diagnosis
+    from csana.params import MetricParams
+
+    dataset = load_data(data)
+    params = MetricParams.load(params_file)
+    table = engine.agent_metrics(dataset, month, params)
+    print_diagnosis(diagnose(table, dataset, rules_file, lang=lang, params=params), show_ok=show_ok)
+
+
 @cli.command("dashboard")
 @click.argument("data", metavar="[DATA]", required=False)
 @MONTH

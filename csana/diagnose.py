@@ -234,10 +234,9 @@ def status(check: Check, higher: bool, min_count: int) -> pl.Expr:
 
 
 def note(min_count: int, lang: str) -> pl.Expr:
-    """Why a finding has its status, in words."""
+    """Why a finding has its status, in words (the numbers are in their own columns)."""
     zh = lang == "zh"
     n_text = pl.col("n").cast(pl.Int64).cast(pl.String)
-    ci = pl.format("[{}, {}]", pl.col("ci_low").round(4), pl.col("ci_high").round(4))
     return (
         pl.when(pl.col("value").is_null() | pl.col("n").is_null())
         .then(pl.lit("无数据" if zh else "no data"))
@@ -246,10 +245,10 @@ def note(min_count: int, lang: str) -> pl.Expr:
         .when(pl.col("threshold").is_null())
         .then(pl.lit("可比客服不足, 无法取中位数" if zh else "too few comparable agents for a median"))
         .when(pl.col("status") == "not_enough_data")
-        .then(pl.format("置信区间 {} 跨过阈值 {}" if zh else "interval {} overlaps the threshold {}", ci, pl.col("threshold").round(4)))
+        .then(pl.lit("样本无法判断: 区间跨过阈值" if zh else "cannot tell: the interval straddles the threshold"))
         .when(pl.col("status") == "weak")
-        .then(pl.format("差于基准 (n={})" if zh else "worse than the benchmark (n={})", n_text))
-        .otherwise(pl.format("达到基准 (n={})" if zh else "meets the benchmark (n={})", n_text))
+        .then(pl.lit("差于阈值" if zh else "beyond the threshold"))
+        .otherwise(pl.lit("达到阈值" if zh else "meets the threshold"))
     )
 
 
@@ -352,3 +351,58 @@ def event_spreads(dataset: Dataset, metrics: pl.DataFrame, params: MetricParams 
     if not parts:
         return pl.DataFrame(schema={"agent_id": pl.String, "metric": pl.String, "sd": pl.Float64, "month": pl.String})
     return pl.concat(pl.collect_all(parts))
+
+
+# -- terminal output ---------------------------------------------------------------------------------
+
+HEADERS = {
+    "zh": ("诊断项", "指标", "状态", "数值", "基准", "阈值", "差距", "样本n", "区间", "说明", "影响因素", "建议措施",
+           "团队培训计划", "措施", "负责", "人数", "客服", "运营", "客服本人", "无偏弱指标"),
+    "en": ("rule", "metric", "status", "value", "benchmark", "threshold", "gap", "n", "interval", "note", "factors", "actions",
+           "team training plan", "action", "owner", "agents", "who", "operations", "agent", "no weak indicator"),
+}
+
+
+def print_diagnosis(diagnosis: Diagnosis, *, show_ok: bool = False, width: int = 160) -> None:
+    """Each agent's findings (weak and undecided; all with ``show_ok``) and the team plan, as rich tables."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from csana.metrics import format_value
+
+    lang = diagnosis.lang
+    h = dict(zip(("rule", "metric", "status", "value", "bench", "thr", "gap", "n", "ci", "note", "factors", "actions",
+                  "plan", "action", "owner", "count", "who", "ops", "agent", "none"), HEADERS[lang]))
+    console = Console(width=width)
+    shown = diagnosis.findings if show_ok else diagnosis.findings.filter(
+        (pl.col("status") == "weak") | ((pl.col("status") == "not_enough_data") & pl.col("value").is_not_null())
+    )
+    for (agent_id,), part in diagnosis.findings.group_by("agent_id", maintain_order=True):
+        rows = shown.filter(pl.col("agent_id") == agent_id)
+        first = part.row(0, named=True)
+        title = " ".join(str(v) for v in (agent_id, first["name"], first["team"], first["month"]) if v)
+        weak = rows.filter(pl.col("status") == "weak")
+        if rows.height == 0:
+            console.print(f"[bold]{title}[/bold]: {h['none']}")
+            continue
+        grid = Table(title=title, title_justify="left", show_lines=False)
+        for key in ("rule", "metric", "status", "value", "bench", "thr", "gap", "n", "ci", "note"):
+            grid.add_column(h[key], justify="right" if key in ("value", "bench", "thr", "gap", "n") else "left")
+        for r in rows.iter_rows(named=True):
+            fmt = lambda v, r=r: format_value(v, r["unit"])  # noqa: E731
+            ci = f"{fmt(r['ci_low'])} – {fmt(r['ci_high'])}" if r["ci_low"] is not None else "—"
+            style = "red" if r["status"] == "weak" else ("yellow" if r["status"] == "not_enough_data" else None)
+            grid.add_row(r["rule_label"], r["metric_label"], STATUS_LABELS[lang][r["status"]], fmt(r["value"]),
+                         fmt(r["benchmark"]), fmt(r["threshold"]), fmt(r["gap"]), "—" if r["n"] is None else f"{r['n']:,}", ci, r["note"],
+                         style=style)
+        console.print(grid)
+        for rule in weak.unique("rule", maintain_order=True).iter_rows(named=True):
+            console.print(f"  {rule['rule_label']} — {h['factors']}: {'、'.join(rule['factors']) or '—'}; "
+                          f"{h['actions']}: {'、'.join(rule['actions'])}")
+    plan = Table(title=h["plan"], title_justify="left")
+    for key in ("action", "owner", "count", "who"):
+        plan.add_column(h[key], justify="right" if key == "count" else "left")
+    for r in diagnosis.plan.iter_rows(named=True):
+        plan.add_row(r["action_label"], h["ops"] if r["owner"] == "operations" else h["agent"],
+                     str(r["agents_needing"]), ", ".join(r["names"]))
+    console.print(plan)
