@@ -199,11 +199,10 @@ def dropdown(options: list[tuple[str, Any]], value: Any, css: str) -> ipw.Dropdo
 
 
 def relabel(widget: ipw.Dropdown, options: list[tuple[str, Any]]) -> None:
-    """Replace a dropdown's options, keeping its value (and without firing observers twice)."""
+    """Replace a dropdown's options, keeping its value when it is still offered (call inside a quiet batch)."""
     value = widget.value
-    with widget.hold_trait_notifications():
-        widget.options = options
-        widget.value = value if value in [v for _, v in options] else options[0][1]
+    widget.options = options
+    widget.value = value if value in [v for _, v in options] else options[0][1]
 
 
 def on_change(widget: ipw.Widget, callback: Callable[[Any], Any]) -> None:
@@ -397,6 +396,8 @@ class Explorer:
             scheme = next((p for p in files if p.stem == DEFAULT_SCHEME), files[0])
         if scheme is not None:
             self.select_scheme(scheme)
+        else:
+            self._refresh_board()
         self._refresh_charts()
 
     @classmethod
@@ -461,6 +462,10 @@ class Explorer:
 
     def set_filters(self, team: str | None = None, role: str | None = None) -> pl.DataFrame:
         """Keep only agents of ``team`` and ``role`` (None = all); returns their metrics."""
+        for column, value in (("team", team), ("role", role)):
+            known = choices(self.frames.metrics, column)
+            if value is not None and value not in known:
+                raise CsanaError(f"no {column} '{value}' in {self.frames.month}", fix=f"allowed: {', '.join(known) or 'none'}")
         with self._batch():
             self.w_team.value = team if team is not None else ALL
             self.w_role.value = role if role is not None else ALL
@@ -796,6 +801,9 @@ class Explorer:
     def _refresh_board(self) -> None:
         if self.tuned is None:
             self.w_board.value = f"<p>{html.escape(text('no_scheme', self.lang))}</p>"
+            return
+        if self.agents().height == 0:
+            self.w_board.value = f"<p>{html.escape(text('no_agents', self.lang))}</p>"
             return
         board = self.leaderboard()
         lang = self.lang
