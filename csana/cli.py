@@ -187,6 +187,24 @@ def dashboard_command(data: str | None, month: str | None, lang: str, port: int,
         raise SystemExit(code)
 
 
+@cli.command("demo")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="folder to write the tables into")
+@click.option("--seed", type=int, default=2026, show_default=True, help="random seed (same seed, same files)")
+@click.option("--agents", type=int, default=12, show_default=True, help="agents per shop (about a quarter after-sales)")
+@click.option("--months", type=int, default=2, show_default=True, help="complete months, ending with --end-month")
+@click.option("--scale", type=float, default=1.0, show_default=True, help="customer volume multiplier (1 ≈ 2,000 messages per agent-month)")
+@click.option("--shops", type=int, default=1, show_default=True, help="shops (shop_id s01, s02, …), each with its own agents")
+@click.option("--end-month", default="2026-10", show_default=True, metavar="YYYY-MM", help="last complete month (data runs 4 days past it)")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True, help="file format")
+def demo_command(out_dir: str, seed: int, agents: int, months: int, scale: float, shops: int, end_month: str, fmt: str) -> None:
+    """Write a realistic demo shop (chat logs, orders, agents, reminders, reviews, …) to OUT, one file per table."""
+    from csana.demo import generate_demo, write_demo
+
+    dataset = generate_demo(seed, agents, months, scale, shops=shops, end_month=end_month)
+    for path in write_demo(dataset, out_dir, fmt):
+        click.echo(f"{path}  {dataset.tables[path.stem].height:,} rows")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning user errors into one line and exit code 2."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
