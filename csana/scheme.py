@@ -36,6 +36,7 @@ fractions in the metric table, so ``min: 50%`` and ``min: 0.5`` are the same.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import math
@@ -238,13 +239,21 @@ class Source(Frozen):
 def _source_problems(src: Source, info: ValidationInfo) -> list[str]:
     kind, name = src.ref
     if kind == "metric" and name not in CATALOGUE:
-        return [f"unknown metric '{name}' (allowed: {', '.join(CATALOGUE)})"]
+        return [unknown("metric", name, CATALOGUE)]
     if kind == "manual":
         known = _manual_ids(info)
         if name not in known:
             return [f"unknown manual indicator '{name}' (allowed: {', '.join(known)}; "
                     "declare new ones under 'manual_indicators')"]
     return []
+
+
+def unknown(kind: str, name: str, allowed: Iterable[str]) -> str:
+    """'unknown metric 'x' (did you mean y?; allowed: …)'."""
+    allowed = list(allowed)
+    close = difflib.get_close_matches(name, allowed, n=1)
+    hint = f"did you mean {close[0]}?; " if close else ""
+    return f"unknown {kind} '{name}' ({hint}allowed: {', '.join(allowed)})"
 
 
 def _manual_ids(info: ValidationInfo | None) -> list[str]:
@@ -394,7 +403,7 @@ class TeamGoal(Named, Threshold):
     def _team_metric(cls, value: str) -> str:
         found = CATALOGUE.get(value)
         if found is None:
-            raise ValueError(f"unknown metric '{value}' (allowed: {', '.join(CATALOGUE)})")
+            raise ValueError(unknown("metric", value, CATALOGUE))
         if team_formula(value) is None:
             allowed = [m for m in CATALOGUE if team_formula(m) is not None]
             raise ValueError(f"metric '{value}' cannot be recomputed for a team (allowed: {', '.join(allowed)})")
@@ -435,7 +444,7 @@ class Commission(Frozen):
     @classmethod
     def _known(cls, value: str) -> str:
         if value not in CATALOGUE:
-            raise ValueError(f"unknown metric '{value}' (allowed: {', '.join(CATALOGUE)})")
+            raise ValueError(unknown("metric", value, CATALOGUE))
         return value
 
     @field_validator("tiers")
@@ -481,6 +490,16 @@ class Grades(Frozen):
         return _sorted_bands(value, "bands")
 
 
+class AppliesTo(Frozen):
+    """Which agents a scheme scores: by ``role`` and/or ``team`` (agents of the metric table).
+
+    An agent whose role (or team) is unknown (null) is kept: it cannot be told apart.
+    """
+
+    roles: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+
+
 class Pay(Frozen):
     """Fixed pay parts and the full performance pay (绩效工资满额).
 
@@ -509,7 +528,8 @@ class Indicator(Frozen):
     basis: Literal["absolute", "relative", "target"] = "absolute"
     relative_to: Literal["team", "shop"] = "team"
     target: Number | None = Field(None, gt=0, description="default target (basis: target) when the targets table has none")
-    direction: Literal["higher", "lower"]
+    direction: Literal["higher", "lower"] | None = Field(
+        None, description="default: the catalogue's (or the manual indicator's); always set once validated")
     closed: Literal["left", "right"] = "left"
     tiers: tuple[Tier, ...]
     min_sample: Number | None = Field(None, ge=0, description="fewer than this in sample_column → insufficient data")
@@ -547,7 +567,7 @@ class Indicator(Frozen):
         if (self.metric is None) == (self.manual is None):
             problems.append("name exactly one of 'metric' (a catalogue id) or 'manual' (a manual_scores indicator)")
         if self.metric is not None and self.metric not in CATALOGUE:
-            problems.append(f"unknown metric '{self.metric}' (allowed: {', '.join(CATALOGUE)})")
+            problems.append(unknown("metric", self.metric, CATALOGUE))
         if self.manual is not None and self.manual not in _manual_ids(info):
             problems.append(f"unknown manual indicator '{self.manual}' (allowed: {', '.join(_manual_ids(info))}; "
                             "declare new ones under 'manual_indicators')")
@@ -555,10 +575,13 @@ class Indicator(Frozen):
             problems.append("'min_sample' needs 'sample_column' (a count column such as conv_base_customers) "
                             "unless the metric is a ratio")
         if self.sample_column is not None and self.sample_column not in CATALOGUE:
-            problems.append(f"unknown sample_column '{self.sample_column}' (allowed: {', '.join(CATALOGUE)})")
+            problems.append(unknown("sample_column", self.sample_column, CATALOGUE))
         if self.target is not None and self.basis != "target":
             problems.append("'target' applies only with basis: target")
-        problems += _monotone_problems(self.tiers, self.direction)
+        if self.direction is None and not problems:
+            problems.append(f"'{self.metric or self.manual}' has no natural direction: set direction: higher or lower")
+        if self.direction is not None:
+            problems += _monotone_problems(self.tiers, self.direction)
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -630,6 +653,7 @@ class Scheme(Frozen):
     notes: str | None = None
     notes_en: str | None = None
     insufficient: Literal["rebase", "zero", "lowest"] = "rebase"
+    applies_to: AppliesTo = Field(default_factory=AppliesTo)
     manual_indicators: tuple[ManualIndicator, ...] = ()
     indicators: tuple[Indicator, ...] = ()
     pay: Pay = Field(default_factory=Pay)
@@ -704,8 +728,8 @@ class Scheme(Frozen):
         declared = data.get("manual_indicators") or []
         context = {
             "manual": [m.get("id") for m in declared if isinstance(m, dict) and isinstance(m.get("id"), str)],
-            "manual_directions": {m["id"]: m["direction"] for m in declared
-                                  if isinstance(m, dict) and isinstance(m.get("id"), str) and m.get("direction") in ("higher", "lower")},
+            "manual_directions": {m["id"]: m.get("direction") or "higher" for m in declared
+                                  if isinstance(m, dict) and isinstance(m.get("id"), str)},
         }
         try:
             return cls.model_validate(data, context=context)

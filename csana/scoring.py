@@ -103,6 +103,7 @@ def score(
 ) -> pl.DataFrame:
     """Score every agent of ``metrics`` by ``scheme`` and compute each pay part.
 
+    Only the agents the scheme ``applies_to`` (by role/team) are scored.
     ``metrics``: one row per agent (and month), as :func:`csana.agent_metrics` returns:
     ``agent_id``, optional ``name``/``team``/``role``/``month``, and the metric
     columns the scheme reads. ``targets``: ``indicator``, ``target`` and optionally
@@ -111,7 +112,7 @@ def score(
     scheme's ``target``; a row with a month beats one without). ``manual``: the
     manual_scores table (``agent_id``, ``month``, ``indicator``, ``value``).
     """
-    frame = _check_metrics(metrics, scheme)
+    frame = _applicable(_check_metrics(metrics, scheme), scheme)
     months = ["month"] if "month" in frame.columns else []
     lf = frame.lazy().with_columns(
         (pl.col("team").cast(pl.String).fill_null("") if "team" in frame.columns else pl.lit("")).alias(TEAM)
@@ -186,6 +187,15 @@ def _check_metrics(metrics: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
                          f" per {' and '.join(keys[1:]) or 'table'}", column="agent_id", rows=rows,
                          fix="give one row per agent (and month)")
     return metrics
+
+
+def _applicable(frame: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
+    """The agents ``applies_to`` selects (unknown role or team kept)."""
+    keep = pl.lit(True)
+    for column, wanted in (("role", scheme.applies_to.roles), ("team", scheme.applies_to.teams)):
+        if wanted and column in frame.columns:
+            keep = keep & (pl.col(column).is_null() | pl.col(column).cast(pl.String).is_in(list(wanted)))
+    return frame.filter(keep)
 
 
 def _manual_used(scheme: Scheme) -> list[str]:
