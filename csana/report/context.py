@@ -1,0 +1,268 @@
+"""Everything one monthly report shows, computed once: :func:`build_context` → :class:`ReportContext`.
+
+The report notebook calls :func:`build_context` with its parameters, then hands the
+context to :mod:`csana.report.sections` and :mod:`csana.charts`. All numbers come from
+the public engine, scoring and diagnostics functions; this module only selects (the
+month, the previous month, a team, a shop) and never computes a metric.
+
+Terms: the *scope* of a report is the whole shop, one team (``team``), or one shop
+of a multi-shop dataset (``shop``); *group totals* are the scope's metrics with each
+customer counted once (the engine's shop or team rows), not sums of agents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from csana.dataset import Dataset
+from csana.errors import CsanaError
+from csana.params import MetricParams
+
+if TYPE_CHECKING:
+    from csana.diagnose import Diagnosis
+    from csana.engine import ShopMetrics
+    from csana.scheme import Scheme
+
+SHOP_TABLES_BY_ORDER = ("reminders", "reviews", "disputes")
+"""Tables without shop_id that belong to a shop through their order."""
+
+
+def open_dataset(data: str | Path | Dataset) -> Dataset:
+    """The report's data: a Dataset as is, 'demo' for the bundled demo shop, else a path for :func:`csana.load`."""
+    if isinstance(data, Dataset):
+        return data
+    if str(data).strip().lower() == "demo":
+        from csana.demo import demo_dataset
+
+        return demo_dataset()
+    from csana.io import load
+
+    return load(Path(str(data)).expanduser())
+
+
+def shops(dataset: Dataset) -> list[str]:
+    """The distinct shop ids of the messages and orders (empty when the data has no shop_id)."""
+    found: set[str] = set()
+    for name in ("messages", "orders"):
+        if dataset.has(name, "shop_id"):
+            found.update(v for v in dataset[name]["shop_id"].unique().to_list() if v is not None)
+    return sorted(found)
+
+
+def for_shop(dataset: Dataset, shop: str) -> Dataset:
+    """The part of ``dataset`` that belongs to one shop.
+
+    Messages and orders are filtered on shop_id; reminders, reviews and disputes follow
+    their order; agents, online time and manual scores follow the agents who chatted in
+    the shop. The account of rows read and rejected stays that of the whole load.
+    """
+    known = shops(dataset)
+    if shop not in known:
+        raise CsanaError(f"shop '{shop}' is not in the data", file=dataset.source,
+                         fix=f"use one of: {', '.join(known)}" if known else "the data has no shop_id column")
+    tables = dict(dataset.tables)
+    for name in ("messages", "orders"):
+        if dataset.has(name, "shop_id"):
+            tables[name] = dataset[name].filter(pl.col("shop_id") == shop)
+    order_ids = tables["orders"]["order_id"].implode()
+    for name in SHOP_TABLES_BY_ORDER:
+        if dataset.has(name):
+            tables[name] = dataset[name].filter(pl.col("order_id").is_in(order_ids))
+    agent_ids = tables["messages"]["agent_id"].unique().implode()
+    for name in ("agents", "online", "manual_scores", "lost_reasons"):
+        if dataset.has(name):
+            tables[name] = dataset[name].filter(pl.col("agent_id").is_in(agent_ids))
+    return Dataset(tables=tables, source=f"{dataset.source} [shop {shop}]", kind=dataset.kind,
+                   rejected=dataset.rejected, files=dataset.files, warnings=list(dataset.warnings))
+
+
+@dataclass(frozen=True)
+class Period:
+    """One month's results for the report's scope."""
+
+    month: str
+    agents: pl.DataFrame
+    """agent_metrics of the scope's agents (all columns, components included)."""
+    totals: dict[str, Any]
+    """The scope's group totals (one row of the engine's shop or team table)."""
+    shop: ShopMetrics | None
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """The inputs and results of one report (see the module docstring)."""
+
+    lang: str
+    data: str
+    team: str | None
+    shop_id: str | None
+    dataset: Dataset
+    params: MetricParams
+    now: Period
+    before: Period | None
+    """The previous month, or None when the data does not reach back that far."""
+    schemes: tuple[tuple[str, Scheme], ...]
+    """(name or path as given, scheme) for each scheme of the report, in the order given."""
+    scores: pl.DataFrame
+    """:func:`csana.score` of the scope's agents, each by the first scheme that applies to it (column
+    ``scheme``: its name as given); rank and grade are among all the month's agents of that scheme."""
+    ranked: dict[str, int]
+    """Per scheme name, how many of the month's agents it ranked (the N of "rank r of N")."""
+    diagnosis: Diagnosis
+    scorecards: bool
+
+    def scheme(self, name: str) -> Scheme:
+        """The scheme the report loaded under ``name``."""
+        return dict(self.schemes)[name]
+
+    @property
+    def month(self) -> str:
+        return self.now.month
+
+    @property
+    def month_days(self) -> tuple[dt.date, dt.date]:
+        from csana.engine import month_window
+
+        window = month_window(self.month)
+        return window.start, window.end - dt.timedelta(days=1)
+
+    @property
+    def provisional(self) -> pl.DataFrame:
+        """Delayed metrics of the month still provisional (metric, final_on, data_end)."""
+        if self.now.shop is None:
+            return pl.DataFrame(schema={"metric": pl.String, "provisional": pl.Boolean, "final_on": pl.Date, "data_end": pl.Date})
+        return self.now.shop.provisional.filter(pl.col("provisional"))
+
+    def responses(self) -> pl.DataFrame:
+        """Answered bursts of the month in the scope (the events behind the response-time metrics)."""
+        from csana.derive import derive
+        from csana.engine import month_window
+
+        window = month_window(self.month)
+        return derive(self.dataset, self.params).responses.filter(
+            pl.col("received") & pl.col("in_hours") & pl.col("response_s").is_not_null()
+            & window.contains(pl.col("day")) & pl.col("agent_id").is_in(self.now.agents["agent_id"].implode())
+        )
+
+    def daily(self) -> pl.DataFrame:
+        """The scope's metrics per day of the month (customers counted once per day in the scope)."""
+        from csana.derive import derive
+        from csana.engine import evaluate, month_window
+
+        group = _team_of(self.dataset) if self.team else pl.lit("*")
+        frame = evaluate(self.dataset, derive(self.dataset, self.params), month_window(self.month, "day"), group)
+        if self.team:
+            frame = frame.filter(pl.col("agent_id") == self.team)
+        return frame.rename({"period": "date"}).sort("date")
+
+
+def _team_of(dataset: Dataset) -> pl.Expr:
+    agents = dataset["agents"]
+    teams = dict(zip(agents["agent_id"], agents["team"])) if "team" in agents.columns else {}
+    return pl.col("agent_id").replace_strict(teams, default=None, return_dtype=pl.String)
+
+
+def _period(dataset: Dataset, month: str, params: MetricParams) -> Period:
+    from csana.engine import agent_metrics, shop_metrics
+
+    shop = shop_metrics(dataset, month, params) if dataset.kind == "raw" else None
+    totals = shop.totals.row(0, named=True) if shop is not None and shop.totals.height else {}
+    return Period(month, agent_metrics(dataset, month, params), totals, shop)
+
+
+def _narrow(period: Period, team: str | None) -> Period:
+    """The same month restricted to one team: its agents and the team's group totals."""
+    if team is None:
+        return period
+    rows = period.shop.teams.filter(pl.col("team") == team) if period.shop is not None else pl.DataFrame()
+    totals = rows.row(0, named=True) if rows.height else {}
+    return Period(period.month, period.agents.filter(pl.col("team") == team), totals, period.shop)
+
+
+def _previous(dataset: Dataset, month: str, params: MetricParams, team: str | None) -> Period | None:
+    from csana.engine import previous_month
+
+    try:
+        return _narrow(_period(dataset, previous_month(month), params), team)
+    except CsanaError:
+        return None
+
+
+def scheme_names(scheme: str) -> list[str]:
+    """The schemes of a report: names or paths separated by commas ('presales_traffic,aftersales_returns')."""
+    names = [part.strip() for part in scheme.split(",") if part.strip()]
+    if not names:
+        raise CsanaError("no scoring scheme given", fix="name one, e.g. scheme: presales_traffic")
+    return names
+
+
+def _scores(agents: pl.DataFrame, schemes: tuple[tuple[str, Scheme], ...], dataset: Dataset) -> pl.DataFrame:
+    """Each agent scored by the first scheme whose ``applies_to`` selects it."""
+    from csana.scoring import score
+
+    manual = dataset["manual_scores"] if dataset.has("manual_scores") else None
+    parts = [score(agents, scheme, manual=manual).with_columns(scheme=pl.lit(name)) for name, scheme in schemes]
+    return pl.concat(parts, how="diagonal_relaxed").unique("agent_id", keep="first", maintain_order=True)
+
+
+def _diagnosis(agents: pl.DataFrame, dataset: Dataset, params: MetricParams, lang: str, team: str | None) -> Diagnosis:
+    """Findings benchmarked against every agent of the month; for a team, only its agents and plan rows."""
+    from csana.diagnose import Diagnosis, diagnose
+
+    found = diagnose(agents, dataset, lang=lang, params=params)
+    if team is None:
+        return found
+    findings = found.findings.filter(pl.col("team") == team)
+    members = findings["agent_id"].unique().implode()
+    plan = (
+        found.plan.explode("agents", "names")
+        .filter(pl.col("agents").is_in(members))
+        .group_by("action", "action_label", "owner", maintain_order=True)
+        .agg(agents_needing=pl.len().cast(pl.Int64), agents=pl.col("agents"), names=pl.col("names"), rules=pl.col("rules").first())
+        .select(found.plan.columns)
+        .sort("agents_needing", descending=True, maintain_order=True)
+    )
+    return Diagnosis(findings, plan, found.rules, found.lang)
+
+
+def build_context(
+    data: str | Path | Dataset = "demo",
+    month: str | None = None,
+    team: str | None = None,
+    shop: str | None = None,
+    scheme: str = "presales_traffic",
+    metrics: str | None = None,
+    lang: str = "zh",
+    scorecards: bool = True,
+) -> ReportContext:
+    """Load the data and compute everything the report shows (arguments = the notebook's parameters)."""
+    from csana.engine import latest_complete_month
+    from csana.scheme import load_scheme
+
+    if lang not in ("zh", "en"):
+        raise CsanaError(f"unknown language {lang!r}", fix="use zh or en")
+    dataset = open_dataset(data)
+    if shop is not None:
+        dataset = for_shop(dataset, shop)
+    params = MetricParams.load(metrics)
+    month = month or latest_complete_month(dataset, params)
+    everyone = _period(dataset, month, params)
+    if team is not None and team not in everyone.agents["team"].to_list():
+        known = sorted(t for t in everyone.agents["team"].unique().to_list() if t is not None)
+        raise CsanaError(f"team '{team}' has no active agent in {month}", file=dataset.source,
+                         fix=f"use one of: {', '.join(known)}" if known else "the agents table has no team column")
+    now = _narrow(everyone, team)
+    schemes = tuple((name, load_scheme(name)) for name in scheme_names(scheme))
+    scores = _scores(everyone.agents, schemes, dataset)
+    return ReportContext(
+        lang=lang, data=str(data), team=team, shop_id=shop, dataset=dataset, params=params, now=now,
+        before=_previous(dataset, month, params, team), schemes=schemes,
+        scores=scores.filter(pl.col("team") == team) if team is not None else scores,
+        ranked={name: int(scores.filter(pl.col("scheme") == name)["rank"].count()) for name, _ in schemes},
+        diagnosis=_diagnosis(everyone.agents, dataset, params, lang, team), scorecards=scorecards,
+    )
