@@ -38,7 +38,12 @@ _API = {
     "load_scheme": "csana.scoring",
     "score": "csana.scoring",
     "diagnose": "csana.diagnose",
-    "conversion_drilldown": "csana.diagnose",
+    "Diagnosis": "csana.diagnose",
+    "load_rules": "csana.diagnostic_rules",
+    "conversion_drilldown": "csana.drilldown",
+    "review_sample": "csana.review_sample",
+    "mask_text": "csana.privacy",
+    "pseudonymise": "csana.privacy",
     "render_report": "csana.report",
 }
 __all__ = sorted(_API)

@@ -97,6 +97,7 @@ class Drilldown(Frozen):
     """Settings of the conversion drill-down."""
 
     response_buckets: tuple[float, ...] = (20, 30, 60, 120)
+    unpaid_after_min: float = Field(60, ge=0, description="an order not paid within this many minutes counts as unpaid")
 
     @field_validator("response_buckets")
     @classmethod
