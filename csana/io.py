@@ -33,7 +33,7 @@ and fix.
 from __future__ import annotations
 
 import csv
-import io
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -64,8 +64,8 @@ DATETIME_FORMATS = (
     "%Y%m%d%H%M%S",
     "%Y%m%d",
 )
-"""Accepted timestamp layouts, after ``/``, ``.``, 年, 月 become ``-``, 日 is dropped and
-``T`` becomes a space (so 2026/10/1 9:00, 2026-10-01T09:00:00 and 2026年10月1日 09:00 all
+"""Accepted timestamp layouts, after a date written with ``/``, ``.`` or 年月日 is rewritten
+with ``-`` and a ``T`` before the time becomes a space (so 2026/10/1 9:00, 2026-10-01T09:00:00 and 2026年10月1日 09:00 all
 parse). Excel serial day numbers (46296.375) are accepted too."""
 RAW_FORMATS = (
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S",
@@ -131,8 +131,9 @@ class LoadParams(Frozen):
     def load(cls, path: str | Path | None = None) -> LoadParams:
         """Read a columns file (default: params/columns.yaml; built-in defaults if absent)."""
         source = Path(path) if path is not None else PARAMS_DIR / "columns.yaml"
-        data = read_config(source) if source.exists() or path is not None else {}
-        return validate(cls, data, source)
+        if path is None and not source.exists():
+            return cls()
+        return _load_params(source.resolve(), source.stat().st_mtime_ns if source.exists() else 0)
 
     def column_map(self, table: str) -> dict[str, tuple[str, int]]:
         """Normalised header → (canonical column, preference rank; the canonical name ranks first)."""
@@ -152,6 +153,12 @@ class LoadParams(Frozen):
     def known_headers(self) -> set[str]:
         """Every normalised header of every table, for finding the header row."""
         return {h for table in TABLES for h in self.column_map(table)}
+
+
+@functools.lru_cache(maxsize=8)
+def _load_params(source: Path, mtime: int) -> LoadParams:
+    """Parsed once per file version: ``Dataset.from_frames`` runs this for every table."""
+    return validate(LoadParams, read_config(source), source)
 
 
 def _clashes(groups: dict[str, Iterable[str]], key: Any = normalize_name) -> list[tuple[str, str, str]]:
@@ -213,7 +220,7 @@ def conform_frame(table_name: str, df: pl.DataFrame, source: str = "<memory>", p
         first = bad.sort("row").row(0, named=True)
         same = bad.filter(pl.col("reason") == first["reason"], pl.col("column") == first["column"])
         raise CsanaError(
-            f"{bad.height} bad row(s) in table '{table_name}'; first: {first['reason']} (value {first['value']!r})",
+            f"{bad.height} bad row(s) in table '{table_name}' (rows counted from 0); first: {first['reason']} (value {first['value']!r})",
             file=source, column=first["column"], rows=same["row"].sort().to_list(),
             fix=_fix(first["reason"], first["column"]),
         )
@@ -223,7 +230,7 @@ def conform_frame(table_name: str, df: pl.DataFrame, source: str = "<memory>", p
 def rejection_summary(dataset: Dataset | pl.DataFrame) -> pl.DataFrame:
     """Rejected rows (of a dataset, or a rejected-rows frame) by file, column and reason: count, first rows, fix."""
     rejected = dataset.rejected if isinstance(dataset, Dataset) else dataset
-    rejected = rejected.with_columns(pl.col("reason").str.replace(r"\s*\(.*\)$", "").alias("kind"))
+    rejected = rejected.with_columns(pl.col("reason").str.replace(r"\s*\(kept row .*\)$", "").alias("kind"))
     summary = (
         rejected.group_by("file", "table", "column", "kind", maintain_order=True)
         .agg(pl.len().alias("rows"), pl.col("row").sort().head(5).alias("first_rows"), pl.col("value").first().alias("example"))
@@ -480,7 +487,7 @@ def _identify(sources: list[Source], params: LoadParams, warnings: list[str]) ->
             if len(fits) > 1:
                 raise CsanaError(
                     f"cannot tell which table this is: its columns fit {' and '.join(fits)}",
-                    file=source.label, fix=f"put the table name in the file name, e.g. {fits[0]}.csv",
+                    file=source.label, fix=f"put the table name in the file name, e.g. {' or '.join(f'{t}.csv' for t in fits)}",
                 )
             if not fits:
                 warnings.append(f"{source.label}: not recognised as any table (columns: "
@@ -527,8 +534,11 @@ def _map_columns(table: str, frame: pl.DataFrame, label: str, params: LoadParams
         )
     used = {header for header, _ in chosen.values()}
     extras = [c for c in frame.columns if c not in used and c not in (ROW, FILE)]
-    if extras:
-        warnings.append(f"{label}: unknown columns ignored: {', '.join(extras)}")
+    unknown = [c for c in extras if normalize_name(c) not in mapping]
+    if unknown:
+        warnings.append(f"{label}: unknown columns ignored: {', '.join(unknown)}")
+    warnings += [f"{label}: column {c} also names {mapping[normalize_name(c)][0]}; used {chosen[mapping[normalize_name(c)][0]][0]}"
+                 for c in extras if c not in unknown]
     renamed = frame.select([pl.col(h).alias(c) for c, (h, _) in chosen.items()] + [pl.col(ROW), pl.col(FILE)])
     if table == "orders" and "units" not in chosen:
         warnings.append(f"{label}: no units column (数量); every order counts {params.default_units} unit(s)")
@@ -585,8 +595,9 @@ def _datetime(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         return expr.cast(DATETIME)
     if dtype.is_numeric():
         return _excel_serial(expr.cast(pl.Float64))
-    text = (expr.str.strip_chars().str.replace_all(r"[/.年月]", "-").str.replace("日", " ")
-            .str.replace(r"^(\d{4}-\d{1,2}-\d{1,2})[T\s]+", "${1} ").str.strip_chars())
+    text = (expr.str.strip_chars()
+            .str.replace(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T\s]+|$)", "${1}-${2}-${3} ")
+            .str.strip_chars())
     serial = pl.when(text.str.contains(r"^\d{5}(\.\d+)?$")).then(_excel_serial(text.cast(pl.Float64, strict=False)))
     return pl.coalesce([text.str.strptime(DATETIME, f, strict=False) for f in DATETIME_FORMATS] + [serial])
 
@@ -735,6 +746,7 @@ def _check_rows(table: Table, frame: pl.DataFrame, params: LoadParams) -> tuple[
     rows' column, reason and raw value are looked up afterwards, on those rows only.
     """
     columns = [c for c in frame.columns if c not in (ROW, FILE)]
+    frame = frame.with_columns([pl.col(c).cast(pl.String) for c in columns if frame.schema[c] == pl.Null])
     staged = _parse_times(frame.with_columns([pl.col(c).alias(f"__raw_{c}") for c in columns]), table)
     staged = staged.with_columns([_missing(pl.col(f"__raw_{c}"), frame.schema[c], c, params).alias(f"__miss_{c}") for c in columns])
     parsed, checks = _column_checks(table, staged, params)
@@ -747,7 +759,7 @@ def _check_rows(table: Table, frame: pl.DataFrame, params: LoadParams) -> tuple[
         pl.col(FILE).alias("file"), pl.lit(table.name).alias("table"), pl.col(ROW).alias("row"),
         pl.col("__check").replace_strict({i: ch.column for i, ch in enumerate(checks)}, return_dtype=pl.String).alias("column"),
         pl.col("__check").replace_strict({i: ch.reason for i, ch in enumerate(checks)}, return_dtype=pl.String).alias("reason"),
-        value.alias("value"),
+        pl.when(value.str.strip_chars() != "").then(value).alias("value"),
     )
     return good, bad.cast(REJECTED_SCHEMA)
 
