@@ -28,8 +28,8 @@ null, performance pay 0).
 Everything is one lazy polars plan of expressions (tiers are when/then chains,
 team means and first places are window expressions): no Python loop runs over
 agents, so re-scoring after a weight change (``scheme.with_weight``) is fast.
-Pay parts are rounded to 0.01 and ``total_pay`` is the sum of the rounded parts,
-so the payroll sheet adds up.
+Amounts are rounded to 0.01 (each detail column, then each part as the sum of its
+details) and ``total_pay`` is the sum of the rounded parts, so the payroll sheet adds up.
 """
 
 from __future__ import annotations
@@ -502,11 +502,11 @@ class _Plan:
         for ladder in self.s.ladders:
             value = self.source(ladder)
             steps = [pl.when(_compare(value, step)).then(pl.lit(step.amount)).otherwise(pl.lit(0.0)) for step in ladder.steps]
-            out.append(self._bonus(pl.max_horizontal(steps)).alias(f"ladder.{ladder.id}"))
+            out.append(self._bonus(pl.max_horizontal(steps)).round(2).alias(f"ladder.{ladder.id}"))
         return out
 
     def awards(self) -> list[pl.Expr]:
-        return [self._bonus(self.award(a)).alias(f"award.{a.id}") for a in self.s.awards]
+        return [self._bonus(self.award(a)).round(2).alias(f"award.{a.id}") for a in self.s.awards]
 
     def award(self, award: Award) -> pl.Expr:
         keys = self.teams if award.scope == "team" else self.months
@@ -533,7 +533,7 @@ class _Plan:
                 amount = pl.when(_compare(value, threshold)).then(pl.lit(item.amount)).otherwise(pl.lit(0.0))
             if item.cap is not None:
                 amount = amount.clip(upper_bound=item.cap)
-            out.append((self._bonus(amount) if kind == "reward" else amount).alias(f"{kind}.{item.id}"))
+            out.append((self._bonus(amount) if kind == "reward" else amount).round(2).alias(f"{kind}.{item.id}"))
         return out
 
     def performance_pay(self) -> pl.Expr:
@@ -568,7 +568,7 @@ class _Plan:
         return amount.alias("__commission")
 
     def team_goals(self) -> list[pl.Expr]:
-        return [self._bonus(self.team_goal(g)).alias(f"team_goal.{g.id}") for g in self.s.team_goals]
+        return [self._bonus(self.team_goal(g)).round(2).alias(f"team_goal.{g.id}") for g in self.s.team_goals]
 
     def team_goal(self, goal: TeamGoal) -> pl.Expr:
         keys = self.teams if goal.scope == "team" else self.months

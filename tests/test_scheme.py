@@ -307,12 +307,9 @@ def test_with_weight_is_a_cheap_validated_copy() -> None:
     ("conv_final", float("nan"), "weight of 'conv_final' must be a number ≥ 0"),
 ])
 def test_with_weight_rejects_bad_input(indicator: str, weight: Any, message: str) -> None:
-    with pytest.raises(CsanaError, match="must be|unknown"):
+    with pytest.raises(CsanaError) as info:
         load_scheme("example_289").with_weight(indicator, weight)
-    try:
-        load_scheme("example_289").with_weight(indicator, weight)
-    except CsanaError as exc:
-        assert message in str(exc)
+    assert message in str(info.value)
 
 
 def test_scheme_is_frozen() -> None:
