@@ -140,6 +140,13 @@ def bucket_labels(edges: tuple[float, ...]) -> list[str]:
     return [f"≤{fmt(edges[0])}s", *inner, f">{fmt(edges[-1])}s"]
 
 
+def bucket_of(seconds: pl.Expr, edges: tuple[float, ...]) -> pl.Expr:
+    """The bucket label of a response time (right-closed: 20 s is in ≤20s); null stays null."""
+    index = pl.sum_horizontal([(seconds > edge).cast(pl.Int64) for edge in edges])
+    labels = dict(enumerate(bucket_labels(edges)))
+    return pl.when(seconds.is_not_null()).then(index.replace_strict(labels, return_dtype=pl.String))
+
+
 def inquiry_receptions(dataset: Dataset, month: str, params: MetricParams, edges: tuple[float, ...]) -> pl.DataFrame:
     """The month's inquiry receptions: bucket of the first response, start hour, and whether they converted."""
     from csana.derive import derive
@@ -159,7 +166,7 @@ def inquiry_receptions(dataset: Dataset, month: str, params: MetricParams, edges
     )
     labels = bucket_labels(edges)
     order = {label: i for i, label in enumerate([*labels, NO_REPLY])}
-    bucket = pl.col("first_response_s").cut(list(edges), labels=labels, left_closed=False).cast(pl.String)
+    bucket = bucket_of(pl.col("first_response_s"), edges)
     return (
         derived.receptions.lazy()
         .filter(pl.col("inquiry") & window.contains(pl.col("day")))
@@ -312,12 +319,11 @@ def response_uplift(slow: pl.DataFrame, receptions: pl.DataFrame, shop_rates: pl
     """Per slow agent: receptions answered slower than the team median, and the conversions gained had they been
     answered in the median's bucket (the shop's rate there minus the rate in their own bucket, at least 0)."""
     rate = dict(zip(shop_rates["bucket"], shop_rates["rate"]))
-    labels = bucket_labels(edges)
     as_rate = lambda col: pl.col(col).replace_strict(rate, default=None, return_dtype=pl.Float64)  # noqa: E731
     return (
         receptions.join(slow.select("agent_id", "name", "metric", current="value", target="team_median"), on="agent_id")
         .filter(pl.col("first_response_s") > pl.col("target"))
-        .with_columns(target_bucket=pl.col("target").cut(list(edges), labels=labels, left_closed=False).cast(pl.String))
+        .with_columns(target_bucket=bucket_of(pl.col("target"), edges))
         .with_columns(gain=(as_rate("target_bucket") - as_rate("bucket")).clip(lower_bound=0.0).fill_null(0.0))
         .group_by("agent_id", "name", "metric", "current", "target")
         .agg(base=pl.len().cast(pl.Int64), extra_paid=pl.col("gain").sum())
