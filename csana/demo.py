@@ -60,18 +60,13 @@ DAY = 86_400
 RATE = 5.5
 """Pre-sales episodes per pre-sales agent per day at scale 1 (spread over the agents on duty)."""
 
+MESSAGES_PER_PRESALES_DAY = 93
+"""Measured: messages per pre-sales agent per day at scale 1 (used by :func:`scale_for`)."""
+
 TEST_ACCOUNTS = ("test_001", "test_002")
 """The shop's internal test accounts: blacklisted in params/metrics.yaml ``filter.customers``."""
 FILTER_KEYWORDS = ("加微信", "加[vV威]", "[vV][xX]\\d", "刷单", "刷信誉", "代刷", "兼职", "代运营")
 """Regexes matching the demo's ads and spam: params/metrics.yaml ``filter.keywords``."""
-
-MANUAL_INDICATORS = {
-    "chat_review": ("聊天质检评分", "Chat-review QA score", "score 0–100"),
-    "typing_speed": ("打字速度", "Typing speed", "characters per minute"),
-    "product_test": ("产品知识考试", "Product-knowledge test", "score 0–100"),
-    "attendance": ("出勤率", "Attendance", "share of scheduled days worked, 0–1"),
-}
-"""The ``manual_scores.indicator`` values the demo writes: id → (中文, English, unit)."""
 
 LOST_REASONS = {
     "价格太贵": 0.24, "没有优惠": 0.14, "对比其他店铺": 0.15, "尺码规格不合适": 0.12,
@@ -155,7 +150,7 @@ class Archetype:
 
 
 ARCHETYPES = (
-    Archetype(delay=11, close=0.80, talk=0.55, upsell=0.45, remind=0.95, miss=0.002),  # a01: fast, strong closer
+    Archetype(delay=11, close=0.86, talk=0.55, upsell=0.45, remind=0.95, miss=0.002),  # a01: fast, strong closer
     Archetype(delay=80, close=0.55, talk=0.30, upsell=0.25, remind=0.70, miss=0.03),  # a02: slow responder
     Archetype(delay=28, close=0.33, talk=0.15, upsell=0.10, remind=0.30, miss=0.01),  # a03: weak closer
     Archetype(delay=40, close=0.50, talk=0.30, upsell=0.20, remind=0.60, miss=0.02, weight=0.5),  # a04: new hire
@@ -202,9 +197,10 @@ def generate_demo(
     """A demo dataset, identical for identical arguments.
 
     ``agents`` per shop (about a quarter after-sales), ``months`` complete months
-    ending with ``end_month`` plus ``tail_days`` of the next month, ``scale``
-    multiplies the customer volume (about 23,000 messages per agent-month at 1;
-    scale 20 with 12 agents and 2 months gives roughly 10 million messages).
+    ending with ``end_month`` plus ``tail_days`` of the next month; ``scale``
+    multiplies the customer volume (at 1 about 93 messages per pre-sales agent and
+    day, so the default shop has ~54,000 messages; :func:`scale_for` finds the
+    scale for a wanted size: 12 agents × 2 months × scale 185 ≈ 10 million).
     """
     _check(agents, months, scale, shops, tail_days)
     cal = _calendar(end_month, months, tail_days)
@@ -216,6 +212,13 @@ def generate_demo(
         tables["orders"] = tables["orders"].sort("created_at", maintain_order=True)
     source = f"demo(seed={seed}, agents={agents}, months={months}, scale={scale}, shops={shops})"
     return Dataset(tables=tables, source=source)
+
+
+def scale_for(messages: int, agents: int = 12, months: int = 2, shops: int = 1, tail_days: int = 4) -> float:
+    """The ``scale`` that makes :func:`generate_demo` write about ``messages`` messages (within a few %)."""
+    days = _calendar("2026-10", months, tail_days).days
+    presales = agents - max(1, agents // 4)
+    return messages / (MESSAGES_PER_PRESALES_DAY * presales * days * shops)
 
 
 def write_demo(dataset: Dataset, out_dir: str | Path, format: Literal["csv", "parquet"] = "csv") -> list[Path]:
@@ -240,14 +243,15 @@ def write_demo(dataset: Dataset, out_dir: str | Path, format: Literal["csv", "pa
 
 
 def demo_dataset() -> Dataset:
-    """The small pre-built demo shipped with csana (2 teams, 12 agents, Sep–Oct 2026 + 4 days)."""
+    """The small pre-built demo shipped with csana: :func:`generate_demo` with its defaults, loaded like user data.
+
+    One shop, 售前一组 (9 agents) and 售后组 (3), September and October 2026 plus
+    1–4 November, about 54,000 messages.
+    """
+    from csana.io import load
+
     if not DEMO_DIR.joinpath("messages.parquet").exists():
-        raise CsanaError("the pre-built demo is missing", file=str(DEMO_DIR), fix="reinstall csana or run `csana demo --out DIR`")
-    try:
-        from csana.io import load
-    except ImportError:
-        tables = {p.stem: pl.read_parquet(p) for p in sorted(DEMO_DIR.glob("*.parquet"))}
-        return Dataset(tables=tables, source=str(DEMO_DIR))
+        raise CsanaError("the pre-built demo is missing", file=str(DEMO_DIR), fix="reinstall csana, or run `csana demo --out DIR`")
     return load(DEMO_DIR)
 
 
@@ -315,7 +319,7 @@ def _staff(rng: np.random.Generator, cal: Calendar, n: int, shop: int, shops: in
 
 def _random_archetype(rng: np.random.Generator, after: bool = False) -> Archetype:
     return Archetype(
-        delay=float(rng.uniform(30, 55) if after else rng.uniform(18, 42)), close=float(rng.uniform(0.52, 0.64)),
+        delay=float(rng.uniform(30, 55) if after else rng.uniform(18, 42)), close=float(rng.uniform(0.50, 0.62)),
         talk=float(rng.uniform(0.25, 0.45)), upsell=float(rng.uniform(0.2, 0.35)), remind=float(rng.uniform(0.6, 0.9)),
         miss=0.01, weight=float(rng.uniform(0.85, 1.15)),
     )
@@ -750,16 +754,16 @@ def _messages_frame(rng: np.random.Generator, parts: list[tuple[dict[str, np.nda
         "cat": [m["cat"] for m, _ in parts] + [np.full(len(rem), CAT["reminder"], np.int16)],
     }
     c = {key: np.concatenate(value) for key, value in cols.items()}
-    text = _OFFSETS[c["cat"]] + (rng.random(len(c["cat"])) * _SIZES[c["cat"]]).astype(np.int64)
-    keep = np.flatnonzero(c["sec"] < cut)
-    pick = keep[np.argsort(c["sec"][keep], kind="stable")]
+    c["text"] = _OFFSETS[c["cat"]] + (rng.random(len(c["cat"])) * _SIZES[c["cat"]]).astype(np.int64)
+    codes = pl.DataFrame({key: c[key] for key in ("sec", "customer", "agent", "sender", "text")})
+    codes = codes.filter(pl.col("sec") < cut).sort("sec", maintain_order=True)
     return pl.DataFrame({
-        "ts": _datetime(cal, c["sec"][pick]),
-        "customer_id": _customer_ids(c["customer"][pick]),
-        "agent_id": staff.frame["agent_id"].gather(c["agent"][pick]),
-        "sender": pl.Series(SENDERS).gather(c["sender"][pick]),
-        "shop_id": pl.repeat(shop_id, len(pick), eager=True),
-        "text": pl.Series(_TEXTS).gather(text[pick]),
+        "ts": _datetime(cal, codes["sec"].to_numpy()),
+        "customer_id": _customer_ids(codes["customer"].to_numpy()),
+        "agent_id": staff.frame["agent_id"].gather(codes["agent"]),
+        "sender": pl.Series(SENDERS).gather(codes["sender"]),
+        "shop_id": pl.repeat(shop_id, codes.height, eager=True),
+        "text": pl.Series(_TEXTS).gather(codes["text"]),
     })
 
 
@@ -843,21 +847,29 @@ def _month_masks(cal: Calendar) -> list[tuple[str, np.ndarray]]:
 
 
 def _manual_scores(rng: np.random.Generator, cal: Calendar, staff: Staff, work: np.ndarray, scheduled: np.ndarray) -> pl.DataFrame:
-    """Monthly chat-review, typing, product-test and attendance scores, in line with each agent's skill."""
+    """Monthly manual scores (ids of :data:`csana.scheme.MANUAL_INDICATORS`), in line with each agent's skill.
+
+    Every agent gets chat_review, typing_speed, product_test, attendance and
+    daily_conduct; after-sales agents also review_handling.
+    """
     rows = []
     for label, days in _month_masks(cal):
         sched = scheduled[days].sum(axis=0)
         active = np.flatnonzero(sched > 0)
         n = len(active)
+        close, talk = staff.close[active], staff.talk[active]
         values = {
-            "chat_review": np.clip(60 + 30 * staff.close[active] + 20 * staff.talk[active] + rng.normal(0, 3, n), 0, 100).round(1),
+            "chat_review": np.clip(60 + 30 * close + 20 * talk + rng.normal(0, 3, n), 0, 100).round(1),
             "typing_speed": np.clip(150 - staff.delay[active] + rng.normal(0, 5, n), 30, 200).round(0),
-            "product_test": np.clip(55 + 50 * staff.close[active] + rng.normal(0, 4, n), 0, 100).round(0),
+            "product_test": np.clip(55 + 50 * close + rng.normal(0, 4, n), 0, 100).round(0),
             "attendance": (work[days].sum(axis=0)[active] / sched[active]).round(3),
+            "daily_conduct": np.clip(88 + 10 * talk + rng.normal(0, 3, n), 0, 100).round(0),
+            "review_handling": np.where(staff.presales[active], np.nan, np.clip(70 + 40 * talk + rng.normal(0, 4, n), 0, 100).round(0)),
         }
         for indicator, value in values.items():
-            rows.append(pl.DataFrame({"agent_id": staff.frame["agent_id"].gather(active), "month": label,
-                                      "indicator": indicator, "value": value.astype(float)}))
+            given = ~np.isnan(value)
+            rows.append(pl.DataFrame({"agent_id": staff.frame["agent_id"].gather(active[given]), "month": label,
+                                      "indicator": indicator, "value": value[given].astype(float)}))
     return pl.concat(rows).sort("month", "agent_id", maintain_order=True)
 
 
