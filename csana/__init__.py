@@ -30,6 +30,7 @@ _API = {
     "load_export": "csana.exports",
     "demo_dataset": "csana.demo",
     "generate_demo": "csana.demo",
+    "write_demo": "csana.demo",
     "derive": "csana.derive",
     "agent_metrics": "csana.engine",
     "agent_daily_metrics": "csana.engine",
