@@ -40,7 +40,7 @@ def payroll(scored: pl.DataFrame, scheme: Scheme, lang: str = "zh") -> pl.DataFr
     cols += [pl.col(c) for c in scored.columns if c.split(".", 1)[0] in DETAILS]
     table = scored.select(cols)
     headers = {c: labels.get(c, c) for c in table.columns}
-    headers["percent"] = f"{labels['percent']}(%)" if zh else f"{labels['percent']} (%)"
+    headers["percent"] = "得分率(%)" if zh else "Score (%)"
     return table.rename(headers)
 
 
