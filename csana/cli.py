@@ -205,6 +205,42 @@ def demo_command(out_dir: str, seed: int, agents: int, months: int, scale: float
         click.echo(f"{path}  {dataset.tables[path.stem].height:,} rows")
 
 
+@cli.command("report")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="report configuration YAML (default params/report.yaml); the options below override it")
+@click.option("--data", metavar="DATA", help="data folder or file, or 'demo' (the bundled demo shop)")
+@MONTH
+@click.option("--team", metavar="TEAM", help="only this team's agents")
+@click.option("--shop", metavar="SHOP", help="only this shop_id (default: one report per shop when there are several)")
+@click.option("--scheme", metavar="NAMES", help="scoring schemes, comma-separated names or YAML paths")
+@click.option("--params", "metrics", type=click.Path(dir_okay=False), help="metric params YAML (default params/metrics.yaml)")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="report language (default zh)")
+@click.option("--format", "formats", metavar="html,pdf", help="output formats (default html,pdf)")
+@click.option("--out", type=click.Path(file_okay=False), help="output folder (default reports/); files go to OUT/<month>/")
+@click.option("--name", help="output file name stem (default monthly_report)")
+@click.option("--all-teams", is_flag=True, help="one report per team")
+@click.option("--scorecards/--no-scorecards", default=None, help="one printable scorecard page per agent (default on)")
+def report_command(config_file: str | None, all_teams: bool, **options: object) -> None:
+    """Monthly report: executed notebook, offline HTML and A4 PDF in reports/<month>/.
+
+    With no options: the demo data's latest complete month, in HTML and PDF.
+    """
+    from csana.report import load_config, plan, render_all
+
+    configs = plan(load_config(config_file, **options), all_teams=all_teams)
+    result = render_all(configs, show_progress=len(configs) > 1 or sys.stderr.isatty())
+    for done in result.done:
+        files = ", ".join(str(path) for kind, path in done.files.items() if kind != "ipynb")
+        click.echo(f"{files}  ({done.total_seconds:.1f} s; executed notebook: {done.files['ipynb']})")
+    if len(configs) == 1 and result.failed:
+        raise CsanaError(result.failed[0][1])
+    if result.failed:
+        click.echo(f"{len(result.failed)} of {len(configs)} reports failed:", err=True)
+        for config, message in result.failed:
+            click.echo(f"  {config.name}: {message}", err=True)
+        raise SystemExit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning user errors into one line and exit code 2."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])

@@ -25,6 +25,7 @@ from csana.params import MetricParams
 
 if TYPE_CHECKING:
     from csana.diagnose import Diagnosis
+    from csana.drilldown import Drilldown
     from csana.engine import ShopMetrics
     from csana.scheme import Scheme
 
@@ -33,16 +34,20 @@ SHOP_TABLES_BY_ORDER = ("reminders", "reviews", "disputes")
 
 
 def open_dataset(data: str | Path | Dataset) -> Dataset:
-    """The report's data: a Dataset as is, 'demo' for the bundled demo shop, else a path for :func:`csana.load`."""
+    """The report's data: a Dataset as is, 'demo' for the bundled demo shop, else a folder or file of
+    raw logs or platform exports (as ``csana metrics`` reads it)."""
     if isinstance(data, Dataset):
         return data
     if str(data).strip().lower() == "demo":
         from csana.demo import demo_dataset
 
         return demo_dataset()
-    from csana.io import load
+    path = Path(str(data)).expanduser()
+    if not path.exists():
+        raise CsanaError("no such file or folder", file=str(path), fix="give a folder of CSV/XLSX/Parquet files, or demo")
+    from csana.exports import load_any
 
-    return load(Path(str(data)).expanduser())
+    return load_any(path)
 
 
 def shops(dataset: Dataset) -> list[str]:
@@ -114,6 +119,10 @@ class ReportContext:
     ranked: dict[str, int]
     """Per scheme name, how many of the month's agents it ranked (the N of "rank r of N")."""
     diagnosis: Diagnosis
+    drilldown: Drilldown | None
+    """The conversion drill-down of the month (raw data only)."""
+    review: pl.DataFrame | None
+    """The chat-review sample of the scope's weak agents and the team's best conversions (raw data only)."""
     scorecards: bool
 
     def scheme(self, name: str) -> Scheme:
@@ -230,6 +239,20 @@ def _diagnosis(agents: pl.DataFrame, dataset: Dataset, params: MetricParams, lan
     return Diagnosis(findings, plan, found.rules, found.lang)
 
 
+def _drilldown(dataset: Dataset, month: str, params: MetricParams, diagnosis: Diagnosis, lang: str,
+               agents: pl.DataFrame) -> tuple[Drilldown | None, pl.DataFrame | None]:
+    """The conversion drill-down and the chat-review sample (of the scope's agents, and the best examples)."""
+    if dataset.kind != "raw":
+        return None, None
+    from csana.drilldown import conversion_drilldown
+    from csana.review_sample import review_sample
+
+    drilldown = conversion_drilldown(dataset, month, params, diagnosis=diagnosis, lang=lang)
+    sample = review_sample(dataset, diagnosis, month, params, lang=lang)
+    members = agents["agent_id"].implode()
+    return drilldown, sample.filter((pl.col("kind") == "best") | pl.col("agent_id").is_in(members))
+
+
 def build_context(
     data: str | Path | Dataset = "demo",
     month: str | None = None,
@@ -259,10 +282,12 @@ def build_context(
     now = _narrow(everyone, team)
     schemes = tuple((name, load_scheme(name)) for name in scheme_names(scheme))
     scores = _scores(everyone.agents, schemes, dataset)
+    diagnosis = _diagnosis(everyone.agents, dataset, params, lang, team)
+    drilldown, review = _drilldown(dataset, month, params, diagnosis, lang, now.agents)
     return ReportContext(
         lang=lang, data=str(data), team=team, shop_id=shop, dataset=dataset, params=params, now=now,
         before=_previous(dataset, month, params, team), schemes=schemes,
         scores=scores.filter(pl.col("team") == team) if team is not None else scores,
         ranked={name: int(scores.filter(pl.col("scheme") == name)["rank"].count()) for name, _ in schemes},
-        diagnosis=_diagnosis(everyone.agents, dataset, params, lang, team), scorecards=scorecards,
+        diagnosis=diagnosis, drilldown=drilldown, review=review, scorecards=scorecards,
     )

@@ -108,6 +108,30 @@ _T: dict[str, tuple[str, str]] = {
     "diagnosis_method": ("“偏弱”指置信区间整体落在基准（团队中位数或行业标准）之外；样本太小的指标不判定。",
                          "'Weak' means the whole confidence interval lies beyond the benchmark (team median or norm); "
                          "samples too small to tell are not judged."),
+    "drilldown": ("转化率下钻（全店）", "Conversion drill-down (whole shop)"),
+    "by_response": ("按首次响应时间", "By first-response time"),
+    "first_response_bucket": ("首次响应", "First response"),
+    "inquiry_receptions": ("询单接待", "Inquiry receptions"),
+    "converted": ("成交", "Converted"),
+    "conv_rate": ("转化率 (95% 区间)", "Rate (95% interval)"),
+    "reminders": ("催付效果", "Payment reminders"),
+    "group": ("分组", "Group"),
+    "unpaid_orders": ("未付款订单", "Unpaid orders"),
+    "paid_in_end": ("最终付款", "Paid in the end"),
+    "reminder_note": ("下单后一段时间仍未付款的订单，按是否催付分组：这是观察到的差异，不能证明催付导致付款。",
+                      "Orders still unpaid a while after creation, by whether they were reminded: an observed "
+                      "difference, not proof that reminders cause payment."),
+    "lost_reasons": ("未成交原因", "Lost reasons"),
+    "customers": ("人数", "Customers"),
+    "share": ("占比", "Share"),
+    "opportunity": ("改进空间（估算）", "Opportunity (estimate)"),
+    "extra_paid": ("可多成交人数", "Extra paid customers"),
+    "extra_sales": ("可多销售额", "Extra sales"),
+    "method": ("估算方法", "Method"),
+    "review": ("抽查聊天记录", "Chat-review sample"),
+    "review_note": ("顾客身份已匿名化，手机号、地址等已遮盖；用于培训复盘。",
+                    "Customer identities are pseudonymised and phones/addresses masked; for training reviews."),
+    "converted_amount": ("成交 {amount}", "converted {amount}"),
     "scorecard": ("个人绩效卡", "Scorecard"),
     "vs_median": ("指标与团队中位数", "Metrics vs team median"),
     "median": ("团队中位数", "Team median"),
@@ -425,7 +449,77 @@ def diagnostics(ctx: ReportContext) -> HTML:
     parts.append(f"<h3>{esc(t('findings', lang))}</h3>")
     parts.append(html_table(weak, finding_columns, "data compact") if weak.height else f"<p>{esc(t('no_weak', lang))}</p>")
     parts.append(f'<p class="note">{esc(t("diagnosis_method", lang))}</p>')
+    if ctx.drilldown is not None:
+        parts.append(_drilldown(ctx))
     return _html(*parts)
+
+
+def _rate(row: Mapping[str, Any], lang: str) -> str:
+    rate = format_value(row.get("rate"), "ratio", lang)
+    if missing(row.get("ci_low")) or missing(row.get("ci_high")):
+        return rate
+    return f"{rate} ({format_value(row['ci_low'], 'ratio', lang)}–{format_value(row['ci_high'], 'ratio', lang)})"
+
+
+def _drilldown(ctx: ReportContext) -> str:
+    """Conversion drill-down: by first-response time, payment reminders, lost reasons, estimated opportunity."""
+    lang = ctx.lang
+    dd = ctx.drilldown
+    assert dd is not None
+    count = lambda key, header: Column(header, lambda r: esc(f"{r.get(key) or 0:,}"), numeric=True)  # noqa: E731
+    rate = Column(t("conv_rate", lang), lambda r: esc(_rate(r, lang)), numeric=True)
+    parts = [f"<h3>{esc(t('drilldown', lang))}</h3>", f"<h4>{esc(t('by_response', lang))}</h4>",
+             html_table(dd.by_response.filter(pl.col("agent_id") == "*").sort("bucket_order"),
+                        [text_column(t("first_response_bucket", lang), "bucket"),
+                         count("receptions", t("inquiry_receptions", lang)), count("converted", t("converted", lang)), rate],
+                        "data compact"),
+             f"<h4>{esc(t('reminders', lang))}</h4>",
+             html_table(dd.reminder_effect, [text_column(t("group", lang), "group"), count("orders", t("unpaid_orders", lang)),
+                                             count("paid", t("paid_in_end", lang)), rate], "data compact"),
+             f'<p class="note">{esc(t("reminder_note", lang))}</p>']
+    lost = dd.lost_reasons.filter(pl.col("agent_id") == "*").head(8)
+    if lost.height:
+        parts += [f"<h4>{esc(t('lost_reasons', lang))}</h4>",
+                  html_table(lost, [text_column(t("reason", lang), "reason", wrap=True),
+                                    count("customers", t("customers", lang)),
+                                    Column(t("share", lang), lambda r: esc(format_value(r.get("share"), "ratio", lang)),
+                                           numeric=True)], "data compact")]
+    chance = dd.opportunity.filter(pl.col("agent_id").is_in(ctx.now.agents["agent_id"].implode()))
+    if chance.height:
+        parts += [f"<h4>{esc(t('opportunity', lang))}</h4>",
+                  html_table(chance, [
+                      Column(t("agent", lang), _person),
+                      Column(t("indicator", lang), lambda r: esc(label(r["metric"], lang))),
+                      Column(t("value", lang), lambda r: esc(format_metric(r["metric"], r.get("current"), lang)), numeric=True),
+                      Column(t("median", lang), lambda r: esc(format_metric(r["metric"], r.get("target"), lang)), numeric=True),
+                      Column(t("extra_paid", lang), lambda r: esc(format_value(r.get("extra_paid"), "people", lang)),
+                             numeric=True),
+                      Column(t("extra_sales", lang), lambda r: esc(format_value(r.get("extra_sales"), "yuan", lang)),
+                             numeric=True),
+                      text_column(t("method", lang), "method", wrap=True),
+                  ], "data compact")]
+    return "".join(parts)
+
+
+def review(ctx: ReportContext) -> HTML:
+    """Chat-review sample (抽查聊天记录): masked conversations of weak agents to review, and the best to copy."""
+    lang = ctx.lang
+    if ctx.review is None or ctx.review.height == 0:
+        return _html("")
+    items = []
+    for r in ctx.review.iter_rows(named=True):
+        facts = [r.get("kind_label"), r.get("name") or r.get("agent_id"), r.get("customer"),
+                 f"{r['start']:%Y-%m-%d %H:%M}" if r.get("start") else None,
+                 f"{label('first_response_s', lang)} {format_value(r.get('first_response_s'), 'seconds', lang)}",
+                 t("converted_amount", lang, amount=format_value(r.get("amount"), "yuan", lang)) if r.get("converted") else None]
+        excerpt = r.get("excerpt")
+        items.append(
+            '<div class="review">'
+            f'<div class="review-head">{esc(" · ".join(str(f) for f in facts if f))}</div>'
+            + (f'<pre class="excerpt">{esc(excerpt)}</pre>' if excerpt else "") + "</div>"
+        )
+    return _html(f'<h2 class="page-break">{esc(t("review", lang))}</h2>',
+                 f'<p class="note">{esc(t("review_note", lang))}</p>', *items)
 
 
 def _gap(row: Mapping[str, Any], lang: str) -> str:
