@@ -37,6 +37,7 @@ _API = {
     "shop_metrics": "csana.engine",
     "attribution": "csana.engine",
     "load_scheme": "csana.scoring",
+    "Scheme": "csana.scheme",
     "score": "csana.scoring",
     "diagnose": "csana.diagnose",
     "Diagnosis": "csana.diagnose",

@@ -359,3 +359,24 @@ def test_a_rate_is_weak_only_when_its_whole_interval_is_below_the_threshold(base
     assert (small["status"] == "not_enough_data").all()
     ok = found.filter(pl.col("status") == "ok")
     assert (ok["value"] >= ok["threshold"]).all()
+
+
+def test_intervals_of_averages_from_the_raw_events():
+    from csana.engine import agent_metrics
+    from drill_shop import MONTH, PARAMS, shop
+
+    ds = shop()
+    found = diagnose(agent_metrics(ds, MONTH, PARAMS), ds, params=PARAMS).findings.filter(pl.col("agent_id") == "a1")
+    first = found.filter(pl.col("metric") == "first_response_s").row(0, named=True)
+    # a1's first responses 10 s and 25 s: mean 17.5, sd √112.5 = 10.6066, half 1.959964 · 10.6066/√2 = 1.959964 · 7.5
+    # = 14.69973
+    assert (first["value"], first["n"]) == (17.5, 2)
+    assert (first["ci_low"], first["ci_high"]) == (pytest.approx(2.80027, abs=1e-4), pytest.approx(32.19973, abs=1e-4))
+    avg = found.filter(pl.col("metric") == "avg_response_s").row(0, named=True)
+    # a1's answered bursts 10, 20, 25 s (李四's last burst went unanswered): mean 18.333, sd √58.333 = 7.6376,
+    # half 1.959964 · 7.6376/√3 = 8.6426
+    assert avg["n"] == 3
+    assert (avg["ci_low"], avg["ci_high"]) == (pytest.approx(9.6907, abs=1e-3), pytest.approx(26.9760, abs=1e-3))
+    # without the dataset the same averages carry no interval
+    bare = diagnose(agent_metrics(ds, MONTH, PARAMS)).findings
+    assert bare.filter(pl.col("test") == "mean")["ci_low"].null_count() == bare.filter(pl.col("test") == "mean").height
