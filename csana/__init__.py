@@ -27,6 +27,8 @@ _API = {
     "CATALOGUE": "csana.metrics",
     "metric": "csana.metrics",
     "load": "csana.io",
+    "LoadParams": "csana.io",
+    "rejection_summary": "csana.io",
     "load_export": "csana.exports",
     "demo_dataset": "csana.demo",
     "generate_demo": "csana.demo",

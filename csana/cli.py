@@ -205,6 +205,37 @@ def demo_command(out_dir: str, seed: int, agents: int, months: int, scale: float
         click.echo(f"{path}  {dataset.tables[path.stem].height:,} rows")
 
 
+@cli.command("check")
+@DATA
+@click.option("--columns", "columns_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="column-name mapping YAML (default params/columns.yaml)")
+@click.option("--rejected", "rejected_out", type=click.Path(dir_okay=False), metavar="FILE.csv",
+              help="write every rejected row (file, row, column, reason, value) to this CSV")
+def check_command(data: str, columns_file: str | None, rejected_out: str | None) -> None:
+    """Load raw logs and report, per file, rows read/used/rejected and why rows were set aside."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from csana.io import LoadParams, load, rejection_summary
+
+    dataset = load(data, LoadParams.load(columns_file))
+    files = Table(title="files")
+    for name in dataset.files.columns:
+        files.add_column(name, justify="right" if name.startswith("rows") else "left")
+    for row in dataset.files.iter_rows():
+        files.add_row(*["—" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row])
+    console = Console(width=120)
+    console.print(files)
+    for line in dataset.warnings:
+        click.echo(f"warning: {line}")
+    if rejected_out:
+        dataset.rejected.write_csv(rejected_out)
+        click.echo(f"wrote {rejected_out} ({dataset.rejected.height} rows)")
+    kinds = rejection_summary(dataset).height
+    click.echo(f"{dataset.files['rows_used'].sum():,} rows used, {dataset.rejected.height:,} rejected"
+               + (f" ({kinds} kind(s) of problem, listed above)" if kinds else ""))
+
+
 @cli.command("report")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="report configuration YAML (default params/report.yaml); the options below override it")

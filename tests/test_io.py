@@ -578,3 +578,29 @@ def test_used_plus_rejected_equals_read_and_the_right_rows_are_rejected(rows: li
     assert counts(ds, "orders.csv") == (len(rows), len(expected_good), len(rows) - len(expected_good))
     bad_rows = set(ds.rejected["row"].to_list())
     assert bad_rows == set(range(2, len(rows) + 2)) - set(expected_good)
+
+
+# -- csana check -------------------------------------------------------------------------------
+
+
+def test_check_command_lists_counts_reasons_and_writes_rejected_rows(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from csana.cli import cli
+
+    for name in ("messages.csv", "orders_amounts.csv"):
+        (tmp_path / name).write_bytes((DATA / name).read_bytes())
+    out = tmp_path / "rejected.csv"
+    result = CliRunner().invoke(cli, ["check", str(tmp_path), "--rejected", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "orders_amounts.csv, column 'units', row 10: 1 row(s) set aside: units must be at least 1" in result.output
+    assert result.output.rstrip().endswith("11 rows used, 7 rejected (5 kind(s) of problem, listed above)")
+    assert pl.read_csv(out)["row"].to_list() == [5, 6, 7, 8, 10, 11, 12]
+
+
+def test_check_command_error_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from csana.cli import main
+
+    (tmp_path / "messages.csv").write_bytes((DATA / "messages.csv").read_bytes())
+    assert main(["check", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("csana: error: required table(s) missing: orders;")
