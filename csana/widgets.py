@@ -45,7 +45,6 @@ DEFAULT_SCHEME = "presales_traffic"
 """The scheme the explorer opens with when none is named (else the first file in the folder)."""
 
 _TEXT: dict[str, tuple[str, str]] = {
-    "title": ("客服绩效探索", "CS performance explorer"),
     "data": ("数据", "Data"),
     "data_hint": ("文件夹或文件路径；留空 = 演示数据", "folder or file path; empty = demo data"),
     "load": ("加载", "Load"),
@@ -434,7 +433,10 @@ class Explorer:
     # -- actions (each control calls one) ---------------------------------------------------
 
     def load(self, data: str | Path | Dataset | None) -> pl.DataFrame:
-        """Switch to other data (None or '' = the demo shop), at its latest complete month."""
+        """Switch to other data (None or '' = the demo shop), at its latest complete month.
+
+        Not offered on the read-only dashboard, whose data is chosen on the command line.
+        """
         self.dataset = open_dataset(data)
         self.frames = MonthFrames.compute(self.dataset, None, self.params)
         self._sync_choices()
@@ -569,7 +571,6 @@ class Explorer:
         self._weight_sliders: dict[str, ipw.FloatSlider] = {}
         self._cut_sliders: dict[tuple[str, int], ipw.FloatSlider] = {}
         wide = {"description_width": "initial"}
-        self.w_title = ipw.HTML()
         self.w_data = ipw.Text(value=data_label, style=wide, layout=ipw.Layout(width="360px"))
         self.w_load = ipw.Button(icon="folder-open")
         self.w_month = dropdown([(m, m) for m in self._months()], self.frames.month, "csana-month")
@@ -596,9 +597,9 @@ class Explorer:
         save_row = ipw.HBox([self.w_save_name, self.w_save], layout=ipw.Layout(display="none" if self.read_only else None))
         scheme_controls = ipw.VBox([self.w_scheme, self.w_weights, self.w_cuts, ipw.HBox([self.w_reset]), save_row],
                                    layout=ipw.Layout(width="46%"))
+        data_row = [] if self.read_only else [self.w_data, self.w_load]
         self.widget = ipw.VBox([
-            self.w_title,
-            ipw.HBox([self.w_data, self.w_load, self.w_month, self.w_lang]),
+            ipw.HBox([*data_row, self.w_month, self.w_lang]),
             ipw.HBox([self.w_team, self.w_role, self.w_status]),
             self.h_metrics,
             ipw.HBox([self.w_metric, self.w_agent]),
@@ -692,7 +693,6 @@ class Explorer:
 
     def _relabel(self) -> None:
         lang = self.lang
-        self.w_title.value = f"<h2>{html.escape(text('title', lang))}</h2>"
         self.w_data.description = text("data", lang)
         self.w_data.placeholder = text("data_hint", lang)
         self.w_load.description = text("load", lang)

@@ -108,11 +108,12 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serve(args: list[str], home: Path, probe: str, cwd: Path | None = None) -> Iterator[Server]:
+def serve(args: list[str], home: Path, probe: str, cwd: Path | None = None,
+          extra_env: dict[str, str] | None = None) -> Iterator[Server]:
     """Run ``python -m <args> --port <free>`` until the ``probe`` path answers HTTP; stop it on exit."""
     port = free_port()
     log = home / "server.log"
-    env = isolated_env(home)
+    env = {**isolated_env(home), **(extra_env or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", *args, f"--port={port}"], cwd=cwd or home, env=env,

@@ -14,10 +14,15 @@ rather than skips when it is missing.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jupyter_servers import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, serve
+
+from csana.dashboard import voila_args, voila_env
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "explore.ipynb"
@@ -29,25 +34,35 @@ def lab_args(root: Path) -> list[str]:
             "--allow-root", f"--ServerApp.root_dir={root}", "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=False"]
 
 
-@pytest.mark.browser
-def test_explore_notebook_in_jupyterlab(tmp_path: Path) -> None:
+@contextmanager
+def browser_page(profile: Path, server_url: str) -> Iterator[tuple[Any, list[str]]]:
+    """A page of a fresh headless Chromium profile, and the list of URLs it fetched outside ``server_url``."""
     from playwright.sync_api import sync_playwright
 
     chromium = chromium_path()
     assert chromium, "chromium not found: run `python3 -m csana.bootstrap test` (it installs it) or set CSANA_CHROMIUM"
-    work = tmp_path / "work"
-    work.mkdir()
-    shutil.copy(NOTEBOOK, work / "explore.ipynb")
     ARTIFACTS.mkdir(exist_ok=True)
-    with serve(lab_args(work), tmp_path, "/api/status") as server, sync_playwright() as pw:
+    with sync_playwright() as pw:
         browser = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium"), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS,
+            str(profile), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS,
             viewport={"width": 1400, "height": 1000},
         )
         outside: list[str] = []
         page = browser.new_page()
-        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server.url, "data:", "blob:")) else None)
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server_url, "data:", "blob:")) else None)
         try:
+            yield page, outside
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_explore_notebook_in_jupyterlab(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(NOTEBOOK, work / "explore.ipynb")
+    with serve(lab_args(work), tmp_path, "/api/status") as server:
+        with browser_page(tmp_path / "chromium", server.url) as (page, outside):
             page.goto(f"{server.url}/lab/tree/explore.ipynb?reset")
             page.locator("#jp-main-statusbar").get_by_text("Idle").first.wait_for(timeout=LAB_TIMEOUT_MS)
             page.get_by_role("menuitem", name="Run", exact=True).click()
@@ -70,5 +85,18 @@ def test_explore_notebook_in_jupyterlab(tmp_path: Path) -> None:
             page.screenshot(path=str(ARTIFACTS / "explore_jupyterlab.png"), full_page=True)
             assert page.locator(".csana-explorer .vega-embed").count() >= 3  # the charts rendered (offline)
             assert not outside, f"the page fetched from outside the server: {outside[:5]}"
-        finally:
-            browser.close()
+
+
+@pytest.mark.browser
+def test_dashboard_renders_the_explorer_read_only(tmp_path: Path) -> None:
+    args = [a for a in voila_args() if not a.startswith("--port=")]
+    with serve(args, tmp_path, "/voila/static/", extra_env=voila_env(base={})) as server:
+        with browser_page(tmp_path / "chromium", server.url) as (page, outside):
+            page.goto(server.url + "/", timeout=LAB_TIMEOUT_MS)
+            board = page.locator(".csana-leaderboard table")
+            board.wait_for(timeout=LAB_TIMEOUT_MS)
+            assert "排名变化" in board.inner_text()
+            assert page.locator(".csana-explorer .vega-embed").count() >= 3
+            assert not page.locator(".csana-save").is_visible()  # read-only: no saving from the dashboard
+            page.screenshot(path=str(ARTIFACTS / "dashboard_voila.png"), full_page=True)
+            assert not outside, f"the dashboard fetched from outside the server: {outside[:5]}"
