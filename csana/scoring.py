@@ -179,6 +179,10 @@ def _check_metrics(metrics: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
                          column=missing[0],
                          fix="compute it with csana.agent_metrics (every catalogue metric, with components), "
                              "or remove those lines from the scheme")
+    text = [c for c in _needed_columns(scheme) if not (metrics.schema[c].is_numeric() or metrics.schema[c] == pl.Null)]
+    if text:
+        raise CsanaError(f"column(s) {', '.join(text)} hold {metrics.schema[text[0]]}, not numbers", column=text[0],
+                         fix="convert them to numbers (csana.agent_metrics yields numbers)")
     keys = ["agent_id", *(["month"] if "month" in metrics.columns else [])]
     dupes = metrics.filter(pl.struct(keys).is_duplicated())
     if dupes.height:
@@ -391,11 +395,11 @@ class _Plan:
         if kind == "metric":
             return pl.col(name).cast(F64).fill_nan(None)
         if kind == "manual":
-            return pl.col(_manual_col(name))
+            return pl.col(_manual_col(name)).fill_nan(None)
         return pl.when(pl.col(f"{name}.status") == OK).then(pl.col(f"{name}.value"))
 
     def raw(self, ind: Indicator) -> pl.Expr:
-        return pl.col(ind.metric).cast(F64).fill_nan(None) if ind.metric else pl.col(_manual_col(ind.manual or ""))
+        return (pl.col(ind.metric).cast(F64) if ind.metric else pl.col(_manual_col(ind.manual or ""))).fill_nan(None)
 
     # -- stages -------------------------------------------------------------------------
 

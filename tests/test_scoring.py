@@ -627,3 +627,41 @@ def test_rescoring_500_agents_after_a_weight_change_is_fast() -> None:
         times.append(time.perf_counter() - start)
     assert out.height == 500
     assert min(times) < 0.100, f"re-scoring took {min(times) * 1000:.0f} ms"
+
+
+# -- edge cases -----------------------------------------------------------------------------------
+
+
+def test_scheme_round_trips_through_yaml() -> None:
+    import yaml
+
+    for name in TEMPLATES:
+        s = load_scheme(name)
+        again = Scheme.parse(yaml.safe_load(yaml.safe_dump(s.model_dump(mode="json", exclude_defaults=True), allow_unicode=True)))
+        assert again == s and again.content_hash == s.content_hash
+
+
+def test_no_month_and_no_team_columns() -> None:
+    line = {"manual": "typing_speed", "weight": 1, "tiers": tiers((60, None, 10), (None, 60, 3))}
+    m = pl.DataFrame({"agent_id": ["a1", "a2"], "received_customers": [100, 300]})
+    manual = pl.DataFrame({"agent_id": ["a1", "a2"], "month": [MONTH] * 2, "indicator": ["typing_speed"] * 2,
+                           "value": [80.0, float("nan")]})
+    share = {"id": "share", "metric": "received_customers", "basis": "relative", "weight": 1,
+             "tiers": tiers((1.0, None, 10), (None, 1.0, 0))}
+    out = score(m, Scheme.parse({"name": "x", "indicators": [line, share]}), manual=manual)
+    assert col(out, "typing_speed.status") == ["ok", "insufficient data"]  # NaN is no score
+    assert col(out, "share.value") == [0.5, 1.5]  # the whole table is one team
+    two_months = manual.with_columns(month=pl.Series(["2026-09", MONTH]))
+    with pytest.raises(CsanaError, match="no month column"):
+        score(m, Scheme.parse({"name": "x", "indicators": [line]}), manual=two_months)
+
+
+def test_no_agents() -> None:
+    empty = metrics(conv_final=[0.5], conv_base_customers=[30]).clear()
+    out = score(empty, one(CONV))
+    assert out.height == 0 and "total_pay" in out.columns
+
+
+def test_text_metric_column_is_a_clear_error() -> None:
+    with pytest.raises(CsanaError, match="not numbers"):
+        score(metrics(conv_final=["50%"], conv_base_customers=[30]), one(CONV))
