@@ -163,12 +163,14 @@ def diagnose_command(data: str, month: str | None, lang: str, params_file: str |
     """Weak indicators per agent with evidence, factors and actions, and the team training plan (spec 2 §2)."""
     from csana import engine
     from csana.diagnose import diagnose, print_diagnosis
+    from csana.diagnostic_rules import load_rules
     from csana.params import MetricParams
 
-    dataset = load_data(data)
+    rules = load_rules(rules_file)
     params = MetricParams.load(params_file)
+    dataset = load_data(data)
     table = engine.agent_metrics(dataset, month, params)
-    print_diagnosis(diagnose(table, dataset, rules_file, lang=lang, params=params), show_ok=show_ok)
+    print_diagnosis(diagnose(table, dataset, rules, lang=lang, params=params), show_ok=show_ok)
 
 
 @cli.command("dashboard")

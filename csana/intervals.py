@@ -62,8 +62,10 @@ def poisson(k: pl.Expr, z: float) -> tuple[pl.Expr, pl.Expr]:
     return pl.when(valid).then(low.clip(lower_bound=0.0)), pl.when(valid).then(high)
 
 
-def mean_interval(mean: pl.Expr, sd: pl.Expr, n: pl.Expr, z: float) -> tuple[pl.Expr, pl.Expr]:
-    """Normal bounds mean ± z·sd/√n (null when sd is unknown or n < 2)."""
+def mean_interval(mean: pl.Expr, sd: pl.Expr, n: pl.Expr, z: float, floor: float | None = 0.0) -> tuple[pl.Expr, pl.Expr]:
+    """Normal bounds mean ± z·sd/√n (null when sd is unknown or n < 2), the lower one at least ``floor``
+    (times, amounts and counts cannot be negative; None for no floor)."""
     half = z * sd / n.cast(pl.Float64).sqrt()
     valid = sd.is_not_null() & (n >= 2) & mean.is_not_null()
-    return pl.when(valid).then(mean - half), pl.when(valid).then(mean + half)
+    low = mean - half if floor is None else (mean - half).clip(lower_bound=floor)
+    return pl.when(valid).then(low), pl.when(valid).then(mean + half)

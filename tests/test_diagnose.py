@@ -380,3 +380,42 @@ def test_intervals_of_averages_from_the_raw_events():
     # without the dataset the same averages carry no interval
     bare = diagnose(agent_metrics(ds, MONTH, PARAMS)).findings
     assert bare.filter(pl.col("test") == "mean")["ci_low"].null_count() == bare.filter(pl.col("test") == "mean").height
+
+
+def test_mean_interval_floor():
+    from csana.intervals import mean_interval
+
+    # mean 10, sd 20, n 4: 10 ± 1.959964 · 10 = [−9.6, 29.6]; times cannot be negative → floor 0
+    low, high = mean_interval(pl.col("m"), pl.col("sd"), pl.col("n"), Z95)
+    out = pl.DataFrame({"m": [10.0, 10.0], "sd": [20.0, None], "n": [4, 4]}).select(low=low, high=high)
+    assert out.row(0) == (0.0, pytest.approx(29.59964))
+    assert out.row(1) == (None, None)
+    raw_low, _ = mean_interval(pl.col("m"), pl.col("sd"), pl.col("n"), Z95, floor=None)
+    assert pl.DataFrame({"m": [10.0], "sd": [20.0], "n": [4]}).select(raw_low).item() == pytest.approx(-9.59964)
+
+
+def test_cli_prints_findings_and_plan(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from csana.cli import cli
+    from csana.demo import generate_demo, write_demo
+
+    write_demo(generate_demo(seed=3, agents=6, months=1, scale=0.3), tmp_path / "shop")
+    runner = CliRunner()
+    zh = runner.invoke(cli, ["diagnose", str(tmp_path / "shop"), "--month", "2026-10"], catch_exceptions=False)
+    assert zh.exit_code == 0, zh.output
+    assert "团队培训计划" in zh.output and "a01" in zh.output
+    en = runner.invoke(cli, ["diagnose", str(tmp_path / "shop"), "--month", "2026-10", "--lang", "en", "--all"],
+                       catch_exceptions=False)
+    assert "team training plan" in en.output and "meets the threshold" in en.output
+
+
+def test_cli_reports_a_bad_rule_file_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from csana.cli import main
+
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("rules:\n  x:\n    zh: 甲\n    en: x\n    checks: [{metric: nope, test: mean}]\n    actions: [a]\n",
+                   encoding="utf-8")
+    assert main(["diagnose", "demo", "--rules", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "rules.yaml" in err and "unknown metric 'nope'" in err and "unknown id 'a'" in err
