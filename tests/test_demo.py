@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +20,8 @@ from hypothesis import strategies as st
 import csana
 from csana.cli import main
 from csana.demo import (
-    DEMO_DIR, FILTER_KEYWORDS, PHRASES, TEST_ACCOUNTS, demo_dataset, generate_demo, scale_for, write_demo,
+    DEMO_DIR, FILTER_KEYWORDS, PHRASES, TEST_ACCOUNTS, _calendar, _groups, _pick, _within_offsets, demo_dataset,
+    generate_demo, scale_for, write_demo,
 )
 from csana.derive import derive
 from csana.engine import agent_metrics, group_metrics, latest_complete_month
@@ -299,6 +302,43 @@ def test_skill_differences_are_visible(metrics: pl.DataFrame) -> None:
 
 
 # -- size and speed ------------------------------------------------------------------------------------
+
+
+def test_calendar_and_scale_arithmetic() -> None:
+    cal = _calendar("2026-10", 2, 4)
+    # September 30 days + October 31 + 4 days of November = 65 days; months end before day 30 and day 61
+    assert (cal.start, cal.days, cal.month_ends) == (dt.date(2026, 9, 1), 65, [30, 61])
+    january = _calendar("2027-01", 2, 0)  # December 2026 + January 2027, across the year end
+    assert (january.start, january.days, january.month_ends) == (dt.date(2026, 12, 1), 62, [31, 62])
+    # 12 agents → 3 after-sales, 9 pre-sales; 93 messages × 9 agents × 65 days = 54,405 messages at scale 1
+    assert scale_for(54_405) == pytest.approx(1.0)
+    assert scale_for(2 * 54_405, shops=2) == pytest.approx(1.0)
+
+
+def test_group_helpers_by_hand() -> None:
+    owner, position, first = _groups(np.array([2, 0, 3]))
+    assert owner.tolist() == [0, 0, 2, 2, 2]
+    assert position.tolist() == [0, 1, 0, 1, 2]
+    assert first.tolist() == [0, 2, 2]
+    # gaps 0,5 | 0,3,4 → offsets within each group 0,5 | 0,3,7
+    assert _within_offsets(np.array([0, 5, 0, 3, 4]), owner, first).tolist() == [0, 5, 0, 3, 7]
+
+
+def test_pick_draws_only_agents_on_duty_in_proportion() -> None:
+    weights = np.array([[1.0, 0.0, 3.0], [0.0, 2.0, 0.0]])
+    day = np.repeat([0, 1], 20_000)
+    agent = _pick(np.random.default_rng(0), weights, day)
+    assert set(agent[day == 1].tolist()) == {1}
+    share = (agent[day == 0] == 2).mean()  # 3 / (1 + 3) = 0.75
+    assert abs(share - 0.75) < 0.02
+    assert not (agent[day == 0] == 1).any()
+
+
+def test_ten_times_the_demo_generates_in_seconds() -> None:
+    start = time.perf_counter()
+    ds = generate_demo(scale=scale_for(1_000_000))
+    assert ds.messages.height > 900_000
+    assert time.perf_counter() - start < 15  # about 1 s here; 10 M messages take about 10 s
 
 
 def test_scale_for_hits_the_wanted_size() -> None:
