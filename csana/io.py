@@ -36,7 +36,7 @@ import csv
 import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +65,9 @@ DATETIME_FORMATS = (
     "%Y%m%d",
 )
 """Accepted timestamp layouts, after a date written with ``/``, ``.`` or 年月日 is rewritten
-with ``-`` and a ``T`` before the time becomes a space (so 2026/10/1 9:00, 2026-10-01T09:00:00 and 2026年10月1日 09:00 all
-parse). Excel serial day numbers (46296.375) are accepted too."""
+with ``-`` and a ``T`` before the time becomes a space (so 2026/10/1 9:00,
+2026-10-01T09:00:00 and 2026年10月1日 09:00 all parse). Excel serial day numbers
+(46296.375) are accepted too; day-first dates (01/10/2026) are not, being ambiguous."""
 RAW_FORMATS = (
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%d %H:%M:%S%.f", "%Y%m%d %H%M%S", "%Y-%m-%d", "%Y/%m/%d",
@@ -113,10 +114,15 @@ class LoadParams(Frozen):
             problems += [f"tables.{name}.columns: unknown column '{c}' (allowed: {', '.join(allowed)})"
                          for c in aliases.columns if c not in allowed]
             problems += [f"tables.{name}.columns: header '{h}' given for both {a} and {b}"
-                         for h, a, b in _clashes({c: (c, *hs) for c, hs in aliases.columns.items()})]
+                         for h, a, b in _clashes({c: (c, *aliases.columns.get(c, ())) for c in allowed})]
         if problems:
             raise ValueError("; ".join(problems))
         return value
+
+    @field_validator("missing_values")
+    @classmethod
+    def _lower_case(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(v.strip().lower() for v in value)
 
     @field_validator("senders")
     @classmethod
@@ -188,9 +194,9 @@ def load(path: str | Path | Sequence[str | Path], params: LoadParams | None = No
     params = params or LoadParams.load()
     root, paths = _find_files(path)
     warnings: list[str] = []
-    sources = [s for p in paths for s in _read_file(p, root, params, warnings)]
+    sources = [s for p in paths for s in _read_file(p, root, params)]
     by_table = _identify(sources, params, warnings)
-    _require_tables(by_table, sources, warnings)
+    _require_tables(by_table, sources)
     checked = {name: _check_sources(name, group, params, warnings) for name, group in by_table.items()}
     tables, rejected = _cross_check(checked, warnings)
     files = _file_counts(sources, rejected)
@@ -255,7 +261,6 @@ class Source:
     encoding: str | None
     table: str | None = None
     header_only: bool = False
-    extras: list[str] = field(default_factory=list)
 
 
 def _find_files(path: str | Path | Sequence[str | Path]) -> tuple[Path, list[Path]]:
@@ -293,13 +298,13 @@ def _is_data_file(path: Path, root: Path) -> bool:
     return not hidden and path.suffix.lower() in TEXT_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
 
 
-def _read_file(path: Path, root: Path, params: LoadParams, warnings: list[str]) -> list[Source]:
+def _read_file(path: Path, root: Path, params: LoadParams) -> list[Source]:
     label = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return [_read_text(path, label, params)]
     if suffix in EXCEL_SUFFIXES:
-        return _read_excel(path, label, params, warnings)
+        return _read_excel(path, label, params)
     return [_read_parquet(path, label)]
 
 
@@ -308,7 +313,11 @@ def _decode(raw: bytes, label: str) -> tuple[bytes, str]:
     if raw.startswith(b"\xef\xbb\xbf"):
         body, encoding = raw[3:], "utf-8-sig"
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16").encode("utf-8"), "utf-16"
+        try:
+            return raw.decode("utf-16").encode("utf-8"), "utf-16"
+        except UnicodeDecodeError:
+            raise CsanaError("starts like UTF-16 text but is not valid UTF-16", file=label,
+                             fix="save the file again from Excel as CSV UTF-8") from None
     else:
         body, encoding = raw, "utf-8"
     try:
@@ -333,7 +342,7 @@ def _read_text(path: Path, label: str, params: LoadParams) -> Source:
     if not raw.strip(b" \t\r\n\xef\xbb\xbf\xff\xfe"):
         raise CsanaError("the file is empty", file=label, fix="export the data again; an empty file cannot be used")
     data, encoding = _decode(raw, label)
-    head = data[:200_000].decode("utf-8", errors="ignore").splitlines()[: params.header_search_rows]
+    head = data[:200_000].decode("utf-8", errors="ignore").split("\n")[: params.header_search_rows]
     separator = _separator(head, path)
     lines = [next(csv.reader([line], delimiter=separator), []) for line in head]
     header = _header_index(lines, params)
@@ -381,7 +390,7 @@ def _unique_names(cells: Sequence[Any]) -> list[str]:
 
 def _csv_error(exc: Exception, data: bytes, header: int, separator: str, label: str) -> CsanaError:
     """A readable error for a CSV polars cannot parse, finding the ragged rows if that is why."""
-    text = data.decode("utf-8", errors="replace").splitlines()[header:]
+    text = data.decode("utf-8", errors="replace").split("\n")[header:]
     rows = list(csv.reader(text, delimiter=separator))
     width = len(rows[0]) if rows else 0
     ragged = [i + header + 1 for i, r in enumerate(rows) if len(r) > width][:5]
@@ -394,7 +403,7 @@ def _csv_error(exc: Exception, data: bytes, header: int, separator: str, label: 
                       fix="open it in Excel and save as CSV UTF-8")
 
 
-def _read_excel(path: Path, label: str, params: LoadParams, warnings: list[str]) -> list[Source]:
+def _read_excel(path: Path, label: str, params: LoadParams) -> list[Source]:
     import fastexcel
 
     try:
@@ -498,7 +507,7 @@ def _identify(sources: list[Source], params: LoadParams, warnings: list[str]) ->
     return by_table
 
 
-def _require_tables(by_table: dict[str, list[Source]], sources: list[Source], warnings: list[str]) -> None:
+def _require_tables(by_table: dict[str, list[Source]], sources: list[Source]) -> None:
     missing = [t for t, spec in TABLES.items() if spec.needed and t not in by_table]
     if not missing:
         return
@@ -609,7 +618,7 @@ def _usual(values: pl.Series, sample: int = 1000) -> str | None:
     head = values.drop_nulls().head(sample).str.strip_chars()
     if head.len() == 0:
         return None
-    hits = {f: head.str.strptime(pl.Datetime("us"), f, strict=False).is_not_null().sum() for f in RAW_FORMATS}
+    hits = {f: head.str.strptime(DATETIME, f, strict=False).is_not_null().sum() for f in RAW_FORMATS}
     best = max(hits, key=hits.__getitem__)
     return best if hits[best] else None
 

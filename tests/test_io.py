@@ -476,7 +476,7 @@ def test_columns_yaml_reports_every_problem_at_once(tmp_path: Path) -> None:
     with pytest.raises(CsanaError) as info:
         LoadParams.load(bad)
     message = str(info.value)
-    for part in ("unknown table 'chats'", "unknown column 'price'", "header '金额' given for both amount and paid_at",
+    for part in ("unknown table 'chats'", "unknown column 'price'", "header '金额' given for both paid_at and amount",
                  "unknown sender 'buyer'", "sender value '客服' given for both agent and auto", "unknown key 'colour'"):
         assert part in message, part
     assert message.startswith(str(bad))
