@@ -103,7 +103,8 @@ def conversion_drilldown(
         reminder_effect=reminder_effect(dataset, month, rules.drilldown.unpaid_after_min, z, lang),
         lost_reasons=lost_reasons(dataset, month),
         service_value=shop.service_value,
-        opportunity=opportunity(metrics, diagnosis, receptions, by_response, rules.drilldown.response_buckets, lang),
+        opportunity=opportunity(metrics, diagnosis.findings.filter(pl.col("month").is_null() | (pl.col("month") == month)),
+                                receptions, by_response, rules.drilldown.response_buckets, lang),
         receptions=receptions,
     )
 
@@ -284,12 +285,12 @@ OPPORTUNITY_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def opportunity(metrics: pl.DataFrame, diagnosis: Diagnosis, receptions: pl.DataFrame, by_response: pl.DataFrame,
+def opportunity(metrics: pl.DataFrame, findings: pl.DataFrame, receptions: pl.DataFrame, by_response: pl.DataFrame,
                 edges: tuple[float, ...], lang: str) -> pl.DataFrame:
-    """Estimated worth of reaching the team median, for agents weak on conversion or first response."""
+    """Estimated worth of reaching the team median, for agents with weak ``findings`` on conversion or first response."""
     pick = 0 if lang == "zh" else 1
     aov = metrics.select("agent_id", aov=pl.coalesce(pl.col("aov"), pl.col("aov").median()))
-    weak = diagnosis.findings.filter((pl.col("status") == "weak") & pl.col("team_median").is_not_null())
+    weak = findings.filter((pl.col("status") == "weak") & pl.col("team_median").is_not_null())
     conv = (
         weak.filter((pl.col("metric") == "conv_final") & (pl.col("value") < pl.col("team_median")))
         .unique("agent_id", keep="first")

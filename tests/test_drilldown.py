@@ -134,7 +134,7 @@ def test_opportunity_estimates_by_hand(drill):
         # a2: first response 67.5 s against a median of 20 s
         {"agent_id": "a2", "name": "小二", "metric": "first_response_s", "value": 67.5, "team_median": 20.0, "n": 2},
     )
-    est = opportunity(metrics, diagnosis, drill.receptions, drill.by_response, (20, 30, 60, 120), "en")
+    est = opportunity(metrics, diagnosis.findings, drill.receptions, drill.by_response, (20, 30, 60, 120), "en")
     rows = {r["lever"]: r for r in est.iter_rows(named=True)}
     # conversion: (0.5 − 0) × 2 = 1 extra paid customer; a3 sold nothing, so the team median AOV:
     # AOVs a1 100, a2 200 → median 150 → ¥150
@@ -145,6 +145,17 @@ def test_opportunity_estimates_by_hand(drill):
     resp = rows["first_response"]
     assert (resp["agent_id"], resp["base"], resp["extra_paid"], resp["extra_sales"]) == ("a2", 2, 1.0, 200.0)
     assert est["estimate"].all() and est["method"].str.starts_with("estimate").all()
+
+
+def test_without_optional_tables():
+    from builders import dataset, messages, orders
+
+    ds = dataset(messages(("01 09:00:00", "c1", "a1", "customer"), ("01 09:00:05", "c1", "a1", "agent")),
+                 orders(("o1", "c1", "01 10:00:00", "01 10:05:00", 99)))
+    drill = conversion_drilldown(ds, MONTH)
+    assert drill.lost_reasons.height == 0
+    assert drill.reminder_effect["orders"].to_list() == [0, 0] and drill.reminder_effect["rate"].null_count() == 2
+    assert customers(drill.funnel, "a1") == [1, 1, 1, 1, 1]
 
 
 def test_exports_are_refused():
