@@ -30,6 +30,7 @@ _API = {
     "LoadParams": "csana.io",
     "rejection_summary": "csana.io",
     "load_export": "csana.exports",
+    "write_export": "csana.exports",
     "demo_dataset": "csana.demo",
     "generate_demo": "csana.demo",
     "write_demo": "csana.demo",

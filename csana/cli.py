@@ -59,6 +59,9 @@ def metrics_command(data: str, month: str | None, params_file: str | None, out: 
     params = MetricParams.load(params_file)
     compute = engine.agent_daily_metrics if daily else engine.agent_metrics
     table = compute(dataset, month, params)
+    if dataset.kind == "export":  # unknown headers, derived counts, people counts as customer-days
+        for note in dataset.warnings:
+            click.echo(f"注意: {note}" if lang == "zh" else f"note: {note}", err=True)
     if out:
         from csana.writers import write_table
 

@@ -235,7 +235,7 @@ def parse_count(expr: pl.Expr, scale: float = 1.0) -> pl.Expr:
 
 def parse_money(expr: pl.Expr, scale: float = 1.0) -> pl.Expr:
     """An amount in yuan: "￥1,234.56", "¥1234.56", "1234.56元", "1.2万" (× 10,000)."""
-    t = clean_text(expr).str.replace_all(r"[,¥$]|rmb|元|cny", "").str.to_lowercase()
+    t = clean_text(expr).str.to_lowercase().str.replace_all(r"[,¥$\s]|rmb|cny|元", "")
     wan = t.str.ends_with("万")
     value = _number(t.str.strip_chars_end("万"))
     return _non_negative(pl.when(wan).then(value * 10_000).otherwise(value * scale))
@@ -513,39 +513,42 @@ def _parse_file(file: _File, mapping: SourceMapping, header: int, notes: list[st
     body = body.filter(~blank)
     placeholders = _norm_values(mapping.placeholders)
 
+    body = body.with_columns([clean_text(pl.col(f"c{i}")).alias(f"_t{i}") for i, _, _ in matched.values()])
     values, problems = [], []
     for fid, (i, scale, header_text) in matched.items():
         kind = mapping.fields[fid].kind
-        text = clean_text(pl.col(f"c{i}"))
-        if kind in ("agent", "text"):
-            values.append(text.alias(fid))
-            continue
-        if kind == "date":
-            values.append(text.alias("_date_text"))
+        text = pl.col(f"_t{i}")
+        if kind in ("agent", "text", "date"):
+            values.append(text.alias("_date_text" if kind == "date" else fid))
             continue
         source = pl.coalesce(pl.col(f"f{i}").cast(pl.String), text) if f"f{i}" in body.columns else text
         placeholder = text.str.to_lowercase().is_in(placeholders)
-        value = pl.when(~placeholder).then(PARSERS[kind](source, scale))
-        values += [value.alias(fid), pl.when(placeholder).then(text).alias(f"_ph_{fid}")]
-        problems.append((text.is_not_null() & ~placeholder & value.is_null(), header_text, REASONS[kind], text))
+        values += [pl.when(~placeholder).then(PARSERS[kind](source, scale)).alias(fid),
+                   pl.when(placeholder).then(text).alias(f"_ph_{fid}")]
+        problems.append((text.is_not_null() & pl.col(f"_ph_{fid}").is_null() & pl.col(fid).is_null(),
+                         header_text, REASONS[kind], text))
 
     period = period_in_text(" ".join([file.path.stem, *(str(c) for row in file.head[:header] for c in row if c)]))
     frame = body.with_columns(values).with_columns(pl.lit(file.label).alias("file"), pl.col("_line").alias("row"))
-    frame = _with_period(frame, "_date_text" in frame.columns, period, mapping, file.label, matched, problems)
     frame = _with_row_kind(frame, mapping)
+    frame = _with_period(frame, "_date_text" in frame.columns, period, mapping, file.label, matched, problems)
     _note_placeholders(frame, file.label, notes)
-    problem = [(cond & (pl.col("kind") == "agent"), col, reason, val) for cond, col, reason, val in problems]
+    frame = frame.with_columns(
+        pl.when(pl.col("kind") == "agent").then(pl.coalesce([pl.when(c).then(pl.lit(k)) for k, (c, *_) in enumerate(problems)]
+                                                            or [pl.lit(None, pl.Int64)])).alias("_problem")
+    )
+    pick = pl.col("_problem")
     return frame.with_columns(
-        pl.coalesce([pl.when(c).then(pl.lit(col)) for c, col, _, _ in problem] or [pl.lit(None, pl.String)]).alias("problem_column"),
-        pl.coalesce([pl.when(c).then(pl.lit(r)) for c, _, r, _ in problem] or [pl.lit(None, pl.String)]).alias("problem_reason"),
-        pl.coalesce([pl.when(c).then(v) for c, _, _, v in problem] or [pl.lit(None, pl.String)]).alias("problem_value"),
-    ).drop([c for c in frame.columns if re.fullmatch(r"[cf]\d+|_line|_start|_end|_ph_.*", c)])
+        pl.col("_problem").replace_strict({k: p[1] for k, p in enumerate(problems)}, default=None, return_dtype=pl.String).alias("problem_column"),
+        pick.replace_strict({k: p[2] for k, p in enumerate(problems)}, default=None, return_dtype=pl.String).alias("problem_reason"),
+        pl.coalesce([pl.when(pick == k).then(p[3]) for k, p in enumerate(problems)] or [pl.lit(None, pl.String)]).alias("problem_value"),
+    ).drop([c for c in frame.columns if re.fullmatch(r"[cf]\d+|_t\d+|_line|_start|_end|_problem|_ph_.*", c)])
 
 
 def _with_period(frame: pl.DataFrame, has_date: bool, period: tuple[dt.date, dt.date] | None,
                  mapping: SourceMapping, label: str, matched: dict, problems: list) -> pl.DataFrame:
-    """period_start/period_end of every row: its date cell (blank cells under a merged date take the
-    date above), else the range in the file name or title rows."""
+    """period_start/period_end of every row: its date cell (an agent row's blank cell under a merged
+    date takes the date above), else the range in the file name or title rows."""
     if not has_date and period is None:
         raise CsanaError(
             "cannot tell which days the rows cover: no date column and no date range in the file name or title rows",
@@ -559,7 +562,7 @@ def _with_period(frame: pl.DataFrame, has_date: bool, period: tuple[dt.date, dt.
     text = pl.col("_date_text")
     start, end = parse_period(text)
     frame = frame.with_columns(start.alias("_start"), end.alias("_end"))
-    merged = text.is_null()
+    merged = text.is_null() & (pl.col("kind") == "agent")
     frame = frame.with_columns(
         pl.when(merged).then(pl.col("_start").forward_fill()).otherwise(pl.col("_start")).fill_null(file_start).alias("period_start"),
         pl.when(merged).then(pl.col("_end").forward_fill()).otherwise(pl.col("_end")).fill_null(file_end).alias("period_end"),
@@ -651,35 +654,33 @@ def load_export(path: str | Path, source: str | Path | SourceMapping | None = No
 def _dataset(rows: pl.DataFrame, source: str, encodings: dict[str, str | None], notes: list[str]) -> Dataset:
     rows = _with_agent_ids(_with_all_metrics(rows.with_columns(
         *[pl.lit(None, pl.String).alias(c) for c in ("agent", "team") if c not in rows.columns])))
-    agents = rows.filter(pl.col("kind") == "agent")
-    keys = ["agent_id", "period_start", "period_end"]
-    agents = agents.sort("_order").with_columns(
+    bad = rows.filter(pl.col("problem_column").is_not_null())
+    keys = ["kind", "agent_id", "period_start", "period_end"]
+    kept = rows.filter(pl.col("kind").is_in(["agent", "benchmark"]) & pl.col("problem_column").is_null()).sort("_order").with_columns(
         pl.col("file").first().over(keys).alias("_first_file"), pl.col("row").first().over(keys).alias("_first_row"),
         pl.int_range(pl.len()).over(keys).alias("_dup"),
     )
-    duplicates = agents.filter(pl.col("_dup") > 0)
-    agents = agents.filter(pl.col("_dup") == 0)
-    bad = agents.filter(pl.col("problem_column").is_not_null())
-    agents = agents.filter(pl.col("problem_column").is_null())
+    duplicates = kept.filter(pl.col("_dup") > 0)
+    kept = kept.filter(pl.col("_dup") == 0)
+    agents = kept.filter(pl.col("kind") == "agent")
     _check_overlaps(agents)
     if agents.height == 0:
         raise CsanaError("no agent rows could be used", file=source,
                          fix="see the rejected rows: every row was a total, a benchmark or had a bad value")
     completed, derived_notes = complete(agents)
     rejected = _rejected(rows, bad, duplicates)
-    used = pl.concat([completed.select("file"), rows.filter(pl.col("kind") == "benchmark").select("file")])
     notes += derived_notes + _customer_days_note(completed)
     identity = ["agent_id", "name", "shop_id", "team", "period_start", "period_end", "date", "file", "row"]
     completed = completed.with_columns(
         pl.when(pl.col("period_start") == pl.col("period_end")).then(pl.col("period_start")).alias("date")
     ).sort("period_start", "agent_id").select([*identity, *CATALOGUE])
-    benchmarks = rows.filter(pl.col("kind") == "benchmark").select(
+    benchmarks = kept.filter(pl.col("kind") == "benchmark").select(
         pl.col("agent").alias("label"), "period_start", "period_end", "file", "row", *CATALOGUE)
     agent_table = completed.group_by("agent_id", maintain_order=True).agg(
         pl.col("name").first(), pl.col("team").drop_nulls().first()).sort("agent_id")
     return Dataset(
         tables={TABLE: completed, "benchmarks": benchmarks, "agents": agent_table},
-        source=source, kind="export", rejected=rejected, files=_files_table(rows, used, rejected, encodings),
+        source=source, kind="export", rejected=rejected, files=_files_table(rows, kept, rejected, encodings),
         warnings=list(dict.fromkeys(notes)),
     )
 
@@ -857,7 +858,7 @@ def combine(rows: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         if _additive(m):
             aggs.append(pl.when(pl.col(m.id).is_not_null().any()).then(pl.col(m.id).sum()).alias(m.id))
         else:
-            aggs.append(pl.col(m.id).first().alias(f"_given_{m.id}"))
+            aggs += [pl.col(m.id).first().alias(f"_given_{m.id}"), pl.col(m.id).is_not_null().any().alias(f"_has_{m.id}")]
         if m.ratio is not None:
             n, d = _ratio_parts(m)
             aggs += [n.alias(f"_n_{m.id}"), d.alias(f"_d_{m.id}")]
@@ -881,10 +882,14 @@ def combine(rows: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return out.with_columns([pl.col(m).cast(_metric_dtype(m)) for m in CATALOGUE])
 
 
-def _unmergeable_notes(rows: pl.DataFrame, out: pl.DataFrame, period: str) -> list[str]:
+def _unmergeable_notes(out: pl.DataFrame, period: str) -> list[str]:
+    """Metrics an export gives per row that could not be combined for some agent (see :func:`combine`)."""
     notes = []
     for m in METRICS:
-        if _additive(m) or not rows[m.id].is_not_null().any() or out[m.id].is_not_null().any():
+        lacking = pl.col(f"_has_{m.id}") & pl.col(m.id).is_null()
+        if m.ratio is not None:
+            lacking = lacking & pl.col(f"_d_{m.id}").is_null()
+        if _additive(m) or out.filter(lacking).height == 0:
             continue
         why = "a median cannot be combined" if m.ratio is None else f"the export lacks {' or '.join(CATALOGUE[c].zh for c in m.ratio)}"
         notes.append(f"{m.zh} ({m.id}) is given per row but left empty for {period}: {why}")
@@ -945,7 +950,7 @@ def aggregate_export(dataset: Dataset, month: str | None = None) -> pl.DataFrame
     load_export)."""
     month, rows = _month_rows(dataset, month)
     out = combine(rows, ["agent_id"])
-    for note in _unmergeable_notes(rows, out, month):
+    for note in _unmergeable_notes(out, month):
         _warn(dataset, note)
     return _shaped(out, "month", pl.lit(month))
 
