@@ -367,17 +367,17 @@ def _ratio(num: pl.Expr, den: pl.Expr) -> pl.Expr:
     return pl.when(den > 0).then((num / den).round(DIGITS))
 
 
-def _band_index(value: pl.Expr, bands: Sequence[Band], closed: str) -> pl.Expr:
-    """Index of the band holding ``value`` (bands sorted ascending and contiguous); null stays null."""
-    chain = pl.when(value.is_null()).then(pl.lit(None, dtype=pl.Int32))
+def _band_value(value: pl.Expr, bands: Sequence[Band], closed: str, picks: Sequence[object]) -> pl.Expr:
+    """``picks[k]`` for the band k holding ``value`` (bands sorted ascending, contiguous); null stays null.
+
+    One when/then chain from the top band down: value ≥ min (closed left) or > min
+    (closed right) of band k, else the next band below; the lowest band has no min.
+    """
+    chain = pl.when(value.is_null()).then(pl.lit(None))
     for k in range(len(bands) - 1, 0, -1):
         low = bands[k].min
-        chain = chain.when(value >= low if closed == "left" else value > low).then(pl.lit(k, dtype=pl.Int32))
-    return chain.otherwise(pl.lit(0, dtype=pl.Int32))
-
-
-def _band_pick(index: pl.Expr, values: Sequence[object], dtype: pl.DataType) -> pl.Expr:
-    return index.replace_strict(list(range(len(values))), list(values), default=None, return_dtype=dtype)
+        chain = chain.when(value >= low if closed == "left" else value > low).then(pl.lit(picks[k]))
+    return chain.otherwise(pl.lit(picks[0]))
 
 
 class _Plan:
@@ -441,17 +441,15 @@ class _Plan:
 
     def tiers(self, ind: Indicator) -> list[pl.Expr]:
         ok = pl.col(f"{ind.id}.status") == OK
-        index = _band_index(pl.col(f"{ind.id}.value"), ind.tiers, ind.closed)
+        value = pl.col(f"{ind.id}.value")
         percent = ind.basis != "absolute" or (ind.metric is not None and CATALOGUE[ind.metric].unit == "ratio")
         labels = [t.label or (_pct_interval(t, ind.closed) if percent else t.interval(ind.closed)) for t in ind.tiers]
-        tier_score = _band_pick(index, [t.score for t in ind.tiers], F64)
+        tier_score = _band_value(value, ind.tiers, ind.closed, [t.score for t in ind.tiers])
         fallback = {"rebase": pl.lit(None, dtype=F64), "zero": pl.lit(0.0), "lowest": pl.lit(ind.bottom_score)}[self.s.insufficient]
-        points = pl.when(ok).then(tier_score).otherwise(fallback)
         counted = ok if self.s.insufficient == "rebase" else pl.lit(True)
         return [
-            pl.when(ok).then(_band_pick(index, labels, pl.String)).alias(f"{ind.id}.tier"),
-            points.alias(f"{ind.id}.score"),
-            (points * ind.weight).alias(f"{ind.id}.weighted"),
+            pl.when(ok).then(_band_value(value, ind.tiers, ind.closed, labels)).alias(f"{ind.id}.tier"),
+            pl.when(ok).then(tier_score).otherwise(fallback).alias(f"{ind.id}.score"),
             pl.when(counted).then(pl.lit(ind.top_score * ind.weight)).alias(f"__full.{ind.id}"),
         ]
 
@@ -464,8 +462,10 @@ class _Plan:
         lacking = [pl.col(f"{i.id}.status") != OK for i in inds]
         n_lacking = pl.sum_horizontal([c.cast(pl.Int32) for c in lacking])
         missing = pl.concat_str([pl.when(c).then(pl.lit(i.id)) for c, i in zip(lacking, inds)], separator=", ", ignore_nulls=True)
+        weighted = [(pl.col(f"{i.id}.score") * i.weight).alias(f"{i.id}.weighted") for i in inds]
         return [
-            pl.sum_horizontal([pl.col(f"{i.id}.weighted") for i in inds]).alias("total"),
+            *weighted,
+            pl.sum_horizontal(weighted).alias("total"),
             pl.sum_horizontal([pl.col(f"__full.{i.id}") for i in inds]).alias("full_score"),
             pl.when(n_lacking == 0).then(pl.lit(OK)).when(n_lacking == len(inds)).then(pl.lit("not scored"))
             .otherwise(pl.lit("incomplete")).alias("status"),
@@ -494,8 +494,7 @@ class _Plan:
             value = _ratio(pl.col("rank").cast(F64), _over(pl.col("rank").count(), self.months).cast(F64))
         else:
             value = pl.when(pl.col("percent").is_not_null()).then(pl.col(grades.by))
-        index = _band_index(value, grades.bands, grades.closed_side)
-        return _band_pick(index, [b.grade for b in grades.bands], pl.String).alias("grade")
+        return _band_value(value, grades.bands, grades.closed_side, [b.grade for b in grades.bands]).alias("grade")
 
     def _bonus(self, expr: pl.Expr) -> pl.Expr:
         """An amount a no_bonus gate voids."""
@@ -558,7 +557,7 @@ class _Plan:
             amount = base * com.rate
         elif com.mode == "whole":
             assert com.tiers is not None
-            amount = base * _band_pick(_band_index(base, com.tiers, com.closed), [t.rate for t in com.tiers], F64)
+            amount = base * _band_value(base, com.tiers, com.closed, [t.rate for t in com.tiers])
         else:
             assert com.tiers is not None
             parts = []
@@ -567,8 +566,8 @@ class _Plan:
                 parts.append((base.clip(lower_bound=low, upper_bound=t.max) - low) * t.rate)
             amount = pl.sum_horizontal(parts)
         if com.kpi_factor is not None:
-            index = _band_index(pl.col("percent"), com.kpi_factor, "left")
-            amount = amount * _band_pick(index, [b.factor for b in com.kpi_factor], F64).fill_null(1.0)
+            factor = _band_value(pl.col("percent"), com.kpi_factor, "left", [b.factor for b in com.kpi_factor])
+            amount = amount * factor.fill_null(1.0)
         return amount.alias("__commission")
 
     def team_goals(self) -> list[pl.Expr]:
