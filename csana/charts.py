@@ -48,6 +48,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "median": ("团队中位数", "Team median"),
     "agent": ("客服", "Agent"),
     "seconds": ("秒", "s"),
+    "receptions": ("询单接待数", "Inquiry receptions"),
+    "converted": ("成交接待数", "Converted receptions"),
+    "by_response": ("按首次响应时间的询单转化率", "Conversion by first-response time"),
+    "by_hour": ("按开始时段的询单转化率", "Conversion by hour of day"),
+    "bucket": ("首次响应时间", "First response"),
+    "hour": ("时段（点）", "Hour"),
 }
 
 
@@ -319,3 +325,22 @@ def _median_rule(value: float, channel: str, lang: str) -> alt.LayerChart:
         **{channel: "value:Q"}, y=alt.value(0), text="label:N"
     )
     return alt.layer(rule, note)
+
+
+def conversion_rates(rates: pl.DataFrame, by: str, lang: str = "zh") -> alt.LayerChart:
+    """Conversion rate per category (``by`` = "bucket" or "hour") with its interval as an error bar.
+
+    ``rates`` is one agent's (or the shop's) rows of ``Drilldown.by_response`` or
+    ``by_hour``: the category, ``receptions``, ``converted``, ``rate``, ``ci_low``, ``ci_high``.
+    """
+    order = rates.sort("bucket_order").get_column("bucket").to_list() if by == "bucket" else None
+    x = alt.X(f"{by}:{'N' if by == 'bucket' else 'O'}", sort=order, title=text(by, lang), axis=alt.Axis(labelAngle=0))
+    base = alt.Chart(rates).encode(x=x)
+    bars = base.mark_bar(color=ACCENT, opacity=0.85).encode(
+        y=alt.Y("rate:Q", title=text("rate", lang), axis=alt.Axis(format=".0%")),
+        tooltip=[alt.Tooltip(f"{by}:N", title=text(by, lang)), alt.Tooltip("receptions:Q", title=text("receptions", lang)),
+                 alt.Tooltip("converted:Q", title=text("converted", lang)), alt.Tooltip("rate:Q", format=".1%"),
+                 alt.Tooltip("ci_low:Q", format=".1%"), alt.Tooltip("ci_high:Q", format=".1%")],
+    )
+    whiskers = base.mark_rule(color=NEUTRAL).encode(y="ci_low:Q", y2="ci_high:Q")
+    return alt.layer(bars, whiskers).properties(title=text("by_response" if by == "bucket" else "by_hour", lang))

@@ -813,3 +813,265 @@ class Explorer:
                  ".csana-board td[data-col=change]{font-weight:bold}</style>")
         self.w_board.value = style + table_html(shown, headers, "csana-board", {
             "total": lambda v: f"{v:,.2f}", "percent": lambda v: f"{v:.1%}", "change": change_text})
+
+
+# -- the conversion diagnoser ---------------------------------------------------------------------
+
+_DIAG_TEXT: dict[str, tuple[str, str]] = {
+    "shop": ("全店", "Shop"),
+    "plan": ("团队培训计划（按需要的客服人数排序）", "Team training plan (most needed first)"),
+    "action": ("培训动作", "Action"),
+    "agents_needing": ("需要人数", "Agents needing it"),
+    "names": ("客服", "Agents"),
+    "weak": ("偏弱指标与证据", "Weak indicators and evidence"),
+    "none_weak": ("没有偏弱指标（或样本不足以判断）", "No weak indicator (or too little data to tell)"),
+    "actions": ("建议动作", "Suggested actions"),
+    "opportunity": ("提升空间（估算）", "Opportunity (estimate)"),
+    "review": ("抽查聊天记录", "Chat-review sample"),
+    "best": ("优秀成交示例（全队）", "Best conversions to copy (team)"),
+    "no_sample": ("没有需要抽查的接待", "No reception to review"),
+    "rule": ("问题", "Problem"),
+    "metric": ("指标", "Metric"),
+    "status": ("判断", "Status"),
+    "value": ("本人", "Agent"),
+    "benchmark": ("基准", "Benchmark"),
+    "gap": ("差距", "Gap"),
+    "n": ("样本量", "Sample"),
+    "interval": ("置信区间", "Interval"),
+    "factors": ("影响因素", "Factors"),
+    "note": ("说明", "Note"),
+    "unpaid": ("下单未付款与催付", "Unpaid orders and reminders"),
+    "lost": ("未成交原因", "Lost reasons"),
+    "weak_mark": ("⚠ ", "⚠ "),
+}
+
+
+def diag_text(key: str, lang: str = "zh") -> str:
+    zh, en = _DIAG_TEXT[key]
+    return zh if lang == "zh" else en
+
+
+def value_text(value: float | None, unit: str) -> str:
+    """A finding's value in its unit: ratios as percent, seconds with 's', money and counts with separators."""
+    if value is None:
+        return "—"
+    if unit == "ratio":
+        return f"{value:.1%}"
+    if unit == "seconds":
+        return f"{value:,.1f}s"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def findings_table(findings: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Weak findings as display strings: problem, metric, value, benchmark, gap, sample, interval, factors, note."""
+    def fmt(column: str) -> pl.Expr:
+        value, unit = pl.col(column), pl.col("unit")
+        return (pl.when(value.is_null()).then(pl.lit("—"))
+                .when(unit == "ratio").then(pl.format("{}%", (value * 100).round(1)))
+                .when(unit == "seconds").then(pl.format("{}s", value.round(1)))
+                .otherwise(value.round(2).cast(pl.String)))
+
+    return findings.select(
+        pl.col("rule_label").alias("rule"), pl.col("metric_label").alias("metric"),
+        fmt("value").alias("value"), fmt("benchmark").alias("benchmark"), fmt("gap").alias("gap"),
+        pl.col("n").cast(pl.String).alias("n"),
+        pl.format("{} – {}", fmt("ci_low"), fmt("ci_high")).alias("interval"),
+        pl.col("factors").list.join("、" if lang == "zh" else ", ").alias("factors"), pl.col("note"),
+    )
+
+
+def excerpt_html(sample: pl.DataFrame, lang: str) -> str:
+    """Each sampled reception as a collapsible block: kind, day, facts, then the masked excerpt (escaped)."""
+    if sample.height == 0:
+        return f"<p>{html.escape(diag_text('no_sample', lang))}</p>"
+    blocks = []
+    for row in sample.iter_rows(named=True):
+        first = value_text(row["first_response_s"], "seconds")
+        head = f"{row['kind_label']} · {row['name'] or row['agent_id']} · {row['day']} · {row['customer']} · {first}"
+        body = html.escape(row["excerpt"] or "")
+        blocks.append(f"<details><summary>{html.escape(head)}</summary><pre style='white-space:pre-wrap'>{body}</pre></details>")
+    return "".join(blocks)
+
+
+class Diagnoser:
+    """The diagnose_conversion notebook's widget: the shop's drill-down and training plan, then one agent at a time.
+
+    Pick an agent → its funnel (next to the shop's), its weak indicators with evidence
+    (value, benchmark, gap, sample size, interval), the suggested actions, the
+    opportunity estimate, and its chat-review sample with masked excerpts.
+    """
+
+    def __init__(self, dataset: Dataset, *, month: str | None = None, lang: str = "zh",
+                 params: MetricParams | None = None) -> None:
+        if lang not in ("zh", "en"):
+            raise CsanaError(f"unknown language '{lang}'", fix="use 'zh' or 'en'")
+        from csana.engine import latest_complete_month
+
+        self.dataset, self.params, self.lang = dataset, params, lang
+        self.month = month or latest_complete_month(dataset, params)
+        self.agent_id: str | None = None
+        self._compute()
+        self._build()
+        weak = self.diagnosis.weak_agents()
+        self.select_agent(weak[0] if weak else self.metrics.get_column("agent_id")[0])
+
+    @classmethod
+    def open(cls, data: str | Path | Dataset | None = None, *, month: str | None = None, lang: str = "zh",
+             **kwargs: Any) -> Diagnoser:
+        """Load ``data`` (None = the demo shop) and build the diagnoser."""
+        return cls(open_dataset(data), month=month, lang=lang, **kwargs)
+
+    def _compute(self) -> None:
+        from csana.diagnose import diagnose
+        from csana.drilldown import conversion_drilldown
+        from csana.engine import agent_metrics
+        from csana.review_sample import review_sample
+
+        self.metrics = agent_metrics(self.dataset, self.month, self.params)
+        self.diagnosis = diagnose(self.metrics, self.dataset, lang=self.lang, params=self.params)
+        self.drill = conversion_drilldown(self.dataset, self.month, self.params, diagnosis=self.diagnosis, lang=self.lang)
+        self.sample = review_sample(self.dataset, self.diagnosis, self.month, self.params, lang=self.lang)
+
+    # -- what tests and callers read --------------------------------------------------------
+
+    def weak_findings(self, agent_id: str | None = None) -> pl.DataFrame:
+        """The weak findings of an agent (default: the selected one)."""
+        return self.diagnosis.weak.filter(pl.col("agent_id") == (agent_id or self.agent_id))
+
+    def actions(self, agent_id: str | None = None) -> list[str]:
+        """The distinct training actions the agent's weak indicators call for, in rule order."""
+        return self.weak_findings(agent_id).get_column("actions").explode().drop_nulls().unique(maintain_order=True).to_list()
+
+    def review(self, agent_id: str | None = None) -> pl.DataFrame:
+        """The agent's chat-review sample (lost inquiries, slow receptions)."""
+        return self.sample.filter((pl.col("agent_id") == (agent_id or self.agent_id)) & (pl.col("kind") != "best"))
+
+    def funnel(self, agent_id: str | None = None) -> pl.DataFrame:
+        from csana.drilldown import SHOP
+
+        return self.drill.funnel.filter(pl.col("agent_id") == (agent_id or SHOP))
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def select_agent(self, agent_id: str) -> pl.DataFrame:
+        """Show one agent; returns its weak findings."""
+        known = self.metrics.get_column("agent_id").to_list()
+        if agent_id not in known:
+            raise CsanaError(f"no agent '{agent_id}' in {self.month}", fix=f"use one of: {', '.join(known)}")
+        if self.w_agent.value != agent_id:
+            self.w_agent.value = agent_id
+            return self.weak_findings()
+        self.agent_id = agent_id
+        self._refresh_agent()
+        return self.weak_findings()
+
+    def set_lang(self, lang: str) -> None:
+        if lang not in ("zh", "en"):
+            raise CsanaError(f"unknown language '{lang}'", fix="use 'zh' or 'en'")
+        if self.w_lang.value != lang:
+            self.w_lang.value = lang
+            return
+        self.lang = lang
+        self._compute()
+        self._label_agents()
+        self._refresh_shop()
+        self._refresh_agent()
+
+    # -- widgets -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self._quiet = False
+        self.w_agent = ipw.Dropdown(options=[("", "")], style={"description_width": "initial"})
+        self.w_agent.add_class("csana-agent")
+        self.w_lang = ipw.ToggleButtons(options=[("中文", "zh"), ("English", "en")], value=self.lang)
+        self.w_status = ipw.HTML()
+        self.w_shop, self.w_findings, self.w_review, self.w_best = ipw.HTML(), ipw.HTML(), ipw.HTML(), ipw.HTML()
+        self.w_findings.add_class("csana-findings")
+        self.w_review.add_class("csana-review")
+        self.c_shop_funnel, self.c_funnel = chart_widget(), chart_widget()
+        self.c_by_response, self.c_by_hour, self.c_agent_response = chart_widget(), chart_widget(), chart_widget()
+        self._label_agents()
+        self.w_agent.observe(lambda c: self._pick(c["new"]), names="value")
+        self.w_lang.observe(lambda c: self.set_lang(c["new"]), names="value")
+        self.widget = ipw.VBox([
+            ipw.HBox([self.w_lang, self.w_status]),
+            self.w_shop,
+            ipw.HBox([self.c_shop_funnel, self.c_by_response]),
+            self.c_by_hour,
+            self.w_agent,
+            ipw.HBox([self.c_funnel, self.c_agent_response]),
+            self.w_findings,
+            self.w_review,
+            self.w_best,
+        ])
+        self.widget.add_class("csana-diagnoser")
+        self._refresh_shop()
+
+    def _pick(self, agent_id: str) -> None:
+        if not self._quiet and agent_id and agent_id != self.agent_id:
+            self.agent_id = agent_id
+            self._refresh_agent()
+
+    def _label_agents(self) -> None:
+        """Agents for the dropdown, weak ones first and marked."""
+        weak = set(self.diagnosis.weak_agents())
+        people = self.metrics.select("agent_id", pl.coalesce("name", "agent_id").alias("who")).rows()
+        mark = diag_text("weak_mark", self.lang)
+        options = [(f"{mark if a in weak else ''}{w} ({a})", a) for a, w in sorted(people, key=lambda p: (p[0] not in weak, p[0]))]
+        value = self.agent_id
+        self._quiet = True
+        try:
+            self.w_agent.options = options
+            self.w_agent.value = value if value in dict(options).values() else options[0][1]
+        finally:
+            self._quiet = False
+        self.w_agent.description = text("agent", self.lang)
+
+    def _refresh_shop(self) -> None:
+        from csana import charts
+        from csana.drilldown import SHOP
+
+        lang = self.lang
+        plan = self.diagnosis.plan.with_columns(pl.col("names").list.join("、" if lang == "zh" else ", "))
+        headers = {"action_label": diag_text("action", lang), "agents_needing": diag_text("agents_needing", lang),
+                   "names": diag_text("names", lang)}
+        self.w_status.value = html.escape(f"{self.month} · {self.metrics.height} {text('status_rows', lang)}")
+        self.w_shop.value = (f"<h3>{html.escape(diag_text('plan', lang))}</h3>"
+                             + table_html(plan, headers, "csana-plan"))
+        self.c_shop_funnel.chart = charts.funnel(self.funnel(SHOP), lang).properties(title=diag_text("shop", lang))
+        self.c_by_response.chart = charts.conversion_rates(self.drill.by_response.filter(pl.col("agent_id") == SHOP), "bucket", lang)
+        self.c_by_hour.chart = charts.conversion_rates(self.drill.by_hour.filter(pl.col("agent_id") == SHOP), "hour", lang)
+        best = self.sample.filter(pl.col("kind") == "best")
+        self.w_best.value = f"<h3>{html.escape(diag_text('best', lang))}</h3>" + excerpt_html(best, lang)
+
+    def _refresh_agent(self) -> None:
+        from csana import charts
+
+        lang, agent = self.lang, self.agent_id
+        who = self.metrics.filter(pl.col("agent_id") == agent).select(pl.coalesce("name", "agent_id")).item()
+        self.c_funnel.chart = charts.funnel(self.funnel(agent), lang).properties(title=f"{charts.text('funnel_title', lang)} · {who}")
+        own = self.drill.by_response.filter(pl.col("agent_id") == agent)
+        self.c_agent_response.chart = charts.conversion_rates(own, "bucket", lang).properties(
+            title=f"{charts.text('by_response', lang)} · {who}")
+        weak = self.weak_findings()
+        keys = ("rule", "metric", "value", "benchmark", "gap", "n", "interval", "factors", "note")
+        parts = [f"<h3>{html.escape(diag_text('weak', lang))} · {html.escape(who)}</h3>"]
+        if weak.height:
+            parts.append(table_html(findings_table(weak, lang), {k: diag_text(k, lang) for k in keys}, "csana-weak"))
+            items = "".join(f"<li>{html.escape(a)}</li>" for a in self.actions())
+            parts.append(f"<h4>{html.escape(diag_text('actions', lang))}</h4><ul class='csana-actions'>{items}</ul>")
+        else:
+            parts.append(f"<p>{html.escape(diag_text('none_weak', lang))}</p>")
+        chance = self.drill.opportunity.filter(pl.col("agent_id") == agent)
+        if chance.height:
+            paid, sales = ("付款人数", "销售额") if lang == "zh" else ("paid customers", "sales")
+            lines = "".join(
+                f"<li><b>+{r['extra_paid']:,.1f} {paid}, +¥{r['extra_sales']:,.0f} {sales}</b> — {html.escape(r['method'])}</li>"
+                for r in chance.iter_rows(named=True))
+            parts.append(f"<h4>{html.escape(diag_text('opportunity', lang))}</h4><ul>{lines}</ul>")
+        self.w_findings.value = "".join(parts)
+        self.w_review.value = (f"<h3>{html.escape(diag_text('review', lang))} · {html.escape(who)}</h3>"
+                               + excerpt_html(self.review(), lang))
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        return self.widget._repr_mimebundle_(**kwargs)
