@@ -755,7 +755,7 @@ def _check_rows(table: Table, frame: pl.DataFrame, params: LoadParams) -> tuple[
     rows' column, reason and raw value are looked up afterwards, on those rows only.
     """
     columns = [c for c in frame.columns if c not in (ROW, FILE)]
-    frame = frame.with_columns([pl.col(c).cast(pl.String) for c in columns if frame.schema[c] == pl.Null])
+    frame = _parseable(table, frame)
     staged = _parse_times(frame.with_columns([pl.col(c).alias(f"__raw_{c}") for c in columns]), table)
     staged = staged.with_columns([_missing(pl.col(f"__raw_{c}"), frame.schema[c], c, params).alias(f"__miss_{c}") for c in columns])
     parsed, checks = _column_checks(table, staged, params)
@@ -771,6 +771,25 @@ def _check_rows(table: Table, frame: pl.DataFrame, params: LoadParams) -> tuple[
         pl.when(value.str.strip_chars() != "").then(value).alias("value"),
     )
     return good, bad.cast(REJECTED_SCHEMA)
+
+
+def _parseable(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
+    """Cast columns the parsers do not take (e.g. booleans meant as numbers, categoricals, nulls) to text."""
+    casts = []
+    for column, target in table.columns.items():
+        dtype = frame.schema.get(column)
+        if dtype is None:
+            continue
+        if dtype.is_nested():
+            raise CsanaError(f"column holds {dtype} values instead of single values", file=frame[FILE][0] if frame.height else None,
+                             column=column, fix="store one plain value per cell")
+        temporal = isinstance(dtype, pl.Datetime) or dtype == pl.Date
+        takes = (dtype == pl.String or dtype.is_numeric()
+                 or (temporal and (target.is_temporal() or target == pl.String))
+                 or (dtype == pl.Boolean and target in (pl.Boolean, pl.String)))
+        if not takes:
+            casts.append(pl.col(column).cast(pl.String))
+    return frame.with_columns(casts)
 
 
 def _parse_times(frame: pl.DataFrame, table: Table) -> pl.DataFrame:

@@ -140,6 +140,20 @@ def test_utf16_tab_separated_text(tmp_path: Path) -> None:
     assert ds.files.filter(pl.col("table") == "orders")["encoding"].item() == "utf-16"
 
 
+def test_other_encodings_fall_back_to_a_guess(tmp_path: Path) -> None:
+    """Neither UTF-8 nor GB18030 (é = 0xE9 before a space is no GB18030 pair): charset-normalizer's guess is used.
+
+    (Latin-1 text without such a pair decodes as valid GB18030 and would read as Chinese
+    characters: GB18030 is tried first because Chinese Excel writes it.)
+    """
+    (tmp_path / "orders.csv").write_bytes(
+        "order_id,customer_id,created_at,paid_at,amount,units\no1,André Gonçalves,2026-10-01 09:05:00,,10,1\n".encode("latin-1"))
+    (tmp_path / "messages.csv").write_bytes((DATA / "messages.csv").read_bytes())
+    ds = load(tmp_path)
+    assert ds.orders["customer_id"].to_list() == ["André Gonçalves"]
+    assert ds.files.filter(pl.col("table") == "orders")["encoding"].item() in {"cp1252", "latin_1", "iso8859_15"}
+
+
 def test_excel_with_title_rows_and_merged_cells_above_the_header() -> None:
     """Header on sheet row 4 (merged title in A1:F1, a note in A2, blank row 3): data rows are 5–7."""
     ds = load_files("messages.csv", "orders_title_rows.xlsx")
@@ -528,6 +542,19 @@ def test_conform_frame_errors() -> None:
         conform_frame("messages", pl.DataFrame({"ts": [T(2026, 10, 1)], "customer_id": ["c"], "agent_id": ["a"]}))
     with pytest.raises(CsanaError, match=r"duplicate agent_id \(kept row 0 of <memory>\)"):
         conform_frame("agents", pl.DataFrame({"agent_id": ["a1", "a1"]}))
+
+
+def test_conform_frame_odd_column_types() -> None:
+    """Categoricals are text; booleans where numbers belong and times of day where timestamps belong are bad values."""
+    base = {"order_id": pl.Series(["o1"], dtype=pl.Categorical), "customer_id": ["c1"], "created_at": [T(2026, 10, 1)],
+            "paid_at": [None], "amount": [1.0], "units": [1]}
+    assert conform_frame("orders", pl.DataFrame(base))["order_id"].to_list() == ["o1"]
+    with pytest.raises(CsanaError, match=r"column 'amount', row 0: 1 bad row\(s\).*not a number \(value 'true'\)"):
+        conform_frame("orders", pl.DataFrame({**base, "amount": [True]}))
+    with pytest.raises(CsanaError, match=r"column 'created_at', row 0: .*unparseable timestamp \(value '09:00:00'\)"):
+        conform_frame("orders", pl.DataFrame({**base, "created_at": [dt.time(9)]}))
+    with pytest.raises(CsanaError, match=r"column 'order_id': column holds List\(Int64\) values instead of single values"):
+        conform_frame("orders", pl.DataFrame({**base, "order_id": [[1]]}))
 
 
 def test_from_frames_accepts_typed_and_empty_frames() -> None:
