@@ -34,6 +34,7 @@ details) and ``total_pay`` is the sum of the rounded parts, so the payroll sheet
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -184,8 +185,8 @@ def _check_metrics(metrics: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
         raise CsanaError(f"column(s) {', '.join(text)} hold {metrics.schema[text[0]]}, not numbers", column=text[0],
                          fix="convert them to numbers (csana.agent_metrics yields numbers)")
     keys = ["agent_id", *(["month"] if "month" in metrics.columns else [])]
-    dupes = metrics.filter(pl.struct(keys).is_duplicated())
-    if dupes.height:
+    if metrics.select(pl.struct(keys).is_duplicated().any()).item():
+        dupes = metrics.filter(pl.struct(keys).is_duplicated())
         rows = (metrics.with_row_index("row", offset=1).filter(pl.struct(keys).is_duplicated())["row"].to_list())
         raise CsanaError(f"agent(s) {', '.join(map(str, dupes['agent_id'].unique().to_list()[:5]))} appear more than once"
                          f" per {' and '.join(keys[1:]) or 'table'}", column="agent_id", rows=rows,
@@ -195,11 +196,10 @@ def _check_metrics(metrics: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
 
 def _applicable(frame: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     """The agents ``applies_to`` selects (unknown role or team kept)."""
-    keep = pl.lit(True)
-    for column, wanted in (("role", scheme.applies_to.roles), ("team", scheme.applies_to.teams)):
-        if wanted and column in frame.columns:
-            keep = keep & (pl.col(column).is_null() | pl.col(column).cast(pl.String).is_in(list(wanted)))
-    return frame.filter(keep)
+    keep = [pl.col(column).is_null() | pl.col(column).cast(pl.String).is_in(list(wanted))
+            for column, wanted in (("role", scheme.applies_to.roles), ("team", scheme.applies_to.teams))
+            if wanted and column in frame.columns]
+    return frame.filter(keep) if keep else frame
 
 
 def _manual_used(scheme: Scheme) -> list[str]:
@@ -380,6 +380,60 @@ def _band_value(value: pl.Expr, bands: Sequence[Band], closed: str, picks: Seque
     return chain.otherwise(pl.lit(picks[0]))
 
 
+def _raw(ind: Indicator) -> pl.Expr:
+    """The indicator's metric or manual score as a float; NaN counts as missing."""
+    return (pl.col(ind.metric).cast(F64) if ind.metric else pl.col(_manual_col(ind.manual or ""))).fill_nan(None)
+
+
+def _values(ind: Indicator, months: list[str]) -> list[pl.Expr]:
+    """``<id>.value`` on the indicator's basis (and ``<id>.raw`` when it is not absolute)."""
+    raw = _raw(ind)
+    if ind.basis == "absolute":
+        return [raw.alias(f"{ind.id}.value")]
+    if ind.basis == "relative":
+        mean = _over(raw.mean(), [*months, TEAM] if ind.relative_to == "team" else months)
+        return [raw.alias(f"{ind.id}.raw"), _ratio(raw, mean).alias(f"{ind.id}.value")]
+    return [raw.alias(f"{ind.id}.raw"), _ratio(raw, pl.col(_target_col(ind))).alias(f"{ind.id}.value")]
+
+
+def _status(ind: Indicator) -> pl.Expr:
+    """``<id>.status``: ok, insufficient data (null value, sample below min_sample) or no target."""
+    raw = pl.col(f"{ind.id}.raw" if ind.basis != "absolute" else f"{ind.id}.value")
+    chain = pl.when(raw.is_null()).then(pl.lit(NO_DATA))
+    if ind.min_sample is not None and ind.sample_column is not None:
+        chain = chain.when(pl.col(ind.sample_column).fill_null(0) < ind.min_sample).then(pl.lit(NO_DATA))
+    if ind.basis == "target":
+        target = pl.col(_target_col(ind))
+        chain = chain.when(target.is_null() | (target <= 0)).then(pl.lit(NO_TARGET))
+    return chain.when(pl.col(f"{ind.id}.value").is_null()).then(pl.lit(NO_DATA)).otherwise(pl.lit(OK)).alias(f"{ind.id}.status")
+
+
+def _tiers(ind: Indicator, insufficient: str) -> list[pl.Expr]:
+    """``<id>.tier`` and ``<id>.score`` (by the scheme's ``insufficient`` rule) and its top score if counted."""
+    ok = pl.col(f"{ind.id}.status") == OK
+    value = pl.col(f"{ind.id}.value")
+    percent = ind.basis != "absolute" or (ind.metric is not None and CATALOGUE[ind.metric].unit == "ratio")
+    labels = [t.label or (_pct_interval(t, ind.closed) if percent else t.interval(ind.closed)) for t in ind.tiers]
+    tier_score = _band_value(value, ind.tiers, ind.closed, [t.score for t in ind.tiers])
+    fallback = {"rebase": pl.lit(None, dtype=F64), "zero": pl.lit(0.0), "lowest": pl.lit(ind.bottom_score)}[insufficient]
+    counted = ok if insufficient == "rebase" else pl.lit(True)
+    return [
+        pl.when(ok).then(_band_value(value, ind.tiers, ind.closed, labels)).alias(f"{ind.id}.tier"),
+        pl.when(ok).then(tier_score).otherwise(fallback).alias(f"{ind.id}.score"),
+        pl.when(counted).then(pl.lit(ind.top_score)).alias(f"__top.{ind.id}"),
+    ]
+
+
+@functools.lru_cache(maxsize=512)
+def _line_exprs(ind: Indicator, insufficient: str, months: tuple[str, ...]) -> tuple[list[pl.Expr], pl.Expr, list[pl.Expr]]:
+    """An indicator's value, status and tier expressions, which do not depend on its weight.
+
+    Cached on the (frozen, hashable) indicator with its weight zeroed, so re-scoring after
+    a weight change (a slider move) rebuilds none of them.
+    """
+    return _values(ind, list(months)), _status(ind), _tiers(ind, insufficient)
+
+
 class _Plan:
     """The scheme turned into stages of polars expressions (each stage reads the previous ones)."""
 
@@ -387,6 +441,8 @@ class _Plan:
         self.s = scheme
         self.months = months
         self.teams = [*months, TEAM]
+        self.lines = [_line_exprs(ind.model_copy(update={"weight": 0.0}), scheme.insufficient, tuple(months))
+                      for ind in scheme.indicators]
 
     # -- value sources ------------------------------------------------------------------
 
@@ -398,17 +454,14 @@ class _Plan:
             return pl.col(_manual_col(name)).fill_nan(None)
         return pl.when(pl.col(f"{name}.status") == OK).then(pl.col(f"{name}.value"))
 
-    def raw(self, ind: Indicator) -> pl.Expr:
-        return (pl.col(ind.metric).cast(F64) if ind.metric else pl.col(_manual_col(ind.manual or ""))).fill_nan(None)
-
     # -- stages -------------------------------------------------------------------------
 
     def stages(self) -> list[list[pl.Expr]]:
         s = self.s
         return [
-            [e for ind in s.indicators for e in self.values(ind)],
-            [self.status(ind) for ind in s.indicators],
-            [e for ind in s.indicators for e in self.tiers(ind)],
+            [e for line in self.lines for e in line[0]],
+            [line[1] for line in self.lines],
+            [e for line in self.lines for e in line[2]],
             self.totals(),
             [_ratio(pl.col("total"), pl.col("full_score")).alias("percent"),
              *self.gates()],
@@ -418,39 +471,6 @@ class _Plan:
             [self.performance_pay(), self.commission(), *self.team_goals()],
             self.pay_parts(),
             [self.total_pay()],
-        ]
-
-    def values(self, ind: Indicator) -> list[pl.Expr]:
-        raw = self.raw(ind)
-        if ind.basis == "absolute":
-            return [raw.alias(f"{ind.id}.value")]
-        if ind.basis == "relative":
-            mean = _over(raw.mean(), self.teams if ind.relative_to == "team" else self.months)
-            return [raw.alias(f"{ind.id}.raw"), _ratio(raw, mean).alias(f"{ind.id}.value")]
-        return [raw.alias(f"{ind.id}.raw"), _ratio(raw, pl.col(_target_col(ind))).alias(f"{ind.id}.value")]
-
-    def status(self, ind: Indicator) -> pl.Expr:
-        raw = pl.col(f"{ind.id}.raw" if ind.basis != "absolute" else f"{ind.id}.value")
-        chain = pl.when(raw.is_null()).then(pl.lit(NO_DATA))
-        if ind.min_sample is not None and ind.sample_column is not None:
-            chain = chain.when(pl.col(ind.sample_column).fill_null(0) < ind.min_sample).then(pl.lit(NO_DATA))
-        if ind.basis == "target":
-            target = pl.col(_target_col(ind))
-            chain = chain.when(target.is_null() | (target <= 0)).then(pl.lit(NO_TARGET))
-        return chain.when(pl.col(f"{ind.id}.value").is_null()).then(pl.lit(NO_DATA)).otherwise(pl.lit(OK)).alias(f"{ind.id}.status")
-
-    def tiers(self, ind: Indicator) -> list[pl.Expr]:
-        ok = pl.col(f"{ind.id}.status") == OK
-        value = pl.col(f"{ind.id}.value")
-        percent = ind.basis != "absolute" or (ind.metric is not None and CATALOGUE[ind.metric].unit == "ratio")
-        labels = [t.label or (_pct_interval(t, ind.closed) if percent else t.interval(ind.closed)) for t in ind.tiers]
-        tier_score = _band_value(value, ind.tiers, ind.closed, [t.score for t in ind.tiers])
-        fallback = {"rebase": pl.lit(None, dtype=F64), "zero": pl.lit(0.0), "lowest": pl.lit(ind.bottom_score)}[self.s.insufficient]
-        counted = ok if self.s.insufficient == "rebase" else pl.lit(True)
-        return [
-            pl.when(ok).then(_band_value(value, ind.tiers, ind.closed, labels)).alias(f"{ind.id}.tier"),
-            pl.when(ok).then(tier_score).otherwise(fallback).alias(f"{ind.id}.score"),
-            pl.when(counted).then(pl.lit(ind.top_score * ind.weight)).alias(f"__full.{ind.id}"),
         ]
 
     def totals(self) -> list[pl.Expr]:
@@ -466,7 +486,7 @@ class _Plan:
         return [
             *weighted,
             pl.sum_horizontal(weighted).alias("total"),
-            pl.sum_horizontal([pl.col(f"__full.{i.id}") for i in inds]).alias("full_score"),
+            pl.sum_horizontal([pl.col(f"__top.{i.id}") * i.weight for i in inds]).alias("full_score"),
             pl.when(n_lacking == 0).then(pl.lit(OK)).when(n_lacking == len(inds)).then(pl.lit("not scored"))
             .otherwise(pl.lit("incomplete")).alias("status"),
             pl.when(n_lacking > 0).then(missing).alias("missing"),
