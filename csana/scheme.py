@@ -825,6 +825,10 @@ def describe(exc: ValidationError, data: Mapping[str, Any]) -> str:
         if err["type"] == "extra_forbidden":
             allowed = ", ".join(allowed_keys(loc[:-1]))
             problems.append(f"unknown key '{loc[-1]}' at {_where(loc[:-1], data) or 'top level'} (allowed: {allowed})")
+        elif err["type"] == "invalid_key":
+            where = _where(loc[:-1], data) or "top level"
+            problems.append(f"{where}: key {err.get('input')!r} is not text — YAML reads bare on/off/yes/no as "
+                            "true/false; quote it or use the documented key")
         elif err["type"] == "missing":
             problems.append(f"{where}: missing (required)")
         elif err["type"] in ("value_error", "assertion_error"):
@@ -845,7 +849,7 @@ def _where(loc: tuple[Any, ...], data: Any) -> str:
     parts: list[str] = []
     node = data
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             item = node[part] if isinstance(node, list) and part < len(node) else None
             name = None
             if isinstance(item, dict):

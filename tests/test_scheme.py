@@ -316,3 +316,9 @@ def test_scheme_is_frozen() -> None:
     s = load_scheme("example_289")
     with pytest.raises(Exception):
         s.name = "x"  # type: ignore[misc]
+
+
+def test_yaml_boolean_key_is_explained() -> None:
+    data = yaml.safe_load("name: x\ncommission:\n  on: sales_amount\n  rate: 1%\n")  # 'on' parses as True
+    text = error_of(data)
+    assert "commission: key True is not text" in text and "quote it" in text

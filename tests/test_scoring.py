@@ -665,3 +665,28 @@ def test_no_agents() -> None:
 def test_text_metric_column_is_a_clear_error() -> None:
     with pytest.raises(CsanaError, match="not numbers"):
         score(metrics(conv_final=["50%"], conv_base_customers=[30]), one(CONV))
+
+
+@pytest.mark.parametrize("kind", ["utf-8-sig", "gb18030", "xlsx"])
+def test_read_targets_csv_encodings_and_xlsx(tmp_path: Any, kind: str) -> None:
+    from csana.scoring import read_targets
+
+    frame = pl.DataFrame({"indicator": ["completion"], "team": ["售前一组"], "agent_id": ["007"], "target": [90000]})
+    if kind == "xlsx":
+        path = tmp_path / "targets.xlsx"
+        frame.write_excel(path)
+    else:
+        path = tmp_path / "targets.csv"
+        path.write_bytes("indicator,team,agent_id,target\ncompletion,售前一组,007,90000\n".encode(kind))
+    got = read_targets(path)
+    assert got["agent_id"].to_list() == ["007"] and got["team"].to_list() == ["售前一组"]
+    assert got["target"].cast(pl.Float64).to_list() == [90000.0]
+
+
+def test_read_targets_needs_its_columns(tmp_path: Any) -> None:
+    from csana.scoring import read_targets
+
+    path = tmp_path / "t.csv"
+    path.write_text("indicator,goal\ncompletion,1\n", encoding="utf-8")
+    with pytest.raises(CsanaError, match="missing column.*target"):
+        read_targets(path)
