@@ -967,6 +967,19 @@ def daily_export(dataset: Dataset, month: str | None = None) -> pl.DataFrame:
     return _shaped(combine(daily, ["agent_id", "date"]), "date", pl.col("date"))
 
 
+def group_export(dataset: Dataset, month: str | None, by: Literal["shop", "team"]) -> pl.DataFrame:
+    """Shop or team totals of ``month`` from an export, shaped like the engine's group_metrics
+    (``by``, month, metric ids): every agent row's parts summed, ratios recomputed. People are
+    customer-days here too, and a customer served by two agents counts twice."""
+    from csana.engine import SHOP
+
+    month, rows = _month_rows(dataset, month)
+    key = pl.lit(SHOP) if by == "shop" else pl.col("team").fill_null("—")
+    out = combine(rows.with_columns(key.alias("_group")), ["_group"])
+    out = out.drop("name", "team").rename({"_group": by})
+    return out.with_columns(pl.lit(month).alias("month")).select([by, "month", *OUTPUT_IDS]).sort(by)
+
+
 def benchmark_metrics(dataset: Dataset, month: str | None = None) -> pl.DataFrame:
     """Peer benchmark rows (同行同层优秀 …) of ``month`` combined like agents: one row per label."""
     from csana.engine import month_window

@@ -582,3 +582,12 @@ def test_metrics_cli_reads_an_export_folder_and_says_people_are_customer_days(tm
     assert main(["metrics", str(DATA), "--out", str(out)]) == 0
     assert "customer-days" in capsys.readouterr().err
     assert pl.read_csv(out)["agent_id"].sort().to_list() == ["小王", "小美"]
+
+
+def test_shop_and_team_totals_recompute_ratios_from_all_parts(chitu):
+    shop = exports.group_export(chitu, "2024-10", "shop").row(0, named=True)
+    assert (shop["shop"], shop["consult_customers"]) == ("*", 41)  # 25 + 16 customer-days
+    assert shop["conv_final"] == pytest.approx(11 / 25)  # (7 + 4) / (14 + 11): rows with both parts
+    assert shop["first_response_s"] == pytest.approx((4905 + 580) / 33)  # weighted by 回复人数 20 + 13
+    teams = exports.group_export(chitu, "2024-10", "team")
+    assert teams["team"].to_list() == ["—"]  # the export has no team column
