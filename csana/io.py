@@ -655,11 +655,21 @@ def _month(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return pl.when(month.is_between(1, 12)).then(pl.format("{}-{}", year, month.cast(pl.String).str.zfill(2)))
 
 
+def _sender(expr: pl.Expr, dtype: pl.DataType, params: LoadParams) -> pl.Expr:
+    """customer/agent/auto from the spellings in params; a sender cell holding the row's own
+    customer or agent id (chat exports that name the sender's nickname) counts as that side."""
+    text = _text(expr, dtype)
+    spelled = text.str.to_lowercase().replace_strict(params.sender_map(), default=None)
+    own = (pl.when(text == pl.col("__raw_customer_id").cast(pl.String).str.strip_chars()).then(pl.lit("customer"))
+           .when(text == pl.col("__raw_agent_id").cast(pl.String).str.strip_chars()).then(pl.lit("agent")))
+    return pl.coalesce(spelled, own)
+
+
 def _parsed(column: str, dtype: pl.DataType, source: pl.DataType, params: LoadParams) -> tuple[pl.Expr, str]:
     """The expression turning one column (of dtype ``source``) into ``dtype``, and the reason given when it fails."""
     expr = pl.col(column)
     if column == "sender":
-        return _text(expr, source).str.to_lowercase().replace_strict(params.sender_map(), default=None), "unknown sender value"
+        return _sender(expr, source, params), "unknown sender value"
     if column == "month":
         return _month(expr, source), "not a month like 2026-10"
     if dtype == pl.String:

@@ -631,3 +631,18 @@ def test_check_command_error_is_one_line_exit_2(tmp_path: Path, capsys: pytest.C
     (tmp_path / "messages.csv").write_bytes((DATA / "messages.csv").read_bytes())
     assert main(["check", str(tmp_path)]) == 2
     assert capsys.readouterr().err.startswith("csana: error: required table(s) missing: orders;")
+
+
+def test_sender_cell_holding_the_senders_own_id(tmp_path: Path) -> None:
+    """Some chat exports put the sender's nickname in 发送人: the row's customer → customer, its agent → agent."""
+    (tmp_path / "聊天记录.csv").write_text(
+        "时间,买家,客服,发送人,内容\n"
+        "2026-10-01 09:00:00,tb_小明,店铺:小王,tb_小明,在吗\n"
+        "2026-10-01 09:00:20,tb_小明,店铺:小王,店铺:小王,在的\n"
+        "2026-10-01 09:00:30,tb_小明,店铺:小王,店小蜜,自动回复\n"
+        "2026-10-01 09:00:40,tb_小明,店铺:小王,店铺:小李,?\n", encoding="utf-8")
+    (tmp_path / "orders.csv").write_bytes((DATA / "orders.csv").read_bytes())
+    ds = load(tmp_path)
+    assert_reconciled(ds)
+    assert ds.messages["sender"].to_list() == ["customer", "agent", "auto"]
+    assert rejected(ds) == [(5, "sender", "unknown sender value", "店铺:小李")]
