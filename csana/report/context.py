@@ -147,6 +147,20 @@ class ReportContext:
             return pl.DataFrame(schema={"metric": pl.String, "provisional": pl.Boolean, "final_on": pl.Date, "data_end": pl.Date})
         return self.now.shop.provisional.filter(pl.col("provisional"))
 
+    def ranked_agents(self) -> pl.DataFrame:
+        """Every agent of the scope with its metrics and score, by scheme (in report order), best rank first.
+
+        Agents no scheme applies to come last, with null scheme and score.
+        """
+        scores = self.scores.select("agent_id", *[c for c in self.scores.columns if c not in self.now.agents.columns])
+        order = {name: i for i, (name, _) in enumerate(self.schemes)}
+        return (
+            self.now.agents.join(scores, on="agent_id", how="left")
+            .with_columns(_order=pl.col("scheme").replace_strict(order, default=None, return_dtype=pl.Int64))
+            .sort("_order", "rank", "agent_id", nulls_last=True)
+            .drop("_order")
+        )
+
     def responses(self) -> pl.DataFrame:
         """Answered bursts of the month in the scope (the events behind the response-time metrics)."""
         from csana.derive import derive

@@ -80,17 +80,22 @@ def delta(metric_id: str, now: Any, before: Any, lang: str = "zh") -> Delta:
     m = CATALOGUE[metric_id]
     diff = now - before
     if m.unit == "ratio":
-        text = f"{diff * 100:+.1f} {_POINTS[lang]}"
+        text = f"{sign(diff)}{abs(diff) * 100:.1f} {_POINTS[lang]}"
     else:
-        sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
-        text = sign + format_value(abs(diff), m.unit, lang)
+        text = sign(diff) + format_value(abs(diff), m.unit, lang)
         if before:
-            text += f" ({diff / abs(before) * 100:+.1f}%)"
+            change = diff / abs(before)
+            text += f" ({sign(change)}{abs(change) * 100:.1f}%)"
     if diff == 0 or m.direction == "neutral":
         tone: Tone = "flat"
     else:
         tone = "good" if (diff > 0) == (m.direction == "higher") else "bad"
     return Delta(text, tone)
+
+
+def sign(value: float) -> str:
+    """'+', '−' (U+2212, the typographic minus) or '±' for zero."""
+    return "+" if value > 0 else ("−" if value < 0 else "±")
 
 
 Cell = Callable[[Mapping[str, Any]], str]

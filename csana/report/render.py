@@ -17,13 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from csana.errors import CsanaError
 from csana.report.config import ReportConfig
-
-if TYPE_CHECKING:
-    from jupyter_client import KernelManager
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "monthly_report.ipynb"
@@ -35,6 +31,8 @@ CHROMIUM_FLAGS = (
     "--disable-component-update", "--no-first-run", "--disable-sync", "--no-pdf-header-footer",
     "--disable-extensions", "--mute-audio",
 )
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+"""The kernel's own start-up chatter (a local TCP connection warning) is not for report readers."""
 _TITLES = {"zh": "客服月度绩效报告", "en": "Customer-service monthly report"}
 
 
@@ -67,34 +65,17 @@ def execute(config: ReportConfig, month: str, target: Path, notebook: Path = NOT
     import papermill as pm
 
     parameters = {**config.notebook_parameters(), "month": month}
-    with tempfile.TemporaryDirectory(prefix="csana-kernel-") as sockets:
-        km = _kernel_manager(Path(sockets))
-        try:
-            pm.execute_notebook(
-                str(notebook), str(target), parameters=parameters, progress_bar=False,
-                cwd=str(Path.cwd()), start_timeout=120, km=km,
-            )
-        except pm.PapermillExecutionError as exc:
-            reason = exc.evalue if exc.ename == "CsanaError" else f"{exc.ename}: {exc.evalue}"
-            raise CsanaError(
-                f"the report notebook failed in cell {exc.exec_count}: {reason}", file=str(target),
-                fix="open the executed notebook to see the full traceback",
-            ) from None
-        finally:
-            if km.has_kernel:
-                km.shutdown_kernel(now=True)
-
-
-def _kernel_manager(sockets: Path) -> KernelManager:
-    """A python3 kernel talking over local IPC sockets in ``sockets`` where the OS has them (no TCP port).
-
-    The caller owns it and shuts it down (papermill leaves a kernel it was given running).
-    """
-    from jupyter_client import KernelManager
-
-    if os.name == "posix":
-        return KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
-    return KernelManager(kernel_name="python3")
+    try:
+        pm.execute_notebook(
+            str(notebook), str(target), parameters=parameters, progress_bar=False, kernel_name="python3",
+            cwd=str(Path.cwd()), start_timeout=120, extra_arguments=KERNEL_ARGUMENTS,
+        )
+    except pm.PapermillExecutionError as exc:
+        reason = exc.evalue if exc.ename == "CsanaError" else f"{exc.ename}: {exc.evalue}"
+        raise CsanaError(
+            f"the report notebook failed in cell {exc.exec_count}: {reason}", file=str(target),
+            fix="open the executed notebook to see the full traceback",
+        ) from None
 
 
 def to_html(notebook: Path, target: Path, lang: str, heading: str) -> None:
@@ -112,7 +93,7 @@ def to_html(notebook: Path, target: Path, lang: str, heading: str) -> None:
 
     exporter = HTMLExporter(
         template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)], exclude_input=True, exclude_markdown=True,
-        exclude_input_prompt=True, exclude_output_prompt=True, language_code="zh-CN" if lang == "zh" else "en",
+        exclude_input_prompt=True, exclude_output_prompt=True, language_code=lang,
         sanitize_html=False,
     )
     exporter.register_preprocessor(DropStderr(), enabled=True)
