@@ -76,6 +76,8 @@ RAW_FORMATS = (
 EXCEL_EPOCH = "1899-12-30"
 ROW = "__row"
 FILE = "__file"
+Checked = tuple[pl.DataFrame, pl.DataFrame]
+"""Good rows (canonical columns plus ``__row``/``__file``) and rejected rows (REJECTED_SCHEMA)."""
 
 
 # -- parameters --------------------------------------------------------------------------
@@ -226,7 +228,8 @@ def conform_frame(table_name: str, df: pl.DataFrame, source: str = "<memory>", p
         first = bad.sort("row").row(0, named=True)
         same = bad.filter(pl.col("reason") == first["reason"], pl.col("column") == first["column"])
         raise CsanaError(
-            f"{bad.height} bad row(s) in table '{table_name}' (rows counted from 0); first: {first['reason']} (value {first['value']!r})",
+            f"{bad.height} bad row(s) in table '{table_name}' (rows counted from 0); "
+            f"first: {first['reason']} (value {first['value']!r})",
             file=source, column=first["column"], rows=same["row"].sort().to_list(),
             fix=_fix(first["reason"], first["column"]),
         )
@@ -702,7 +705,8 @@ class Check:
 
 FIXES = {
     "missing value": "fill in the {column} cell or delete the row",
-    "unknown sender value": "use customer/agent/auto (or 买家/客服/机器人), or add the spelling under senders in params/columns.yaml",
+    "unknown sender value": ("use customer/agent/auto (or 买家/客服/机器人), "
+                             "or add the spelling under senders in params/columns.yaml"),
     "unparseable timestamp": "write times like 2026-10-01 09:00:00 (shop-local time)",
     "unparseable date": "write dates like 2026-10-01",
     "not a number": "write plain numbers like 1299.00 (¥, commas and 元 are fine)",
@@ -758,7 +762,7 @@ def _value_checks(table: Table, frame: pl.DataFrame) -> list[Check]:
     return out
 
 
-def _check_rows(table: Table, frame: pl.DataFrame, params: LoadParams) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _check_rows(table: Table, frame: pl.DataFrame, params: LoadParams) -> Checked:
     """Parse every column; split rows into good (canonical types) and rejected (with reasons).
 
     Each row gets the index of the first check it fails (null = good); the rejected
@@ -821,7 +825,7 @@ def _parse_times(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
     return frame.with_columns(out)
 
 
-def _dedupe(table: Table, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _dedupe(table: Table, frame: pl.DataFrame) -> Checked:
     """Keep the first row of each unique key; reject the others, naming the row kept."""
     if not table.unique or frame.height == 0:
         return frame, pl.DataFrame(schema=REJECTED_SCHEMA)
@@ -840,7 +844,7 @@ def _dedupe(table: Table, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
     return marked.filter(~pl.col("__dup")).drop("__dup", "__kept_row", "__kept_file"), bad
 
 
-def _check_sources(name: str, sources: list[Source], params: LoadParams, warnings: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _check_sources(name: str, sources: list[Source], params: LoadParams, warnings: list[str]) -> Checked:
     """All files of one table: mapped, parsed, checked, stacked and de-duplicated."""
     table = TABLES[name]
     goods, bads = [], []
@@ -858,7 +862,7 @@ def _check_sources(name: str, sources: list[Source], params: LoadParams, warning
 # -- cross-table checks and bookkeeping --------------------------------------------------------
 
 
-def _cross_check(checked: dict[str, tuple[pl.DataFrame, pl.DataFrame]], warnings: list[str]) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+def _cross_check(checked: dict[str, Checked], warnings: list[str]) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     """Reject rows referring to orders that are not there; warn about agents not in the agents table."""
     tables = {name: good for name, (good, _) in checked.items()}
     rejected = [bad for _, bad in checked.values()]
