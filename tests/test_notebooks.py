@@ -9,6 +9,7 @@ in a fresh kernel of this environment with its Jupyter/IPython folders in a temp
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -60,4 +61,5 @@ def test_runs_with_default_parameters(path: Path, tmp_path: Path) -> None:
          "-p", "no:cacheprovider", "-q", "--no-header", str(path)],
         cwd=ROOT, env=isolated_env(tmp_path), capture_output=True, text=True, timeout=900,
     )
-    assert result.returncode == 0, f"{path.name} failed under nbval:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
+    assert result.returncode == 0, f"{path.name} failed under nbval:\n{plain[-8000:]}"
