@@ -34,7 +34,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -49,7 +49,7 @@ from csana.params import PARAMS_DIR, Frozen, read_config, validate
 SOURCES_DIR = PARAMS_DIR / "sources"
 HEADER_SEARCH_ROWS = 30
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+TEXT_SUFFIXES = (".csv", ".tsv")
 TABLE = "agent_period"
 
 Kind = Literal["agent", "date", "text", "count", "money", "rate", "number", "duration"]
@@ -367,7 +367,10 @@ def _data_files(path: Path) -> list[Path]:
 
 
 def _open(path: Path, label: str) -> _File:
-    if path.suffix.lower() in EXCEL_SUFFIXES:
+    """Excel workbooks by content (some platforms save tab-separated text as .xls), else text."""
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if path.suffix.lower() in EXCEL_SUFFIXES and magic in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
         return _open_excel(path, label)
     return _open_text(path, label)
 
@@ -412,8 +415,7 @@ def _open_text(path: Path, label: str) -> _File:
     text, encoding = decode(path.read_bytes(), label)
     if not text.strip():
         raise CsanaError("the file is empty", file=label, fix="export the report again")
-    lines = text.splitlines()
-    head_lines = lines[:HEADER_SEARCH_ROWS]
+    head_lines = [line.rstrip("\r") for line in text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]]
     separator = "\t" if path.suffix.lower() == ".tsv" else max([",", "\t", ";"], key="\n".join(head_lines).count)
     head = [next(csv.reader([line], delimiter=separator), []) for line in head_lines]
     data = text.encode("utf-8")
@@ -464,14 +466,6 @@ def _pick_mapping(headers: list[str], mappings: list[SourceMapping], label: str,
 # -- parsing one file ------------------------------------------------------------------------------
 
 
-@dataclass
-class _Parsed:
-    rows: pl.DataFrame
-    """One row per data row: kind agent/benchmark/summary/bad, identity, period, fields, problem."""
-    encoding: str | None
-    notes: list[str] = field(default_factory=list)
-
-
 def _match_columns(headers: list[str | None], mapping: SourceMapping, label: str, notes: list[str]) -> dict[str, tuple[int, float, str]]:
     """Field id → (column position, scale, header as written); unknown headers go into a note."""
     lookup = mapping.lookup()
@@ -493,7 +487,7 @@ def _match_columns(headers: list[str | None], mapping: SourceMapping, label: str
     if unknown:
         notes.append(f"{label}: {len(unknown)} unknown header(s) not used: {', '.join(unknown)} — to use or silence "
                      f"them, add them to {mapping.file} (under fields.<id>.headers, or ignore)")
-    missing = [f for f in mapping.required if f not in matched]
+    missing = [f for f in dict.fromkeys(("agent", *mapping.required)) if f not in matched]
     if missing:
         names = "; ".join(f"{f} ({' / '.join(v.header for v in mapping.fields[f].variants())})" for f in missing)
         raise CsanaError(
@@ -504,17 +498,34 @@ def _match_columns(headers: list[str | None], mapping: SourceMapping, label: str
     return matched
 
 
+Problem = tuple[pl.Expr, str, str, pl.Expr]
+"""A bad-cell test: (condition, header, reason, cell text)."""
+
+
 def _parse_file(file: _File, mapping: SourceMapping, header: int, notes: list[str]) -> pl.DataFrame:
+    """The data rows of one file: kind (agent/benchmark/summary/no_agent), agent, team, period,
+    parsed fields, and the first bad cell of an agent row (problem_column/reason/value)."""
     headers = [None if c is None else str(c) for c in file.head[header]]
     matched = _match_columns(headers, mapping, file.label, notes)
     body = file.read_body(header)
-    text_cols = [c for c in body.columns if c.startswith("c")]
-    blank = pl.all_horizontal([clean_text(pl.col(c)).is_null() for c in text_cols]) if text_cols else pl.lit(True)
-    body = body.filter(~blank)
-    placeholders = _norm_values(mapping.placeholders)
-
+    text_cols = [c for c in body.columns if re.fullmatch(r"c\d+", c)]
+    body = body.filter(~pl.all_horizontal([clean_text(pl.col(c)).is_null() for c in text_cols]))
     body = body.with_columns([clean_text(pl.col(f"c{i}")).alias(f"_t{i}") for i, _, _ in matched.values()])
-    values, problems = [], []
+    values, problems = _field_values(body, mapping, matched)
+    period = period_in_text(" ".join([file.path.stem, *(str(c) for row in file.head[:header] for c in row if c)]))
+    frame = body.with_columns(values).with_columns(pl.lit(file.label).alias("file"), pl.col("_line").alias("row"))
+    frame = _with_row_kind(frame, mapping)
+    frame = _with_period(frame, "_date_text" in frame.columns, period, mapping, file.label, matched, problems)
+    _note_placeholders(frame, file.label, notes)
+    return _with_first_problem(frame, problems).drop(
+        [c for c in frame.columns if re.fullmatch(r"[cf]\d+|_t\d+|_line|_start|_end|_ph_.*", c)])
+
+
+def _field_values(body: pl.DataFrame, mapping: SourceMapping, matched: dict[str, tuple[int, float, str]]) -> tuple[list[pl.Expr], list[Problem]]:
+    """Per matched field, its parsed value (placeholders → null, kept in _ph_<id>) and its bad-cell test."""
+    placeholders = _norm_values(mapping.placeholders)
+    values: list[pl.Expr] = []
+    problems: list[Problem] = []
     for fid, (i, scale, header_text) in matched.items():
         kind = mapping.fields[fid].kind
         text = pl.col(f"_t{i}")
@@ -527,22 +538,21 @@ def _parse_file(file: _File, mapping: SourceMapping, header: int, notes: list[st
                    pl.when(placeholder).then(text).alias(f"_ph_{fid}")]
         problems.append((text.is_not_null() & pl.col(f"_ph_{fid}").is_null() & pl.col(fid).is_null(),
                          header_text, REASONS[kind], text))
+    return values, problems
 
-    period = period_in_text(" ".join([file.path.stem, *(str(c) for row in file.head[:header] for c in row if c)]))
-    frame = body.with_columns(values).with_columns(pl.lit(file.label).alias("file"), pl.col("_line").alias("row"))
-    frame = _with_row_kind(frame, mapping)
-    frame = _with_period(frame, "_date_text" in frame.columns, period, mapping, file.label, matched, problems)
-    _note_placeholders(frame, file.label, notes)
-    frame = frame.with_columns(
-        pl.when(pl.col("kind") == "agent").then(pl.coalesce([pl.when(c).then(pl.lit(k)) for k, (c, *_) in enumerate(problems)]
-                                                            or [pl.lit(None, pl.Int64)])).alias("_problem")
-    )
+
+def _with_first_problem(frame: pl.DataFrame, problems: list[Problem]) -> pl.DataFrame:
+    """problem_column / problem_reason / problem_value of an agent row's first bad cell (null when none)."""
+    if not problems:
+        return frame.with_columns(pl.lit(None, pl.String).alias(c) for c in ("problem_column", "problem_reason", "problem_value"))
+    first = pl.coalesce([pl.when(cond).then(pl.lit(k)) for k, (cond, *_) in enumerate(problems)])
+    frame = frame.with_columns(pl.when(pl.col("kind") == "agent").then(first).alias("_problem"))
     pick = pl.col("_problem")
     return frame.with_columns(
-        pl.col("_problem").replace_strict({k: p[1] for k, p in enumerate(problems)}, default=None, return_dtype=pl.String).alias("problem_column"),
+        pick.replace_strict({k: p[1] for k, p in enumerate(problems)}, default=None, return_dtype=pl.String).alias("problem_column"),
         pick.replace_strict({k: p[2] for k, p in enumerate(problems)}, default=None, return_dtype=pl.String).alias("problem_reason"),
-        pl.coalesce([pl.when(pick == k).then(p[3]) for k, p in enumerate(problems)] or [pl.lit(None, pl.String)]).alias("problem_value"),
-    ).drop([c for c in frame.columns if re.fullmatch(r"[cf]\d+|_t\d+|_line|_start|_end|_problem|_ph_.*", c)])
+        pl.coalesce([pl.when(pick == k).then(p[3]) for k, p in enumerate(problems)]).alias("problem_value"),
+    ).drop("_problem")
 
 
 def _with_period(frame: pl.DataFrame, has_date: bool, period: tuple[dt.date, dt.date] | None,
@@ -655,13 +665,7 @@ def _dataset(rows: pl.DataFrame, source: str, encodings: dict[str, str | None], 
     rows = _with_agent_ids(_with_all_metrics(rows.with_columns(
         *[pl.lit(None, pl.String).alias(c) for c in ("agent", "team") if c not in rows.columns])))
     bad = rows.filter(pl.col("problem_column").is_not_null())
-    keys = ["kind", "agent_id", "period_start", "period_end"]
-    kept = rows.filter(pl.col("kind").is_in(["agent", "benchmark"]) & pl.col("problem_column").is_null()).sort("_order").with_columns(
-        pl.col("file").first().over(keys).alias("_first_file"), pl.col("row").first().over(keys).alias("_first_row"),
-        pl.int_range(pl.len()).over(keys).alias("_dup"),
-    )
-    duplicates = kept.filter(pl.col("_dup") > 0)
-    kept = kept.filter(pl.col("_dup") == 0)
+    kept, duplicates = _without_duplicates(rows.filter(pl.col("kind").is_in(["agent", "benchmark"]) & pl.col("problem_column").is_null()))
     agents = kept.filter(pl.col("kind") == "agent")
     _check_overlaps(agents)
     if agents.height == 0:
@@ -683,6 +687,17 @@ def _dataset(rows: pl.DataFrame, source: str, encodings: dict[str, str | None], 
         source=source, kind="export", rejected=rejected, files=_files_table(rows, kept, rejected, encodings),
         warnings=list(dict.fromkeys(notes)),
     )
+
+
+def _without_duplicates(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(first rows, later duplicates) per agent or benchmark and period, in load order: the same
+    report exported twice into one folder is counted once."""
+    keys = ["kind", "agent_id", "period_start", "period_end"]
+    ranked = rows.sort("_order").with_columns(
+        pl.col("file").first().over(keys).alias("_first_file"), pl.col("row").first().over(keys).alias("_first_row"),
+        pl.int_range(pl.len()).over(keys).alias("_dup"),
+    )
+    return ranked.filter(pl.col("_dup") == 0), ranked.filter(pl.col("_dup") > 0)
 
 
 def _with_agent_ids(rows: pl.DataFrame) -> pl.DataFrame:

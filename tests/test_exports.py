@@ -591,3 +591,20 @@ def test_shop_and_team_totals_recompute_ratios_from_all_parts(chitu):
     assert shop["first_response_s"] == pytest.approx((4905 + 580) / 33)  # weighted by 回复人数 20 + 13
     teams = exports.group_export(chitu, "2024-10", "team")
     assert teams["team"].to_list() == ["—"]  # the export has no team column
+
+
+def test_tab_separated_text_saved_as_xls(tmp_path):
+    # some platforms save tab-separated GBK text with an .xls name
+    path = write_csv(tmp_path / "千牛_2024-10-01.xls", "客服昵称\t接待人数\t询单人数\t询单最终付款人数\n店:a\t5\t4\t2\n", "gbk")
+    m = aggregate_export(load_export(path))
+    assert (row(m, "a")["received_customers"], row(m, "a")["conv_final"]) == (5, 0.5)
+
+
+def test_agent_column_is_always_required(tmp_path):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("name: m\nzh: 某\nrequired: []\nfields:\n  agent: {kind: agent, headers: [员工]}\n"
+                       "  received_customers: {kind: count, headers: [服务人数]}\n  inquiry_customers: {kind: count, headers: [询单人数]}\n",
+                       encoding="utf-8")
+    path = write_csv(tmp_path / "x_2024-10-01.csv", "服务人数,询单人数\n5,4\n")
+    with pytest.raises(CsanaError, match=r"missing required column\(s\).*agent \(员工\)"):
+        load_export(path, source=mapping)
