@@ -608,3 +608,13 @@ def test_agent_column_is_always_required(tmp_path):
     path = write_csv(tmp_path / "x_2024-10-01.csv", "服务人数,询单人数\n5,4\n")
     with pytest.raises(CsanaError, match=r"missing required column\(s\).*agent \(员工\)"):
         load_export(path, source=mapping)
+
+
+def test_qianniu_flavour_round_trip_is_detected_and_sums(tmp_path, demo):
+    daily, _ = demo
+    ds = load_export(write_export(daily, tmp_path / "千牛_2026-10.xlsx", flavour="qianniu"))
+    assert not any("equally" in w for w in ds.warnings)
+    assert "询单最终付款金额" in pl.read_excel(tmp_path / "千牛_2026-10.xlsx", read_options={"header_row": 2}).columns
+    got = aggregate_export(ds, MONTH).sort("agent_id")
+    summed = daily.group_by("agent_id").agg(pl.col("received_customers", "sales_amount").sum()).sort("agent_id")
+    assert_same(got, summed, ["received_customers", "sales_amount"])
