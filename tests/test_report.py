@@ -202,6 +202,19 @@ def test_appendix_accounts_for_rows_parameters_and_coverage(ctx):
     assert esc(label("conv_final")) in text
 
 
+def test_platform_export_report_counts_customer_days(shop, tmp_path):
+    from csana.engine import agent_daily_metrics
+    from csana.exports import write_export
+
+    write_export(agent_daily_metrics(shop, "2026-10"), tmp_path / "赤兔_2026-10.csv")
+    exported = build_context(str(tmp_path))
+    assert exported.dataset.kind == "export" and exported.month == "2026-10" and exported.before is None
+    assert "顾客·天" in html(sections.summary(exported))
+    assert "需要聊天记录" in html(sections.funnel_chart(exported))  # exports hold no 'ordered' stage
+    cards = html(sections.scorecards(exported))
+    assert cards.count('<section class="scorecard">') == exported.now.agents.height
+
+
 # -- shops, planning and batches -----------------------------------------------------------------
 
 

@@ -52,6 +52,9 @@ _T: dict[str, tuple[str, str]] = {
                    "CS-served orders: {served}, AOV {served_aov}; silent orders: {silent}, AOV {silent_aov}."),
     "people_note": ("人数按去重顾客计：同一顾客在范围内只计一次。",
                     "People are distinct customers: each customer counts once in the scope."),
+    "people_note_export": ("平台导出数据的人数按日累计（顾客·天）：同一顾客在不同日期、由不同客服接待时重复计数。",
+                           "From platform exports, people are customer-days: a customer served on two days "
+                           "or by two agents counts twice."),
     "leaderboard": ("绩效排行榜", "Leaderboard"),
     "rank": ("名次", "Rank"),
     "agent": ("客服", "Agent"),

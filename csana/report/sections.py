@@ -138,7 +138,7 @@ def summary(ctx: ReportContext) -> HTML:
         f"<h2>{esc(t('summary', lang))}</h2>",
         f'<div class="kpi-grid">{tiles}</div>',
         f"<ul>{items}</ul>",
-        f'<p class="note">{esc(t("people_note", lang))}</p>',
+        f'<p class="note">{esc(t("people_note" if ctx.dataset.kind == "raw" else "people_note_export", lang))}</p>',
     )
 
 
@@ -219,10 +219,10 @@ def response_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
 
 
 def funnel_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
-    """The scope's conversion funnel (consult → received → inquiry → ordered → paid)."""
+    """The scope's conversion funnel (consult → received → inquiry → ordered → paid); exports lack 'ordered'."""
     from csana.engine import funnel
 
-    if not ctx.now.totals:
+    if ctx.dataset.kind != "raw" or not ctx.now.totals:
         return html(f'<p class="note">{esc(t("raw_only", ctx.lang))}</p>')
     return charts.funnel(funnel(ctx.now.totals), ctx.lang)
 
