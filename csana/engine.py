@@ -70,6 +70,10 @@ def previous_month(month: str) -> str:
 
 def latest_complete_month(dataset: Dataset, params: MetricParams | None = None) -> str:
     """The latest month the data covers to its last day (or, failing that, the latest month with data)."""
+    if dataset.kind == "export":
+        from csana.exports import latest_export_month
+
+        return latest_export_month(dataset)
     derived = derive(dataset, resolve_params(params, {}))
     end = derived.data_end
     last = end + dt.timedelta(days=1)
@@ -313,7 +317,15 @@ class ShopMetrics:
 
 
 def group_metrics(dataset: Dataset, month: str, params: MetricParams, by: Literal["shop", "team"]) -> pl.DataFrame:
-    """Metrics per team or for the whole shop, people counted once per group."""
+    """Metrics per team or for the whole shop, people counted once per group.
+
+    From platform exports people are customer-days summed over agents (an export
+    holds no customer ids to count once).
+    """
+    if dataset.kind == "export":
+        from csana.exports import group_export
+
+        return group_export(dataset, month, by)
     derived = derive(dataset, params)
     if by == "shop":
         group = pl.lit(SHOP)
@@ -362,6 +374,17 @@ def service_value(dataset: Dataset, month: str, params: MetricParams) -> pl.Data
     )
 
 
+def export_service_value(totals: pl.DataFrame) -> pl.DataFrame:
+    """Served vs silent from an export: the served side is the agents' sales; silent orders are unknown (null)."""
+    row = totals.row(0, named=True) if totals.height else {}
+    return pl.DataFrame(
+        {"kind": ["served", "silent"], "zh": ["客服接待下单", "静默下单"], "en": ["CS-served", "silent"],
+         "orders": [None, None], "buyers": [row.get("buyers"), None], "amount": [row.get("sales_amount"), None],
+         "aov": [row.get("aov"), None]},
+        schema_overrides={"orders": pl.Int64, "buyers": pl.Int64, "amount": pl.Float64, "aov": pl.Float64},
+    )
+
+
 def team_stats(metrics: pl.DataFrame) -> pl.DataFrame:
     """Mean and median of every public metric over agents, per team and for the shop (team '*')."""
     numeric = [c for c in PUBLIC_IDS if metrics.schema[c].is_numeric()]
@@ -378,20 +401,24 @@ def provisional(dataset: Dataset, month: str, params: MetricParams | None = None
     """Which delayed metrics of ``month`` are still provisional, and the day each becomes final.
 
     conv_next_day needs data through month end + 1 day, conv_final through month
-    end + final_pay_days, repeat_rate through month end + repeat_days.
+    end + final_pay_days, repeat_rate through month end + repeat_days. Platform
+    exports carry the platform's own figures (values not final yet come as
+    placeholders such as 延时统计, listed in the dataset's warnings), so nothing
+    is flagged for them.
     """
     params = resolve_params(params, overrides)
-    data_end = derive(dataset, params).data_end
     last_day = month_window(month).end - dt.timedelta(days=1)
     delays = {"conv_next_day": 1, "conv_final": params.final_pay_days, "repeat_rate": params.repeat_days}
     final_on = [last_day + dt.timedelta(days=d) for d in delays.values()]
+    data_end = derive(dataset, params).data_end if dataset.kind == "raw" else None
     return pl.DataFrame(
         {
             "metric": list(delays),
-            "provisional": [data_end < day for day in final_on],
+            "provisional": [data_end is not None and data_end < day for day in final_on],
             "final_on": final_on,
             "data_end": [data_end] * len(delays),
-        }
+        },
+        schema_overrides={"data_end": pl.Date},
     )
 
 
@@ -406,7 +433,7 @@ def shop_metrics(dataset: Dataset, month: str | None = None, params: MetricParam
         totals=totals,
         teams=group_metrics(dataset, month, params, "team"),
         funnel=funnel(totals.row(0, named=True) if totals.height else {}),
-        service_value=service_value(dataset, month, params),
+        service_value=service_value(dataset, month, params) if dataset.kind == "raw" else export_service_value(totals),
         team_stats=team_stats(agents),
         provisional=provisional(dataset, month, params),
     )
