@@ -163,7 +163,7 @@ def response_time_distribution(
         marks.append({"value": float(slow_s), "label": f"{text('slow', lang)} {slow_s:,.0f} {unit}", "color": BAD})
     title = text("response_title", lang)
     if not marks:
-        return alt.layer(bars).properties(title=title)
+        return alt.layer(bars).properties(title=title, height=200)
     rules_data = pl.DataFrame(marks).with_columns(
         shown=pl.col("value").clip(upper_bound=hist.get_column("end").max() if hist.height else None),
         pixel=10 + 14 * pl.int_range(pl.len()),
@@ -177,7 +177,7 @@ def response_time_distribution(
         text="label:N",
         color=alt.Color("color:N", scale=None),
     )
-    return alt.layer(bars, rules, labels).properties(title=title)
+    return alt.layer(bars, rules, labels).properties(title=title, height=200)
 
 
 def funnel(stages: pl.DataFrame, lang: str = "zh") -> alt.LayerChart:
@@ -186,24 +186,17 @@ def funnel(stages: pl.DataFrame, lang: str = "zh") -> alt.LayerChart:
     ``stages`` is ``ShopMetrics.funnel``: one row per stage in order (``stage``, ``zh``,
     ``en``, ``customers``, ``rate`` = customers / the previous stage's customers).
     """
-    data = stages.with_columns(
-        name=pl.col("zh" if lang == "zh" else "en"),
-        caption=pl.format(
-            "{}{}",
-            pl.col("customers").cast(pl.Int64).map_elements(lambda v: f"{v:,}", return_dtype=pl.String),
-            pl.when(pl.col("rate").is_not_null())
-            .then(pl.format("  ({}%)", (pl.col("rate") * 100).round(1)))
-            .otherwise(pl.lit("")),
-        ),
-    )
+    data = stages.select("stage", "customers", "rate", name=pl.col("zh" if lang == "zh" else "en"))
     order = data.get_column("name").to_list()
     base = alt.Chart(data).encode(
         y=alt.Y("name:N", sort=order, title=None),
         x=alt.X("customers:Q", title=text("customers", lang)),
     )
     bars = base.mark_bar(color=ACCENT, opacity=0.85)
-    captions = base.mark_text(align="left", dx=4, fontSize=11, color="#263238").encode(text="caption:N")
-    return alt.layer(bars, captions).properties(title=text("funnel_title", lang), height=alt.Step(30))
+    captions = base.mark_text(align="left", dx=4, fontSize=11, color="#263238").encode(text="caption:N").transform_calculate(
+        caption="format(datum.customers, ',d') + (isValid(datum.rate) ? '  (' + format(datum.rate, '.1%') + ')' : '')"
+    )
+    return alt.layer(bars, captions).properties(title=text("funnel_title", lang), height=alt.Step(24))
 
 
 def daily_trend(
@@ -212,38 +205,34 @@ def daily_trend(
     lang: str = "zh",
     *,
     color: str | None = None,
-) -> alt.Chart | alt.FacetChart:
-    """Daily lines of one or more metrics (one panel per metric, each with its own axis).
+) -> alt.Chart | alt.VConcatChart:
+    """Daily lines of one or more metrics (one panel per metric, each with its own axis and format).
 
     ``daily`` has a ``date`` column and the metric columns (e.g. the team's daily totals,
     or :func:`csana.agent_daily_metrics` with ``color="name"`` for one line per agent).
     """
     ids = [metric_ids] if isinstance(metric_ids, str) else list(metric_ids)
-    keep = ["date", *([color] if color else [])]
     if len(ids) == 1:
-        only = ids[0]
-        enc = {"color": alt.Color(f"{color}:N", title=text("agent", lang))} if color else {}
-        return alt.Chart(daily.select(*keep, only)).mark_line(point=True).encode(
-            x=alt.X("date:T", title=text("date", lang), axis=alt.Axis(format="%m-%d")),
-            y=alt.Y(f"{only}:Q", title=label(only, lang), axis=alt.Axis(format=axis_format(only))),
-            **enc,
-        ).properties(title=label(only, lang))
-    names = {m: label(m, lang) for m in ids}
-    long = (
-        daily.select(*keep, *ids)
-        .with_columns(pl.col(ids).cast(pl.Float64))
-        .unpivot(index=keep, on=ids, variable_name="metric", value_name="value")
-        .with_columns(pl.col("metric").replace_strict(names))
-    )
+        return _trend_panel(daily, ids[0], lang, color, axis_title=True).properties(title=label(ids[0], lang))
+    panels = [
+        _trend_panel(daily, m, lang, color, last=i == len(ids) - 1).properties(title=label(m, lang), height=70, width=520)
+        for i, m in enumerate(ids)
+    ]
+    return alt.vconcat(*panels, spacing=6).resolve_scale(x="shared").properties(title=text("trend_title", lang))
+
+
+def _trend_panel(daily: pl.DataFrame, metric_id: str, lang: str, color: str | None, *, last: bool = True,
+                 axis_title: bool = False) -> alt.Chart:
+    """One metric's daily line, its axis formatted by the metric's unit; dates labelled on the last panel only."""
+    keep = ["date", *([color] if color else []), metric_id]
     enc = {"color": alt.Color(f"{color}:N", title=text("agent", lang))} if color else {}
-    chart = alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("date:T", title=None, axis=alt.Axis(format="%m-%d")),
-        y=alt.Y("value:Q", title=None),
+    x_axis = alt.Axis(format="%m-%d") if last else alt.Axis(labels=False, ticks=False)
+    return alt.Chart(daily.select(keep)).mark_line(point=True).encode(
+        x=alt.X("date:T", title=text("date", lang) if axis_title else None, axis=x_axis),
+        y=alt.Y(f"{metric_id}:Q", title=label(metric_id, lang) if axis_title else None,
+                axis=alt.Axis(format=axis_format(metric_id))),
         **enc,
-    ).properties(height=120, width=520)
-    return chart.facet(
-        row=alt.Row("metric:N", title=None, sort=[names[m] for m in ids], header=alt.Header(labelAngle=0, labelAlign="left")),
-    ).resolve_scale(y="independent").properties(title=text("trend_title", lang))
+    )
 
 
 def served_vs_silent(service_value: pl.DataFrame, lang: str = "zh") -> alt.HConcatChart:
@@ -262,7 +251,7 @@ def served_vs_silent(service_value: pl.DataFrame, lang: str = "zh") -> alt.HConc
         return alt.layer(
             base.mark_bar(width=48).encode(color=colour),
             base.mark_text(dy=-6, fontSize=11).encode(text=alt.Text(f"{column}:Q", format=fmt)),
-        ).properties(width=220, height=220, title=title)
+        ).properties(width=220, height=160, title=title)
 
     return alt.hconcat(
         panel("orders", text("orders", lang), ",.0f"),
