@@ -316,8 +316,24 @@ def test_pdf_text_has_chinese_metric_names_and_agent_numbers(demo_report):
 
 def test_first_page_renders_to_png_artifact(demo_report):
     pdf = demo_report["folder"] / "monthly_report.pdf"
-    target = ARTIFACTS / "monthly_report_page1"
+    target = demo_report["folder"] / "monthly_report_page1"
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(target)], check=True)
     png = target.with_suffix(".png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    shutil.copy(pdf, ARTIFACTS / "monthly_report.pdf")
+    for made in (png, pdf):
+        shutil.copy(made, ARTIFACTS / made.name)
+
+
+def test_pdf_only_keeps_no_html_and_chromium_can_be_chosen(demo_report, monkeypatch, tmp_path):
+    from csana.report import render
+
+    executed = demo_report["folder"] / "monthly_report.ipynb"
+    monkeypatch.setattr(render, "execute", lambda config, month, target, notebook: shutil.copy(executed, target))
+    monkeypatch.setenv("CSANA_CHROMIUM", shutil.which("chromium") or shutil.which("google-chrome") or "")
+    config = ReportConfig(name="only_pdf", formats=("pdf",), out=str(tmp_path), lang="en")
+    done = render.render(config, demo_report["month"])
+    assert set(done.files) == {"ipynb", "pdf"} and set(done.seconds) == {"execute", "html", "pdf"}
+    assert sorted(p.name for p in (tmp_path / demo_report["month"]).iterdir()) == ["only_pdf.ipynb", "only_pdf.pdf"]
+    monkeypatch.setenv("CSANA_CHROMIUM", str(tmp_path / "no-such-chrome"))
+    with pytest.raises(CsanaError, match="CSANA_CHROMIUM"):
+        render.chromium()

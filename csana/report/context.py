@@ -110,6 +110,7 @@ class ReportContext:
 
     lang: str
     data: str
+    """The data as the report was asked for it ('demo', a path, or an in-memory dataset's source)."""
     team: str | None
     shop_id: str | None
     dataset: Dataset
@@ -324,8 +325,8 @@ def build_context(
     diagnosis = _diagnosis(everyone.agents, dataset, params, lang, team)
     drilldown, review = _drilldown(dataset, month, params, diagnosis, lang, now.agents)
     return ReportContext(
-        lang=lang, data=str(data), team=team, shop_id=shop, dataset=dataset, params=params, now=now,
-        before=_previous(dataset, month, params, team), schemes=schemes,
+        lang=lang, data=dataset.source if isinstance(data, Dataset) else str(data), team=team, shop_id=shop,
+        dataset=dataset, params=params, now=now, before=_previous(dataset, month, params, team), schemes=schemes,
         scores=scores.filter(pl.col("team") == team) if team is not None else scores,
         ranked={name: int(scores.filter(pl.col("scheme") == name)["rank"].count()) for name, _ in schemes},
         diagnosis=diagnosis, drilldown=drilldown, review=review, scorecards=scorecards,
