@@ -104,7 +104,7 @@ def _pay_table(ctx: ReportContext, row: Mapping[str, Any]) -> str:
         amount = row.get(part)
         if part != "total_pay" and (missing(amount) or amount == 0):
             continue
-        shown = format_value(-amount if part == "penalties" else amount, "yuan", lang)
+        shown = ("−" if part == "penalties" else "") + format_value(amount, "yuan", lang)
         cell = "th" if part == "total_pay" else "td"
         lines.append(f'<tr><{cell}>{esc(zh if lang == "zh" else en)}</{cell}><{cell} class="num">{esc(shown)}</{cell}></tr>')
     head = f'<tr><th>{esc(t("pay_detail", lang))}</th><th class="num">{esc(t("amount", lang))}</th></tr>'
