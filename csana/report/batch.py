@@ -17,7 +17,7 @@ from csana.dataset import Dataset
 from csana.errors import CsanaError
 from csana.params import MetricParams
 from csana.report.config import ReportConfig, load_config
-from csana.report.context import for_shop, open_dataset, report_month, shops
+from csana.report.context import for_shop, open_dataset, shops
 from csana.report.render import NOTEBOOK, Rendered, render, title
 
 
@@ -77,8 +77,10 @@ def resolve_month(config: ReportConfig, dataset: Dataset | None = None) -> Repor
     """The configuration with ``month`` set: as given, else the data's (or shop's) latest complete month."""
     if config.month is not None:
         return config
+    from csana.engine import latest_complete_month
+
     data = _scoped(dataset if dataset is not None else open_dataset(config.data), config.shop)
-    return config.model_copy(update={"month": report_month(data, _params(config))})
+    return config.model_copy(update={"month": latest_complete_month(data, _params(config))})
 
 
 def render_report(config: ReportConfig | str | Path | None = None, notebook: Path = NOTEBOOK, **overrides: object) -> Rendered:

@@ -96,12 +96,8 @@ class Period:
     totals: dict[str, Any]
     """The scope's group totals (one row of the engine's shop or team table; for exports, the
     export's own totals, whose people counts are customer-days)."""
-    teams: pl.DataFrame
-    """Group totals of every team (column ``team``)."""
-    team_stats: pl.DataFrame
-    """Mean and median of every metric over agents, per team and for the shop (team '*')."""
-    shop: ShopMetrics | None
-    """The engine's shop view (raw data only: funnel, served vs silent, provisional flags)."""
+    shop: ShopMetrics
+    """The engine's shop view: totals, per-team totals, funnel, served vs silent, team stats, provisional flags."""
 
 
 @dataclass(frozen=True)
@@ -150,8 +146,6 @@ class ReportContext:
     @property
     def provisional(self) -> pl.DataFrame:
         """Delayed metrics of the month still provisional (metric, final_on, data_end)."""
-        if self.now.shop is None:
-            return pl.DataFrame(schema={"metric": pl.String, "provisional": pl.Boolean, "final_on": pl.Date, "data_end": pl.Date})
         return self.now.shop.provisional.filter(pl.col("provisional"))
 
     def ranked_agents(self) -> pl.DataFrame:
@@ -197,41 +191,21 @@ def _team_of(dataset: Dataset) -> pl.Expr:
     return pl.col("agent_id").replace_strict(teams, default=None, return_dtype=pl.String)
 
 
-def report_month(dataset: Dataset, params: MetricParams) -> str:
-    """The month a report shows by default: the latest complete month (of an export: its latest month)."""
-    if dataset.kind == "export":
-        from csana.exports import latest_export_month
-
-        return latest_export_month(dataset)
-    from csana.engine import latest_complete_month
-
-    return latest_complete_month(dataset, params)
-
-
 def _period(dataset: Dataset, month: str, params: MetricParams) -> Period:
-    from csana.engine import agent_metrics, shop_metrics, team_stats
+    from csana.engine import agent_metrics, shop_metrics
 
-    agents = agent_metrics(dataset, month, params)
-    if dataset.kind == "raw":
-        shop = shop_metrics(dataset, month, params)
-        shop_rows, teams, stats = shop.totals, shop.teams, shop.team_stats
-    else:
-        from csana.exports import group_export
-
-        shop, stats = None, team_stats(agents)
-        shop_rows, teams = group_export(dataset, month, "shop"), group_export(dataset, month, "team")
-    totals = shop_rows.row(0, named=True) if shop_rows.height else {}
-    return Period(month, agents, totals, teams, stats, shop)
+    shop = shop_metrics(dataset, month, params)
+    totals = shop.totals.row(0, named=True) if shop.totals.height else {}
+    return Period(month, agent_metrics(dataset, month, params), totals, shop)
 
 
 def _narrow(period: Period, team: str | None) -> Period:
     """The same month restricted to one team: its agents and the team's group totals."""
     if team is None:
         return period
-    rows = period.teams.filter(pl.col("team") == team)
+    rows = period.shop.teams.filter(pl.col("team") == team)
     totals = rows.row(0, named=True) if rows.height else {}
-    return Period(period.month, period.agents.filter(pl.col("team") == team), totals, period.teams,
-                  period.team_stats, period.shop)
+    return Period(period.month, period.agents.filter(pl.col("team") == team), totals, period.shop)
 
 
 def _previous(dataset: Dataset, month: str, params: MetricParams, team: str | None) -> Period | None:
@@ -305,6 +279,7 @@ def build_context(
     scorecards: bool = True,
 ) -> ReportContext:
     """Load the data and compute everything the report shows (arguments = the notebook's parameters)."""
+    from csana.engine import latest_complete_month
     from csana.scheme import load_scheme
 
     if lang not in ("zh", "en"):
@@ -313,7 +288,7 @@ def build_context(
     if shop is not None:
         dataset = for_shop(dataset, shop)
     params = MetricParams.load(metrics)
-    month = month or report_month(dataset, params)
+    month = month or latest_complete_month(dataset, params)
     everyone = _period(dataset, month, params)
     if team is not None and team not in everyone.agents["team"].to_list():
         known = sorted(t for t in everyone.agents["team"].unique().to_list() if t is not None)

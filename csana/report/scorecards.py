@@ -21,7 +21,7 @@ from csana.report.format import DASH, delta, esc, format_metric, format_value, m
 
 def _medians(ctx: ReportContext, team: str | None) -> dict[str, Any]:
     """The team's median of every metric (the shop's when the agent has no team)."""
-    stats = ctx.now.team_stats.filter(pl.col("stat") == "median")
+    stats = ctx.now.shop.team_stats.filter(pl.col("stat") == "median")
     rows = stats.filter(pl.col("team") == (team or "*"))
     if rows.height == 0:
         rows = stats.filter(pl.col("team") == "*")

@@ -143,8 +143,8 @@ def summary(ctx: ReportContext) -> HTML:
 
 
 def _service_value_line(ctx: ReportContext) -> str:
-    if ctx.now.shop is None:
-        return ""
+    if ctx.dataset.kind != "raw":
+        return ""  # exports do not tell silent orders
     kinds = {r["kind"]: r for r in ctx.now.shop.service_value.iter_rows(named=True)}
     served, silent = kinds.get("served", {}), kinds.get("silent", {})
     return t("value_line", ctx.lang, served=f"{served.get('orders', 0):,}", silent=f"{silent.get('orders', 0):,}",
@@ -236,7 +236,7 @@ def trend_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
 
 def value_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
     """CS-served vs silent orders: the value customer service adds to AOV."""
-    if ctx.now.shop is None:
+    if ctx.dataset.kind != "raw":
         return html(f'<p class="note">{esc(t("raw_only", ctx.lang))}</p>')
     chart = charts.served_vs_silent(ctx.now.shop.service_value, ctx.lang)
     if ctx.team is None:
