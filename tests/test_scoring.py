@@ -543,7 +543,7 @@ def test_every_template_scores_a_small_frame(name: str) -> None:
 def test_presales_traffic_by_hand() -> None:
     out = score(template_metrics(), load_scheme("presales_traffic"), manual=template_manual())
     a1 = out.row(0, named=True)
-    # a1: conv 58% → 10; share 200 / ((200 + 220) / 2 = 210) = 95.2% → 6; sales 95000/80000 = 118.75% → 10;
+    # a1: conv 58% → 10; share 200 / ((200 + 220) / 2 = 210) = 95.2% → 6; sales 95000/30000 = 316.7% → 10;
     # aov 316.7 / ((316.7 + 269.2) / 2 = 292.95) = 108.1% → 8; first response 15 s → 10; service 4.85 → 10
     assert [a1[f"{i}.score"] for i in ("conv_final", "reception_share", "sales_completion", "aov_share",
                                        "first_response_s", "service_score")] == [10, 6, 10, 8, 10, 10]
