@@ -38,7 +38,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -61,8 +60,8 @@ ORDER_COLUMNS = ("order_id", "customer_id", "created_at", "paid_at", "amount", "
 SENDER_RANK = {"customer": 0, "auto": 1, "agent": 2}
 REL_TOL = 1e-9
 MICROS = 1_000_000
-DEMO_AGENTS, DEMO_MONTHS, DEMO_END = 12, 2, "2026-10"
-"""The benchmark's demo shop: 12 agents, Sep–Oct 2026 (+ 4 days); October is measured."""
+DEMO_MONTHS, DEMO_END = 2, "2026-10"
+"""The benchmark's demo shop covers Sep–Oct 2026 (+ 4 days of November); October is measured."""
 
 
 # -- sizes -------------------------------------------------------------------------------------
@@ -541,12 +540,17 @@ DEMO_SCALE = 8.0
 def generate(n_messages: int, folder: Path, seed: int = 2026, csv: bool = False) -> dict[str, Any]:
     """Write a demo shop of about ``n_messages`` messages to ``folder``/parquet (and /csv); returns its facts.
 
-    Reuses the files when ``folder``/meta.json says they were made with the same size and seed.
+    Reuses the files when ``folder``/meta.json says they were made with the same size,
+    seed and generator (a digest of csana/demo.py).
     """
+    import hashlib
+
+    from csana import demo
     from csana.demo import generate_demo, write_demo
 
     meta_path = folder / "meta.json"
-    wanted = {"target": n_messages, "seed": seed}
+    digest = hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:12]
+    wanted = {"target": n_messages, "seed": seed, "generator": digest}
     if meta_path.exists():
         meta = json.loads(meta_path.read_text())
         if {k: meta.get(k) for k in wanted} == wanted and (not csv or (folder / "csv").exists()):
@@ -559,8 +563,8 @@ def generate(n_messages: int, folder: Path, seed: int = 2026, csv: bool = False)
     write_demo(dataset, folder / "parquet", "parquet")
     if csv:
         write_demo(dataset, folder / "csv", "csv")
-    meta = {**wanted, "agents": agents, "scale": round(scale, 3), "messages": dataset.messages.height, "orders": dataset.orders.height,
-            "month": DEMO_END, "generate_s": round(generate_s, 2)}
+    meta = {**wanted, "agents": agents, "scale": round(scale, 3), "messages": dataset.messages.height,
+            "orders": dataset.orders.height, "month": DEMO_END, "generate_s": round(generate_s, 2)}
     meta_path.write_text(json.dumps(meta))
     return meta
 
