@@ -100,30 +100,37 @@ def ordered_messages(messages: pl.LazyFrame, params: MetricParams) -> pl.LazyFra
     """Messages with day, sender rank and spam flag, in reception order, with reception ids.
 
     ``rec`` numbers receptions (agent × customer × day) in sort order; it is an
-    internal join key only — outputs identify receptions by their columns. Sorting
-    on categorical codes instead of the id strings is ~2× faster; codes only need
-    to group equal ids together, so their arbitrary order changes no result.
+    internal join key only — outputs identify receptions by their columns. The order
+    is (agent, customer) — as one packed key of categorical codes, whose arbitrary
+    order changes no result — then time, then sender rank. It is made by two eager
+    single-key sorts (time·4+rank, then the pair, stably): 2× faster than one 4-key
+    sort, and the lazy optimiser would fuse them into a 2-key sort, so they run eagerly.
     """
     schema = messages.collect_schema()
     text = pl.col("text").fill_null("") if "text" in schema else pl.lit("")
     spam = pl.col("customer_id").is_in(list(params.filter.customers))
     if params.filter.keywords:
         spam = spam | text.str.contains("|".join(f"(?:{k})" for k in params.filter.keywords))
-    codes = {f"{c}_code": pl.col(c).cast(pl.Categorical).to_physical() for c in ("agent_id", "customer_id")}
-    same = ["agent_id_code", "customer_id_code", "day"]
-    new_rec = pl.any_horizontal([pl.col(c) != pl.col(c).shift() for c in same]).fill_null(True)
-    return (
+    code = {c: pl.col(c).cast(pl.Categorical).to_physical().cast(pl.UInt64) for c in ("agent_id", "customer_id")}
+    new_rec = ((pl.col("pair") != pl.col("pair").shift()) | (pl.col("day") != pl.col("day").shift())).fill_null(True)
+    frame = (
         messages.select(
             "agent_id", "customer_id", "ts",
             day=pl.col("ts").dt.date(),
             rank=pl.col("sender").replace_strict(SENDER_RANK, return_dtype=pl.Int8),
             spam=(pl.col("sender") == "customer") & spam,
-            **codes,
+            pair=code["agent_id"] * (1 << 32) + code["customer_id"],
         )
-        .sort(*codes, "ts", "rank")
+        .with_columns(when=pl.col("ts").dt.epoch("us") * 4 + pl.col("rank"))
+        .collect()
+        .sort("when")
+        .sort("pair", maintain_order=True)
+    )
+    return (
+        frame.lazy()
         .with_columns(new_rec=new_rec)
         .with_columns(rec=pl.col("new_rec").cum_sum())
-        .drop(*codes)
+        .drop("pair", "when")
     )
 
 
