@@ -234,7 +234,9 @@ def check_command(data: str, columns_file: str | None, rejected_out: str | None)
     for line in dataset.warnings:
         click.echo(f"warning: {line}")
     if rejected_out:
-        dataset.rejected.write_csv(rejected_out)
+        from csana.writers import write_table
+
+        write_table(dataset.rejected, rejected_out)  # values are raw user data: formulas neutralised
         click.echo(f"wrote {rejected_out} ({dataset.rejected.height} rows)")
     kinds = rejection_summary(dataset).height
     click.echo(f"{dataset.files['rows_used'].sum():,} rows used, {dataset.rejected.height:,} rejected"

@@ -229,15 +229,17 @@ def write_demo(dataset: Dataset, out_dir: str | Path, format: Literal["csv", "pa
     """
     if format not in ("csv", "parquet"):
         raise CsanaError(f"unknown format {format!r}", fix="use csv or parquet")
+    from csana.writers import writing
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in dataset.tables.items():
         path = out / f"{name}.{format}"
-        if format == "csv":
-            frame.write_csv(path, datetime_format="%Y-%m-%d %H:%M:%S", date_format="%Y-%m-%d")
-        else:
-            frame.write_parquet(path, compression="zstd", compression_level=9, statistics=True)
+        with writing(path):
+            if format == "csv":
+                frame.write_csv(path, datetime_format="%Y-%m-%d %H:%M:%S", date_format="%Y-%m-%d")
+            else:
+                frame.write_parquet(path, compression="zstd", compression_level=9, statistics=True)
         written.append(path)
     return written
 

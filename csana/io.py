@@ -345,9 +345,11 @@ def _read_text(path: Path, label: str, params: LoadParams) -> Source:
     if not raw.strip(b" \t\r\n\xef\xbb\xbf\xff\xfe"):
         raise CsanaError("the file is empty", file=label, fix="export the data again; an empty file cannot be used")
     data, encoding = _decode(raw, label)
+    if b"\r" in data and b"\n" not in data:  # old Mac Excel's "CSV (Macintosh)": lines end in CR only
+        data = data.replace(b"\r", b"\n")
     head = data[:200_000].decode("utf-8", errors="ignore").split("\n")[: params.header_search_rows]
     separator = _separator(head, path)
-    lines = [next(csv.reader([line], delimiter=separator), []) for line in head]
+    lines = [_cells(line, separator) for line in head]
     header = _header_index(lines, params)
     try:
         frame = pl.read_csv(
@@ -360,6 +362,15 @@ def _read_text(path: Path, label: str, params: LoadParams) -> Source:
     if len(names) == frame.width:
         frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     return _source(label, path.stem, frame, first_row=header + 2, encoding=encoding)
+
+
+def _cells(line: str, separator: str) -> list[str]:
+    """One physical line's cells, for finding the header; a bare carriage return inside a cell
+    (a quoted multi-line cell cut at a line break) makes csv give up, so split it plainly."""
+    try:
+        return next(csv.reader([line], delimiter=separator), [])
+    except csv.Error:
+        return line.split(separator)
 
 
 def _separator(head: list[str], path: Path) -> str:

@@ -130,16 +130,38 @@ def read_config(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.exists():
         raise CsanaError("file not found", file=str(path), fix="check the path")
-    text = path.read_text(encoding="utf-8-sig")
+    if not path.is_file():
+        raise CsanaError("is a folder, not a file", file=str(path), fix="give the path of the YAML or JSON file")
+    kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
+    text = _decoded(path.read_bytes(), path, kind)
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise CsanaError(f"not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {exc}", file=str(path)) from None
+        raise CsanaError(f"not valid {kind}: {_one_line(exc)}", file=str(path)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise CsanaError("expected a mapping of keys to values at the top level", file=str(path))
     return data
+
+
+def _decoded(raw: bytes, path: Path, kind: str) -> str:
+    """The file's text: UTF-8 (with or without BOM), else GB18030 as Chinese Windows Notepad saves it."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise CsanaError(f"not a text file, so not {kind}", file=str(path), fix="save it as UTF-8 text (any editor's default)")
+
+
+def _one_line(exc: Exception) -> str:
+    """A parser's error on one line, with the position as line/column (YAML's own text spans several lines)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is not None and problem:
+        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(str(exc).split())
 
 
 def validate(model: type[M], data: dict[str, Any], source: str | Path) -> M:

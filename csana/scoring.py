@@ -310,18 +310,23 @@ def read_targets(path: str | Path) -> pl.DataFrame:
         raise CsanaError("targets file not found", file=str(path), fix="check the path")
     text_cols = {"agent_id": pl.String, "team": pl.String, "month": pl.String, "indicator": pl.String}
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xls"):
-        frame = pl.read_excel(path)
-        frame = frame.with_columns(pl.col(c).cast(pl.String) for c in text_cols if c in frame.columns)
-    elif suffix in (".csv", ".txt"):
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("gb18030")
-        frame = pl.read_csv(io.StringIO(text), schema_overrides=text_cols, infer_schema_length=None)
-    else:
+    if suffix not in (".xlsx", ".xls", ".csv", ".txt"):
         raise CsanaError(f"cannot read '{suffix}' targets", file=str(path), fix="use a .csv or .xlsx file")
+    try:
+        if suffix in (".xlsx", ".xls"):
+            frame = pl.read_excel(path)
+            frame = frame.with_columns(pl.col(c).cast(pl.String) for c in text_cols if c in frame.columns)
+        else:
+            raw = path.read_bytes()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("gb18030")
+            frame = pl.read_csv(io.StringIO(text), schema_overrides=text_cols, infer_schema_length=None)
+    except Exception as exc:  # noqa: BLE001 — decoding, polars and fastexcel each raise their own types
+        detail = " ".join(str(exc).split())[:200]
+        raise CsanaError(f"not a readable targets table ({type(exc).__name__}: {detail})", file=str(path),
+                         fix="save it from Excel as .xlsx or CSV UTF-8 with columns indicator, target") from None
     _require(frame, ("indicator", "target"), str(path))
     return frame
 

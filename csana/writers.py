@@ -7,7 +7,8 @@ the file in Excel (CSV/formula injection).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -35,17 +36,34 @@ def spreadsheet_ready(frame: pl.DataFrame) -> pl.DataFrame:
 def write_table(frame: pl.DataFrame, path: str | Path, *, title: Sequence[str] = (), sheet: str = "csana") -> Path:
     """Write ``frame`` by the file's suffix (.csv, .xlsx, .parquet); ``title`` lines go above an XLSX table."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        frame.write_parquet(path)
-    elif suffix == ".csv":
-        spreadsheet_ready(frame).write_csv(path, include_bom=True)
-    elif suffix == ".xlsx":
-        write_xlsx(spreadsheet_ready(frame), path, title=title, sheet=sheet)
-    else:
+    if suffix not in (".parquet", ".csv", ".xlsx"):
         raise CsanaError(f"cannot write '{suffix or path.name}' files", file=str(path), fix="use .csv, .xlsx or .parquet")
+    with writing(path):
+        if suffix == ".parquet":
+            frame.write_parquet(path)
+        elif suffix == ".csv":
+            spreadsheet_ready(frame).write_csv(path, include_bom=True)
+        else:
+            write_xlsx(spreadsheet_ready(frame), path, title=title, sheet=sheet)
     return path
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Create ``path``'s folder; a file system refusal (no such folder, a folder in the way, no
+    permission, disk full) becomes a CsanaError naming the file instead of a traceback."""
+    import xlsxwriter.exceptions
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        yield
+    except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        if getattr(exc, "filename", None) and str(exc.filename) != str(path):
+            reason += f": {exc.filename}"
+        raise CsanaError(f"cannot write the file ({reason})", file=str(path),
+                         fix="write to a folder you can write to, and close the file if Excel has it open") from None
 
 
 def write_xlsx(frame: pl.DataFrame, path: Path, *, title: Sequence[str], sheet: str) -> None:

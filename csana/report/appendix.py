@@ -81,9 +81,22 @@ def _parameters(ctx: ReportContext) -> str:
     report = [("data", ctx.data), ("month", ctx.month), ("team", ctx.team or DASH), ("shop", ctx.shop_id or DASH),
               *[("scheme", f"{name} · {s.label(ctx.lang)} · {s.content_hash}") for name, s in ctx.schemes],
               ("lang", ctx.lang)]
-    metric = [(k, _param_text(v)) for k, v in ctx.params.model_dump(mode="json").items()]
+    metric = [(k, _param_text(v)) for k, v in _shown_params(ctx).items()]
     return (f"<h3>{esc(t('report_parameters', ctx.lang))}</h3>{_defs(report)}"
             f"<h3>{esc(t('metric_parameters', ctx.lang))}</h3>{_defs(metric)}")
+
+
+def _shown_params(ctx: ReportContext) -> dict[str, Any]:
+    """The metric parameters, with the filter's customer ids (test accounts, blacklist) replaced by
+    the pseudonyms the chat-review sample uses: a report never shows a raw customer id."""
+    from csana.privacy import pseudonym, resolve_salt
+
+    values = ctx.params.model_dump(mode="json")
+    listed = (values.get("filter") or {}).get("customers")
+    if listed:
+        salt = resolve_salt(ctx.diagnosis.rules.review.salt)
+        values["filter"] = {**values["filter"], "customers": [pseudonym(str(c), salt) for c in listed]}
+    return values
 
 
 def _param_text(value: Any) -> str:

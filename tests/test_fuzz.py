@@ -1,0 +1,358 @@
+"""Issue 10 fuzzing: random and hostile messages, orders and agents never crash csana, never reach
+a report or widget as live HTML, and never reach a spreadsheet as a formula.
+
+Hostile text goes into every text field a user controls: customer_id, agent_id, order_id, agent
+names and teams (agents table) and message text. It includes HTML and script tags, very long
+strings, emoji, control and right-to-left characters, regex replacement syntax and CSV/Excel
+formula injection (``=cmd|' /C calc'!A0``).
+
+Properties checked:
+
+* the engine (metrics, daily metrics, shop view, attribution), scoring, diagnostics, the drill-down
+  and the chat-review sample return or raise :class:`CsanaError`, nothing else;
+* every report section, rendered chart (SVG), review excerpt and widget HTML holds only the tags
+  and attributes csana writes itself — no ``<script>``, no ``on*=`` handler, no tag from the data;
+* every CSV/XLSX cell csana writes (``write_table``, the payroll sheet, ``csana metrics --out``,
+  ``csana score --out``, ``csana check --rejected``) that starts with = + - @ tab or CR is
+  neutralised, and no XLSX cell is a formula;
+* loading any CSV cells, or any bytes, gives a dataset whose rows reconcile, or a CsanaError.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import ipywidgets as ipw
+import polars as pl
+import pytest
+import vl_convert as vlc
+from hostile import HOSTILE, assert_inert_html, assert_inert_svg, report_parts
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from csana import engine
+from csana.cli import main
+from csana.dataset import Dataset
+from csana.demo import generate_demo, write_demo
+from csana.diagnose import diagnose
+from csana.drilldown import conversion_drilldown
+from csana.errors import CsanaError
+from csana.io import load
+from csana.metrics import CATALOGUE
+from csana.payroll import write_payroll
+from csana.report import build_context
+from csana.review_sample import review_sample
+from csana.scoring import load_scheme, score
+from csana.widgets import Diagnoser, Explorer, excerpt_html, table_html
+from csana.writers import write_table
+
+MONTH = "2026-10"
+START = dt.datetime(2026, 10, 1)
+SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+
+
+def hostile_text(min_size: int = 1) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.sampled_from(HOSTILE),
+        st.text(min_size=min_size, max_size=40),
+        st.tuples(st.sampled_from(HOSTILE), st.text(max_size=8), st.sampled_from(HOSTILE)).map("".join),
+    )
+
+
+IDS = hostile_text().filter(lambda s: s.strip() != "")
+"""Ids are never blank (loading rejects blank ids); anything else goes."""
+
+
+@st.composite
+def datasets(draw: st.DrawFn) -> Dataset:
+    """A canonical dataset of October 2026: up to 5 customers, 4 agents, 40 messages, 5 orders, an agents table or not."""
+    customers = draw(st.lists(IDS, min_size=1, max_size=5, unique=True))
+    agents = draw(st.lists(IDS, min_size=1, max_size=4, unique=True))
+    chat = draw(st.lists(
+        st.tuples(st.integers(0, 29), st.integers(0, 86_399), st.sampled_from(customers), st.sampled_from(agents),
+                  st.sampled_from(["customer", "customer", "agent", "auto"]), st.none() | hostile_text(0)),
+        min_size=1, max_size=40,
+    ))
+    messages = pl.DataFrame(
+        [(START + dt.timedelta(days=d, seconds=s), c, a, who, text) for d, s, c, a, who, text in chat],
+        schema={"ts": pl.Datetime("us"), "customer_id": pl.String, "agent_id": pl.String, "sender": pl.String,
+                "text": pl.String}, orient="row",
+    )
+    order_ids = draw(st.lists(IDS, max_size=5, unique=True))
+    bought = [draw(st.tuples(st.integers(0, 29), st.integers(0, 86_399), st.sampled_from(customers),
+                             st.none() | st.integers(0, 5 * 86_400), st.floats(0, 1e5), st.integers(1, 5)))
+              for _ in order_ids]
+    created = [START + dt.timedelta(days=d, seconds=s) for d, s, *_ in bought]
+    orders = pl.DataFrame(
+        [(o, c, at, None if pay is None else at + dt.timedelta(seconds=pay), amount, units)
+         for o, at, (_, _, c, pay, amount, units) in zip(order_ids, created, bought, strict=True)],
+        schema={"order_id": pl.String, "customer_id": pl.String, "created_at": pl.Datetime("us"),
+                "paid_at": pl.Datetime("us"), "amount": pl.Float64, "units": pl.Int64}, orient="row",
+    )
+    tables = {"messages": messages, "orders": orders}
+    listed = draw(st.lists(st.sampled_from(agents), unique=True))
+    if listed:
+        tables["agents"] = pl.DataFrame(
+            [(a, draw(hostile_text()), draw(st.sampled_from(["售前一组", "售后组"]) | hostile_text()),
+              draw(st.sampled_from(["presales", "aftersales", None]))) for a in listed],
+            schema={"agent_id": pl.String, "name": pl.String, "team": pl.String, "role": pl.String}, orient="row",
+        )
+    return Dataset(tables=tables, source="fuzz")
+
+
+def metrics_or_none(dataset: Dataset) -> pl.DataFrame | None:
+    """The month's agent metrics; None when the month has no reception or order (the one CsanaError allowed)."""
+    try:
+        return engine.agent_metrics(dataset, MONTH)
+    except CsanaError as exc:
+        assert "no receptions or orders in 2026-10" in str(exc)
+        return None
+
+
+# -- the engine never crashes ------------------------------------------------------------------
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(datasets())
+def test_engine_scoring_and_diagnostics_never_crash(dataset: Dataset) -> None:
+    metrics = metrics_or_none(dataset)
+    if metrics is None:
+        return
+    ids = set(dataset.messages["agent_id"]) | set(dataset["agents"]["agent_id"])
+    assert set(metrics["agent_id"]) <= ids
+    assert metrics["agent_id"].n_unique() == metrics.height
+    for m in CATALOGUE.values():
+        if m.unit == "ratio" and m.id in metrics.columns:
+            values = metrics[m.id].drop_nulls()
+            assert ((values >= 0) & (values <= 1 + 1e-9)).all(), m.id
+    daily = engine.agent_daily_metrics(dataset, MONTH)
+    assert set(daily["agent_id"]) == set(metrics["agent_id"])
+    shop = engine.shop_metrics(dataset, MONTH)
+    assert shop.totals.height == 1
+    credited = engine.attribution(dataset, MONTH)["credited_agent"].drop_nulls()
+    assert set(credited) <= set(metrics["agent_id"])
+    for name in ("presales_traffic", "aftersales_returns"):
+        assert score(metrics, load_scheme(name)).height <= metrics.height  # applies_to picks by role
+    diagnosis = diagnose(metrics, dataset)
+    conversion_drilldown(dataset, MONTH, diagnosis=diagnosis)
+    review_sample(dataset, diagnosis, MONTH)
+
+
+# -- no tag from the data in any HTML -------------------------------------------------------------
+
+@settings(max_examples=12, **SETTINGS)
+@given(datasets())
+def test_report_sections_and_charts_hold_no_tag_from_the_data(dataset: Dataset) -> None:
+    if metrics_or_none(dataset) is None:
+        return
+    html, svgs = report_parts(build_context(dataset, month=MONTH))
+    for part in html:
+        assert_inert_html(part)
+    for svg in svgs:
+        assert_inert_svg(svg)
+
+
+def hostile_shop() -> Dataset:
+    """A small realistic shop (weak agents, conversions, reminders, reviews) with hostile text in every
+    user-controlled field: ids carry tags and formula starts, names and teams carry tags, every message
+    ends in a script tag, a phone number and a formula."""
+    ds = generate_demo(seed=7, agents=6, months=2, scale=0.3)
+    prefix = {"customer_id": '<img src=x onerror="alert(1)">', "agent_id": "=cmd|' /C calc'!A0<script>a</script>",
+              "order_id": "+<iframe src=//evil.example>"}
+    tables = {}
+    for name, frame in ds.tables.items():
+        frame = frame.with_columns([(pl.lit(p) + pl.col(c)).alias(c) for c, p in prefix.items() if c in frame.columns])
+        if name == "agents":
+            frame = frame.with_columns(name=pl.lit("<script>alert('n')</script>") + pl.col("name"),
+                                       team=pl.lit("@<b onmouseover=alert(1)>") + pl.col("team"))
+        if name == "messages":
+            frame = frame.with_columns(text=pl.col("text") + " <script>alert('m')</script> 13812345678 =1+1 \u202e😀")
+        tables[name] = frame
+    return Dataset(tables=tables, source="hostile")
+
+
+@pytest.fixture(scope="module")
+def hostile() -> Dataset:
+    return hostile_shop()
+
+
+def test_hostile_shop_report_is_inert_and_shows_the_data_as_text(hostile: Dataset) -> None:
+    ctx = build_context(hostile, month=MONTH)
+    html, svgs = report_parts(ctx)
+    for part in html + [excerpt_html(ctx.review, "zh")]:
+        assert_inert_html(part)
+    for svg in svgs:
+        assert_inert_svg(svg)
+    page = "".join(html)
+    assert "&lt;script&gt;alert(&#x27;n&#x27;)&lt;/script&gt;" in page  # the hostile name, shown as text
+    assert ctx.review is not None and ctx.review["excerpt"].drop_nulls().len() > 0
+    assert "&lt;script&gt;alert(&#x27;m&#x27;)&lt;/script&gt;" in page  # a message excerpt, shown as text
+    assert "13812345678" not in page  # masked in the excerpts
+
+
+def test_hostile_names_in_ranking_and_trend_charts_stay_svg_text(hostile: Dataset) -> None:
+    from csana import charts
+
+    metrics = engine.agent_metrics(hostile, MONTH)
+    daily = engine.agent_daily_metrics(hostile, MONTH)
+    for chart in (charts.ranking(metrics, "sales_amount"), charts.metric_distribution(metrics, "conv_final"),
+                  charts.daily_trend(daily, "sales_amount", color="name")):
+        svg = vlc.vegalite_to_svg(chart.to_dict())
+        assert_inert_svg(svg)
+    assert "alert('n')" in "".join(ET.fromstring(vlc.vegalite_to_svg(charts.ranking(metrics, "sales_amount").to_dict())).itertext())
+
+
+def widget_html(widget: ipw.Widget) -> list[str]:
+    """Every HTML string shown by a widget tree (HTML widgets' values, recursively through boxes)."""
+    found = [widget.value] if isinstance(widget, (ipw.HTML, ipw.HTMLMath)) else []
+    for child in getattr(widget, "children", ()):
+        found += widget_html(child)
+    return found
+
+
+def test_widgets_show_hostile_data_as_text(hostile: Dataset, tmp_path: Path) -> None:
+    diagnoser = Diagnoser(hostile, month=MONTH)
+    shown = widget_html(diagnoser.widget)
+    for agent in diagnoser.metrics["agent_id"].head(3):
+        diagnoser.select_agent(agent)
+        shown += widget_html(diagnoser.widget)
+    explorer = Explorer(hostile, month=MONTH)
+    shown += widget_html(explorer.widget)
+    assert any("alert(&#x27;n&#x27;)" in page for page in shown)  # hostile names reached the widgets, escaped
+    for page in shown:
+        assert_inert_html(page)
+    table = table_html(pl.DataFrame({"x": HOSTILE}), {"x": "<script>h</script>"}, "t")
+    assert_inert_html(table)
+
+
+# -- spreadsheets never run a formula from the data ---------------------------------------------------
+
+FORMULA = re.compile(r"^[=+\-@\t\r]")
+
+
+def spreadsheet_text(path: Path) -> list[str]:
+    """Every text cell (and header) of a CSV, or every string of an XLSX (asserting it holds no formula)."""
+    if path.suffix == ".csv":
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8", has_header=False, truncate_ragged_lines=True)
+        return [v for column in frame.columns for v in frame[column].to_list() if v is not None]
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    book = zipfile.ZipFile(path)
+    texts = []
+    for name in book.namelist():
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            sheet = ET.fromstring(book.read(name))
+            assert not list(sheet.iter(f"{ns}f")), f"{path.name}: a formula cell"
+            texts += ["".join(cell.itertext()) for cell in sheet.iter(f"{ns}is")]
+    if "xl/sharedStrings.xml" in book.namelist():
+        texts += ["".join(si.itertext()) for si in ET.fromstring(book.read("xl/sharedStrings.xml")).iter(f"{ns}si")]
+    return texts
+
+
+def assert_neutralised(path: Path) -> list[str]:
+    texts = spreadsheet_text(path)
+    live = [t for t in texts if FORMULA.match(t)]
+    assert not live, f"{path.name}: {live[:3]}"
+    return texts
+
+
+@settings(max_examples=25, **SETTINGS)
+@given(datasets())
+def test_exported_tables_and_payroll_neutralise_formulas(dataset: Dataset) -> None:
+    metrics = metrics_or_none(dataset)
+    if metrics is None:
+        return
+    scheme = load_scheme("presales_traffic")
+    scored = score(metrics, scheme)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        for suffix in ("csv", "xlsx"):
+            assert_neutralised(write_table(metrics, out / f"metrics.{suffix}"))
+            assert_neutralised(write_payroll(scored, scheme, out / f"payroll.{suffix}"))
+            assert_neutralised(write_table(engine.attribution(dataset, MONTH), out / f"attribution.{suffix}"))
+
+
+def test_cli_exports_of_a_hostile_folder_neutralise_formulas(hostile: Dataset, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_demo(hostile, data)
+    for args, out in [(["metrics"], "m.csv"), (["metrics"], "m.xlsx"),
+                      (["score", "--scheme", "presales_traffic"], "p.csv"), (["score", "--scheme", "presales_traffic"], "p.xlsx")]:
+        assert main([*args, str(data), "--month", MONTH, "--out", str(tmp_path / out)]) == 0
+        texts = assert_neutralised(tmp_path / out)
+        assert any(t.startswith("'=cmd|") for t in texts), out  # the agent ids are there, as text
+
+
+def test_check_rejected_rows_file_neutralises_formulas(tmp_path: Path) -> None:
+    """Rejected values are the user's raw cells: the file of them must not run them in Excel."""
+    (tmp_path / "messages.csv").write_text(
+        "ts,customer_id,agent_id,sender,text\n"
+        "2026-10-01 09:00:00,c1,a1,customer,hi\n"
+        "2026-10-01 09:00:20,c1,a1,agent,hello\n"
+        "=cmd|' /C calc'!A0,c1,a1,agent,x\n"
+        "2026-10-01 09:01:00,c1,a1,@SUM(A1),x\n", encoding="utf-8")
+    (tmp_path / "orders.csv").write_text(
+        "order_id,customer_id,created_at,paid_at,amount,units\no1,c1,2026-10-01 09:05:00,,+10+1,1\no2,c1,2026-10-01 09:05:00,,10,1\n",
+        encoding="utf-8")
+    out = tmp_path / "rejected.csv"
+    assert main(["check", str(tmp_path), "--rejected", str(out)]) == 0
+    texts = assert_neutralised(out)
+    assert {"'=cmd|' /C calc'!A0", "'@SUM(A1)", "'+10+1"} <= set(texts)
+
+
+# -- loading: any cells, any bytes ---------------------------------------------------------------------
+
+GOOD_MESSAGES = "ts,customer_id,agent_id,sender,text\n2026-10-01 09:00:00,c1,a1,customer,hi\n2026-10-01 09:00:20,c1,a1,agent,ok\n"
+GOOD_ORDERS = "order_id,customer_id,created_at,paid_at,amount,units\no1,c1,2026-10-01 09:05:00,2026-10-01 09:06:00,10,1\n"
+COLUMNS = {
+    "messages": ["ts", "customer_id", "agent_id", "sender", "text", "备注"],
+    "orders": ["order_id", "customer_id", "created_at", "paid_at", "amount", "units"],
+    "agents": ["agent_id", "name", "team", "role", "hired_at", "x"],
+}
+CELL = hostile_text(0) | st.sampled_from(["2026-10-02 10:00:00", "c1", "a1", "customer", "agent", "auto", "12", "¥1,299.00", "", "-5"])
+
+
+def assert_reconciled(ds: Dataset) -> None:
+    files = ds.files
+    assert (files["rows_used"] + files["rows_rejected"] == files["rows_read"]).all()
+    assert files["rows_rejected"].sum() == ds.rejected.height
+
+
+@settings(max_examples=120, **SETTINGS)
+@given(st.sampled_from(list(COLUMNS)), st.lists(st.lists(CELL, min_size=6, max_size=6), max_size=8),
+       st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
+def test_loading_hostile_cells_reconciles_or_explains(table: str, rows: list[list[str]], encoding: str) -> None:
+    frame = pl.DataFrame(rows, schema=COLUMNS[table], orient="row") if rows else pl.DataFrame(schema=dict.fromkeys(COLUMNS[table], pl.String))
+    try:
+        body = frame.write_csv().encode(encoding)
+    except UnicodeEncodeError:  # e.g. emoji or surrogates in GB18030's unmapped range: cannot be such a file
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "messages.csv").write_text(GOOD_MESSAGES, encoding="utf-8")
+        (root / "orders.csv").write_text(GOOD_ORDERS, encoding="utf-8")
+        (root / f"{table}_extra.csv").write_bytes(body)
+        try:
+            ds = load(root)
+        except CsanaError as exc:
+            assert "\n" not in exc.message
+            return
+    assert_reconciled(ds)
+    engine.agent_metrics(ds, MONTH)
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(st.binary(max_size=400), st.sampled_from(["orders.csv", "orders.xlsx", "orders.parquet", "orders.tsv"]))
+def test_any_bytes_as_a_file_give_a_dataset_or_a_clear_error(raw: bytes, name: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "messages.csv").write_text(GOOD_MESSAGES, encoding="utf-8")
+        (root / name).write_bytes(raw)
+        try:
+            ds = load(root)
+        except CsanaError:
+            return
+    assert_reconciled(ds)
