@@ -74,7 +74,10 @@ def metrics_command(data: str, month: str | None, params_file: str | None, out: 
 
 
 def print_metrics(table, period: str, lang: str) -> None:
-    """A readable table: one row per metric, one column per agent (and day, when daily)."""
+    """A readable table: one row per metric, one column per agent (and day, when daily).
+
+    The terminal tables here show user data (agent names, file names): rich's markup and emoji
+    codes are off, so a name like "[/]" or ":cat:" prints as written instead of failing or changing."""
     from rich.console import Console
     from rich.table import Table
 
@@ -89,7 +92,7 @@ def print_metrics(table, period: str, lang: str) -> None:
         for metric_id in PUBLIC_IDS:
             m = metric(metric_id)
             grid.add_row(m.label(lang), *[format_value(v, m.unit) for v in part[metric_id]])
-        Console(width=max(100, 14 * (len(names) + 2))).print(grid)
+        Console(width=max(100, 14 * (len(names) + 2)), markup=False, emoji=False).print(grid)
 
 
 def print_provisional(flags, lang: str) -> None:
@@ -152,7 +155,7 @@ def print_payroll(sheet, scheme, lang: str) -> None:
         grid.add_column(col, justify="left" if sheet.schema[col] == pl.String else "right")
     for row in sheet.select(keep).iter_rows():
         grid.add_row(*["—" if v is None else f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row])
-    Console(width=max(120, 12 * len(keep))).print(grid)
+    Console(width=max(120, 12 * len(keep)), markup=False, emoji=False).print(grid)
 
 
 @cli.command("diagnose")
@@ -229,7 +232,7 @@ def check_command(data: str, columns_file: str | None, rejected_out: str | None)
         files.add_column(name, justify="right" if name.startswith("rows") else "left")
     for row in dataset.files.iter_rows():
         files.add_row(*["—" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row])
-    console = Console(width=120)
+    console = Console(width=120, markup=False, emoji=False)
     console.print(files)
     for line in dataset.warnings:
         click.echo(f"warning: {line}")

@@ -367,13 +367,14 @@ def print_diagnosis(diagnosis: Diagnosis, *, show_ok: bool = False, width: int =
     """Each agent's findings (weak and undecided; all with ``show_ok``) and the team plan, as rich tables."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from csana.metrics import format_value
 
     lang = diagnosis.lang
     h = dict(zip(("rule", "metric", "status", "value", "bench", "thr", "gap", "n", "ci", "note", "factors", "actions",
                   "plan", "action", "owner", "count", "who", "ops", "agent", "none"), HEADERS[lang]))
-    console = Console(width=width)
+    console = Console(width=width, markup=False, emoji=False)  # names and labels are data, not markup
     shown = diagnosis.findings if show_ok else diagnosis.findings.filter(
         (pl.col("status") == "weak") | ((pl.col("status") == "not_enough_data") & pl.col("value").is_not_null())
     )
@@ -383,7 +384,7 @@ def print_diagnosis(diagnosis: Diagnosis, *, show_ok: bool = False, width: int =
         title = " ".join(str(v) for v in (agent_id, first["name"], first["team"], first["month"]) if v)
         weak = rows.filter(pl.col("status") == "weak")
         if rows.height == 0:
-            console.print(f"[bold]{title}[/bold]: {h['none']}")
+            console.print(Text.assemble((title, "bold"), f": {h['none']}"))
             continue
         grid = Table(title=title, title_justify="left", show_lines=False)
         for key in ("rule", "metric", "status", "value", "bench", "thr", "gap", "n", "ci", "note"):

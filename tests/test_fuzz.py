@@ -230,6 +230,20 @@ def test_widgets_show_hostile_data_as_text(hostile: Dataset, tmp_path: Path) -> 
     assert_inert_html(table)
 
 
+def test_terminal_tables_print_names_as_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """rich reads "[...]" as markup and ":cat:" as an emoji code: a name "[/]" used to crash `csana metrics`."""
+    ds = generate_demo(seed=7, agents=6, months=2, scale=0.3)
+    names = {"a01": "[/]小王", "a02": ":cat:", "a03": "[bold]李"}
+    tables = {**ds.tables, "agents": ds.tables["agents"].with_columns(
+        name=pl.col("agent_id").replace_strict(names, default=pl.col("name")),
+        team=pl.lit("[/x]") + pl.col("team"))}
+    write_demo(Dataset(tables=tables), tmp_path)
+    for command in (["metrics"], ["score", "--scheme", "presales_traffic"], ["diagnose", "--all"]):
+        assert main([*command, str(tmp_path), "--month", MONTH]) == 0
+        out = capsys.readouterr().out
+        assert "[/]小王" in out and ":cat:" in out and "🐱" not in out, command
+
+
 # -- spreadsheets never run a formula from the data ---------------------------------------------------
 
 FORMULA = re.compile(r"^[=+\-@\t\r]")
