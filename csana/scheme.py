@@ -725,7 +725,8 @@ class Scheme(Frozen):
     def parse(cls, data: Mapping[str, Any], source: str | Path = "<scheme>") -> Scheme:
         """Validate a mapping (a parsed YAML file); every problem at once, naming ``source``."""
         data = dict(data)
-        declared = data.get("manual_indicators") or []
+        declared = data.get("manual_indicators")
+        declared = declared if isinstance(declared, (list, tuple)) else []  # other shapes: the model reports them
         context = {
             "manual": [m.get("id") for m in declared if isinstance(m, dict) and isinstance(m.get("id"), str)],
             "manual_directions": {m["id"]: m.get("direction") or "higher" for m in declared

@@ -15,7 +15,8 @@ Properties checked:
 * every CSV/XLSX cell csana writes (``write_table``, the payroll sheet, ``csana metrics --out``,
   ``csana score --out``, ``csana check --rejected``) that starts with = + - @ tab or CR is
   neutralised, and no XLSX cell is a formula;
-* loading any CSV cells, or any bytes, gives a dataset whose rows reconcile, or a CsanaError.
+* loading any CSV cells, or any bytes, gives a dataset whose rows reconcile, or a CsanaError;
+* any edit of a shipped params file loads into a working object or raises a CsanaError.
 """
 
 from __future__ import annotations
@@ -40,13 +41,17 @@ from csana.cli import main
 from csana.dataset import Dataset
 from csana.demo import generate_demo, write_demo
 from csana.diagnose import diagnose
+from csana.diagnostic_rules import DiagnosticRules, meaning_problems
 from csana.drilldown import conversion_drilldown
 from csana.errors import CsanaError
-from csana.io import load
+from csana.io import LoadParams, load
 from csana.metrics import CATALOGUE
-from csana.payroll import write_payroll
+from csana.params import MetricParams, read_config, validate
+from csana.payroll import payroll, write_payroll
 from csana.report import build_context
+from csana.report.config import ReportConfig
 from csana.review_sample import review_sample
+from csana.scheme import Scheme
 from csana.scoring import load_scheme, score
 from csana.widgets import Diagnoser, Explorer, excerpt_html, table_html
 from csana.writers import write_table
@@ -370,3 +375,108 @@ def test_any_bytes_as_a_file_give_a_dataset_or_a_clear_error(raw: bytes, name: s
         except CsanaError:
             return
     assert_reconciled(ds)
+
+
+# -- configuration files: any edit gives a working object or a CsanaError -----------------------------
+
+PARAMS = Path(__file__).resolve().parent.parent / "params"
+
+
+def _rules(data: dict, source: Path) -> DiagnosticRules:
+    rules = validate(DiagnosticRules, data, source)
+    if meaning_problems(rules):
+        raise CsanaError("meaning problems", file=str(source))
+    return rules
+
+
+CONFIGS = [*[(p, Scheme.parse) for p in sorted((PARAMS / "schemes").glob("*.yaml"))],
+           (PARAMS / "metrics.yaml", lambda d, s: validate(MetricParams, d, s)), (PARAMS / "diagnostics.yaml", _rules),
+           (PARAMS / "columns.yaml", lambda d, s: validate(LoadParams, d, s)),
+           (PARAMS / "report.yaml", lambda d, s: validate(ReportConfig, d, s))]
+YAML_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats() | st.text(max_size=8)
+    | st.sampled_from(["", "-", "nan", "presales", "conv_final", "08:00-22:00", "25:00"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6) | st.sampled_from(["id", "metric", "weight"]), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _paths(value: object, at: tuple = ()) -> list[tuple]:
+    found = [at]
+    if isinstance(value, dict):
+        found += [p for k, v in value.items() for p in _paths(v, (*at, k))]
+    elif isinstance(value, list):
+        found += [p for i, v in enumerate(value) for p in _paths(v, (*at, i))]
+    return found
+
+
+def _nudged(draw: st.DrawFn, old: object) -> object:
+    """A plausible edit of one value: numbers to 0, −1, huge, halves; text to other ids; lists shortened or doubled."""
+    if isinstance(old, bool):
+        return not old
+    if isinstance(old, (int, float)):
+        return draw(st.sampled_from([0, -1, 1, 10**9, 0.5, old * 2, old / 3, -old]))
+    if isinstance(old, str):
+        return draw(st.sampled_from(["", f"{old}x", old.upper(), "conv_final", "presales", "00:00", "99:99", "售前一组"]))
+    if isinstance(old, list):
+        return draw(st.sampled_from([[], old[:1], old + old, old[::-1]]))
+    return draw(st.sampled_from([{}, dict(list(old.items())[:1])])) if isinstance(old, dict) else old
+
+
+@st.composite
+def edited_configs(draw: st.DrawFn) -> tuple[Path, object, dict]:
+    """A shipped params file with one value nudged, replaced by random YAML, deleted, or one known key added."""
+    path, parse = draw(st.sampled_from(CONFIGS))
+    data = read_config(path)
+    places = _paths(data)[1:]
+    where = draw(st.sampled_from(places))
+    how = draw(st.sampled_from(["nudge", "nudge", "replace", "delete", "add"]))
+    parent: object = data
+    for key in where[:-1]:
+        parent = parent[key]  # type: ignore[index]
+    if how == "delete" and isinstance(parent, dict):
+        del parent[where[-1]]
+    elif how == "add":
+        known = sorted({str(k) for p in _paths(data) for k in p if isinstance(k, str)} | {"manual_indicators", "applies_to"})
+        target = parent if isinstance(parent, dict) else data
+        target[draw(st.sampled_from(known))] = draw(YAML_VALUE)
+    else:
+        old = parent[where[-1]]  # type: ignore[index]
+        parent[where[-1]] = _nudged(draw, old) if how == "nudge" else draw(YAML_VALUE)  # type: ignore[index]
+    return path, parse, data
+
+
+@pytest.fixture(scope="module")
+def small_shop() -> tuple[Dataset, pl.DataFrame]:
+    shop = generate_demo(seed=3, agents=4, months=1, scale=0.1)
+    return shop, engine.agent_metrics(shop, engine.latest_complete_month(shop))
+
+
+@settings(max_examples=150, **{**SETTINGS, "suppress_health_check": [*SETTINGS["suppress_health_check"],
+                                                                     HealthCheck.function_scoped_fixture]})
+@given(edited_configs())
+def test_edited_config_files_load_and_work_or_explain(small_shop: tuple[Dataset, pl.DataFrame],
+                                                       edited: tuple[Path, object, dict]) -> None:
+    """Every problem is a CsanaError (a scheme with manual_indicators: 5 used to raise TypeError), and a
+    config that loads also runs: metric params through the engine, schemes through scoring and payroll,
+    rules through diagnostics, the drill-down and the review sample."""
+    path, parse, data = edited
+    try:
+        loaded = parse(data, path)  # type: ignore[operator]
+    except CsanaError:
+        return
+    shop, metrics = small_shop
+    month = metrics["month"][0]
+    try:
+        if isinstance(loaded, MetricParams):
+            shop.cache.clear()
+            diagnose(engine.agent_metrics(shop, month, loaded), shop, params=loaded)
+            engine.shop_metrics(shop, month, loaded)
+        elif isinstance(loaded, Scheme):
+            payroll(score(metrics, loaded), loaded)
+        elif isinstance(loaded, DiagnosticRules):
+            diagnosis = diagnose(metrics, shop, loaded)
+            conversion_drilldown(shop, month, rules=loaded, diagnosis=diagnosis)
+            review_sample(shop, diagnosis, month, rules=loaded)
+    except CsanaError:
+        pass

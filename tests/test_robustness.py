@@ -348,6 +348,26 @@ def test_unknown_export_flavour_names_the_known_ones(tmp_path: Path) -> None:
         load_export(written, source="taobao")
 
 
+@pytest.mark.parametrize("value", ["5", "true", "1.5"])
+def test_scheme_with_a_scalar_for_manual_indicators_is_a_clear_error(value: str, tmp_path: Path) -> None:
+    """Found by the config fuzz test: Scheme.parse iterated the value and raised TypeError."""
+    path = tmp_path / "scheme.yaml"
+    path.write_text((ROOT / "params" / "schemes" / "presales_traffic.yaml").read_text(encoding="utf-8")
+                    + f"\nmanual_indicators: {value}\n", encoding="utf-8")
+    with pytest.raises(CsanaError, match="manual_indicators: Input should be a valid tuple"):
+        load_scheme(path)
+
+
+def test_gbk_config_file_from_chinese_notepad(tmp_path: Path) -> None:
+    """Older Chinese Windows Notepad saves "ANSI" = GBK: read it instead of failing on UTF-8."""
+    path = tmp_path / "metrics.yaml"
+    path.write_bytes("slow_response_s: 90\nfilter:\n  keywords: [加微信]\n".encode("gbk"))
+    from csana.params import MetricParams
+
+    params = MetricParams.load(path)
+    assert params.slow_response_s == 90 and params.filter.keywords == ("加微信",)
+
+
 @pytest.mark.parametrize("suffix", ["csv", "xlsx", "parquet"])
 def test_unwritable_outputs_are_user_errors(suffix: str, tmp_path: Path) -> None:
     frame = pl.DataFrame({"agent_id": ["a1"]})
