@@ -594,15 +594,17 @@ def _missing(expr: pl.Expr, dtype: pl.DataType, column: str, params: LoadParams)
 def _number(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """Float from numbers or from text like ¥1,299.00, ￥1,299, 1299元, RMB 12."""
     if dtype.is_numeric():
-        return expr.cast(pl.Float64)
-    cleaned = expr.str.strip_chars().str.replace_all(r"(?i)^(rmb|cny)|[¥￥$,，\s]|元$", "")
-    return cleaned.cast(pl.Float64, strict=False)
+        value = expr.cast(pl.Float64)
+    else:
+        cleaned = expr.str.strip_chars().str.replace_all(r"(?i)^(rmb|cny)|[¥￥$,，\s]|元$", "")
+        value = cleaned.cast(pl.Float64, strict=False)
+    return pl.when(value.is_finite()).then(value)  # "inf", "1e309": not a number anyone paid
 
 
 def _seconds(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """Durations in seconds from numbers or H:MM:SS."""
     if dtype.is_numeric():
-        return expr.cast(pl.Float64)
+        return _number(expr, dtype)
     parts = expr.str.strip_chars().str.extract_groups(r"^(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
     hms = (parts.struct.field("1").cast(pl.Float64) * 3600 + parts.struct.field("2").cast(pl.Float64) * 60
            + parts.struct.field("3").cast(pl.Float64))
@@ -808,6 +810,12 @@ def _parseable(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
         if dtype.is_nested():
             raise CsanaError(f"column holds {dtype} values instead of single values", file=frame[FILE][0] if frame.height else None,
                              column=column, fix="store one plain value per cell")
+        if isinstance(dtype, pl.Duration):  # polars cannot cast durations to text; seconds columns take them
+            if not column.endswith("_s"):
+                raise CsanaError(f"column holds durations ({dtype}) instead of {target} values", column=column,
+                                 file=frame[FILE][0] if frame.height else None, fix="store plain values, not time spans")
+            casts.append((pl.col(column).dt.total_microseconds() / 1_000_000).alias(column))
+            continue
         temporal = isinstance(dtype, pl.Datetime) or dtype == pl.Date
         takes = (dtype == pl.String or dtype.is_numeric()
                  or (temporal and (target.is_temporal() or target == pl.String))

@@ -221,6 +221,38 @@ def test_bare_carriage_return_and_line_breaks_inside_quoted_cells(tmp_path: Path
     assert ds.files["rows_rejected"].sum() == 0
 
 
+def test_infinite_amounts_are_not_numbers(tmp_path: Path) -> None:
+    """"inf" and an overflowing "1e309" parse as floats; an order worth infinity made sales_amount inf (shown as —)."""
+    shutil.copy(IO / "messages.csv", tmp_path / "messages.csv")
+    (tmp_path / "orders.csv").write_text(
+        "order_id,customer_id,created_at,paid_at,amount,units\n"
+        "o1,c1,2026-10-01 09:05:00,2026-10-01 09:06:00,inf,1\n"
+        "o2,c1,2026-10-01 09:05:00,,1e309,1\n"
+        "o3,c1,2026-10-01 09:05:00,,Infinity,1\n"
+        "o4,c1,2026-10-01 09:05:00,2026-10-01 09:07:00,10,1\n", encoding="utf-8")
+    ds = load(tmp_path)
+    assert ds.rejected.select("row", "column", "reason").rows() == [
+        (2, "amount", "not a number"), (3, "amount", "not a number"), (4, "amount", "not a number")]
+    assert agent_metrics(ds, "2026-10")["sales_amount"].sum() == 10.0
+
+
+def test_parquet_durations_are_seconds_where_seconds_belong(tmp_path: Path) -> None:
+    """A pandas timedelta column in Parquet: online time in seconds; a duration as an amount is an error
+    (it used to escape as a polars InvalidOperationError)."""
+    import datetime as dt
+
+    shutil.copy(IO / "messages.csv", tmp_path / "messages.csv")
+    shutil.copy(IO / "orders.csv", tmp_path / "orders.csv")
+    pl.DataFrame({"agent_id": ["a1"], "date": [dt.date(2026, 10, 1)], "online_s": [dt.timedelta(hours=8)]}).write_parquet(
+        tmp_path / "online.parquet")
+    assert load(tmp_path)["online"]["online_s"].to_list() == [28_800.0]
+    orders = pl.read_csv(IO / "orders.csv", try_parse_dates=True).with_columns(amount=pl.duration(seconds=pl.col("amount")))
+    (tmp_path / "orders.csv").unlink()
+    orders.write_parquet(tmp_path / "orders.parquet")
+    with pytest.raises(CsanaError, match="orders.parquet, column 'amount': column holds durations"):
+        load(tmp_path)
+
+
 # -- every command: one line and a hint on a user error, the traceback with --debug -----------------
 
 
