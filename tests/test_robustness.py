@@ -253,6 +253,50 @@ def test_parquet_durations_are_seconds_where_seconds_belong(tmp_path: Path) -> N
         load(tmp_path)
 
 
+def _odd_orders() -> dict[str, dict[str, pl.Series]]:
+    import datetime as dt
+    import decimal
+
+    two = [dt.datetime(2026, 10, 1, 9), dt.datetime(2026, 10, 2, 9)]
+    return {
+        "binary ids": {"order_id": pl.Series([b"o1", b"o2"])},
+        "decimal amounts": {"amount": pl.Series([decimal.Decimal("10.5"), decimal.Decimal("3")])},
+        "struct ids": {"order_id": pl.Series([{"a": 1}, {"a": 2}])},
+        "list amounts": {"amount": pl.Series([[1.0], [2.0]])},
+        "duration amounts": {"amount": pl.Series([dt.timedelta(1), dt.timedelta(2)])},
+        "times of day": {"created_at": pl.Series([dt.time(9), dt.time(10)])},
+        "dates": {"created_at": pl.Series([dt.date(2026, 10, 1), dt.date(2026, 10, 2)])},
+        "time-zone aware": {"created_at": pl.Series(two).dt.replace_time_zone("Asia/Shanghai")},
+        "nanoseconds": {"created_at": pl.Series(two).cast(pl.Datetime("ns"))},
+        "null type": {"paid_at": pl.Series([None, None], dtype=pl.Null)},
+        "integer ids": {"order_id": pl.Series([1, 2]), "customer_id": pl.Series([1, 2])},
+        "enum ids": {"order_id": pl.Series(["o1", "o2"], dtype=pl.Enum(["o1", "o2"]))},
+        "boolean units": {"units": pl.Series([True, False])},
+        "huge unsigned units": {"units": pl.Series([2**63 + 5, 1], dtype=pl.UInt64)},
+        "inf and nan": {"amount": pl.Series([float("inf"), float("nan")])},
+    }
+
+
+@pytest.mark.parametrize("variant", list(_odd_orders()))
+def test_parquet_column_types_load_or_explain(variant: str, tmp_path: Path) -> None:
+    """Any column type a Parquet file can hold: the orders load (rows reconciled) or a CsanaError says why."""
+    import datetime as dt
+
+    base = {"order_id": ["o1", "o2"], "customer_id": ["c1", "c2"],
+            "created_at": [dt.datetime(2026, 10, 1, 9), dt.datetime(2026, 10, 2, 9)],
+            "paid_at": [None, dt.datetime(2026, 10, 2, 10)], "amount": [10.0, 20.0], "units": [1, 2]}
+    shutil.copy(IO / "messages.csv", tmp_path / "messages.csv")
+    pl.DataFrame({**base, **_odd_orders()[variant]}).write_parquet(tmp_path / "orders.parquet")
+    try:
+        ds = load(tmp_path)
+    except CsanaError as exc:
+        assert "orders.parquet" in str(exc)
+        return
+    files = ds.files
+    assert (files["rows_used"] + files["rows_rejected"] == files["rows_read"]).all()
+    assert ds.orders.schema["created_at"] == pl.Datetime("us") and ds.orders.schema["order_id"] == pl.String
+
+
 # -- every command: one line and a hint on a user error, the traceback with --debug -----------------
 
 
