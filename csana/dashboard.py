@@ -52,6 +52,10 @@ def serve(data: str | None = None, month: str | None = None, lang: str = "zh", *
         raise CsanaError("the explore notebook is missing", file=str(notebook), fix="run csana from a checkout of the project")
     if data and data != "demo" and not Path(data).exists():
         raise CsanaError("no such file or folder", file=data, fix="give a folder of CSV/XLSX/Parquet files, or 'demo'")
+    if month:  # checked here: inside Voilà a bad month would only show in the browser
+        from csana.engine import month_window
+
+        month_window(month)
     cmd = [sys.executable, "-m", *voila_args(notebook, port=port, ip=ip, open_browser=open_browser)]
     try:
         return subprocess.call(cmd, env=voila_env(data, month, lang))

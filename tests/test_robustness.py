@@ -372,6 +372,7 @@ USER_ERRORS = [
     (["report", "--month", "2026-13"], "month must look like 2026-10"),
     (["report", "--data", "{d}/good", "--shop", "s99"], "shop 's99' is not in the data"),
     (["dashboard", "{d}/nope", "--no-open"], "no such file or folder"),
+    (["dashboard", "demo", "--month", "2026-13", "--no-open"], "month '2026-13' is not of the form YYYY-MM"),
 ]
 
 
