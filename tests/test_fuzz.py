@@ -181,6 +181,13 @@ def hostile_shop() -> Dataset:
     return Dataset(tables=tables, source="hostile")
 
 
+def customer_ids_in(shop: Dataset, page: str) -> list[str]:
+    """The shop's customer ids (without the hostile prefix, so escaped copies count too) found in ``page``."""
+    ids = set(shop.messages["customer_id"].str.replace(r"^<img src=x onerror=\"alert\(1\)\">", ""))
+    assert len(ids) > 100 and not [i for i in ids if "<img" in i]
+    return [i for i in ids if i in page]
+
+
 @pytest.fixture(scope="module")
 def hostile() -> Dataset:
     return hostile_shop()
@@ -198,6 +205,7 @@ def test_hostile_shop_report_is_inert_and_shows_the_data_as_text(hostile: Datase
     assert ctx.review is not None and ctx.review["excerpt"].drop_nulls().len() > 0
     assert "&lt;script&gt;alert(&#x27;m&#x27;)&lt;/script&gt;" in page  # a message excerpt, shown as text
     assert "13812345678" not in page  # masked in the excerpts
+    assert not customer_ids_in(hostile, page)  # pseudonymised, neither raw nor escaped
 
 
 def test_hostile_names_in_ranking_and_trend_charts_stay_svg_text(hostile: Dataset) -> None:
@@ -231,6 +239,7 @@ def test_widgets_show_hostile_data_as_text(hostile: Dataset, tmp_path: Path) -> 
     assert any("alert(&#x27;n&#x27;)" in page for page in shown)  # hostile names reached the widgets, escaped
     for page in shown:
         assert_inert_html(page)
+    assert not customer_ids_in(hostile, "".join(shown))
     table = table_html(pl.DataFrame({"x": HOSTILE}), {"x": "<script>h</script>"}, "t")
     assert_inert_html(table)
 
