@@ -165,7 +165,7 @@ def test_report_sections_and_charts_hold_no_tag_from_the_data(dataset: Dataset) 
 def hostile_shop() -> Dataset:
     """A small realistic shop (weak agents, conversions, reminders, reviews) with hostile text in every
     user-controlled field: ids carry tags and formula starts, names and teams carry tags, every message
-    ends in a script tag, a phone number and a formula."""
+    ends in a script tag, a phone number, a formula, an address and an ID-card number."""
     ds = generate_demo(seed=7, agents=6, months=2, scale=0.3)
     prefix = {"customer_id": '<img src=x onerror="alert(1)">', "agent_id": "=cmd|' /C calc'!A0<script>a</script>",
               "order_id": "+<iframe src=//evil.example>"}
@@ -176,7 +176,8 @@ def hostile_shop() -> Dataset:
             frame = frame.with_columns(name=pl.lit("<script>alert('n')</script>") + pl.col("name"),
                                        team=pl.lit("@<b onmouseover=alert(1)>") + pl.col("team"))
         if name == "messages":
-            frame = frame.with_columns(text=pl.col("text") + " <script>alert('m')</script> 13812345678 =1+1 \u202e😀")
+            frame = frame.with_columns(text=pl.col("text") + " <script>alert('m')</script> 13812345678 =1+1 \u202e😀"
+                                       " 寄到广州市天河区体育西路101号 身份证110101199003071234")
         tables[name] = frame
     return Dataset(tables=tables, source="hostile")
 
@@ -204,7 +205,8 @@ def test_hostile_shop_report_is_inert_and_shows_the_data_as_text(hostile: Datase
     assert "&lt;script&gt;alert(&#x27;n&#x27;)&lt;/script&gt;" in page  # the hostile name, shown as text
     assert ctx.review is not None and ctx.review["excerpt"].drop_nulls().len() > 0
     assert "&lt;script&gt;alert(&#x27;m&#x27;)&lt;/script&gt;" in page  # a message excerpt, shown as text
-    assert "13812345678" not in page  # masked in the excerpts
+    for personal, token in (("13812345678", "[手机号]"), ("体育西路", "[地址]"), ("110101199003071234", "[身份证号]")):
+        assert personal not in page and token in page  # masked in the excerpts
     assert not customer_ids_in(hostile, page)  # pseudonymised, neither raw nor escaped
 
 
