@@ -534,7 +534,7 @@ def demo_customer_ids() -> set[str]:
 
 def demo_personal_data() -> set[str]:
     """Phone numbers and street addresses the demo's customers type into the chat."""
-    pattern = r"1[3-9]\d{9}|\p{Han}{2,}(?:路|大道)\d+号"
+    pattern = r"1[3-9]\d{9}|\p{Han}{2}(?:路|大道)\d+号"  # the street and number of each address
     return set(demo_dataset().messages["text"].str.extract_all(pattern).explode().drop_nulls())
 
 
