@@ -590,6 +590,23 @@ def test_salt_keys_the_pseudonyms(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not [c for c in raw if c in first or c in other]
 
 
+def test_switch_leaves_excerpts_out_of_the_report(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """review.excerpts: false in params/diagnostics.yaml: the report's review sample shows facts, no message text."""
+    import csana.diagnostic_rules as rules_module
+
+    shop = generate_demo(seed=7, agents=6, months=2, scale=0.3)
+    with_text = sections.review(build_context(shop, month="2026-10", scorecards=False)).data
+    assert '<pre class="excerpt">' in with_text
+    rules = tmp_path / "diagnostics.yaml"
+    rules.write_text(rules_module.DEFAULT_FILE.read_text(encoding="utf-8").replace("excerpts: true", "excerpts: false"),
+                     encoding="utf-8")
+    monkeypatch.setattr(rules_module, "DEFAULT_FILE", rules)
+    ctx = build_context(shop, month="2026-10", scorecards=False)
+    assert ctx.review is not None and ctx.review.height > 0 and ctx.review["excerpt"].null_count() == ctx.review.height
+    without = sections.review(ctx).data
+    assert "review-head" in without and '<pre class="excerpt">' not in without
+
+
 def test_exports_hold_no_customer_ids(tmp_path: Path) -> None:
     """`csana metrics --out` and `csana score --out` are per agent: no customer id in any cell."""
     ids = demo_customer_ids()
