@@ -442,7 +442,7 @@ def _duckdb_statements(month: str, params: MetricParams) -> list[tuple[str, list
 
 def csana_core_metrics(dataset: Any, month: str, params: MetricParams) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The engine's full per-agent table for ``month`` cut to :data:`CORE`, and its attribution."""
-    from csana.derive import derive
+    from csana.derived import derive
     from csana.engine import agent_metrics
 
     table = agent_metrics(dataset, month, params)

@@ -168,7 +168,7 @@ def print_payroll(sheet, scheme, lang: str) -> None:
 def diagnose_command(data: str, month: str | None, lang: str, params_file: str | None, rules_file: str | None, show_ok: bool) -> None:
     """Weak indicators per agent with evidence, factors and actions, and the team training plan (spec 2 §2)."""
     from csana import engine
-    from csana.diagnose import diagnose, print_diagnosis
+    from csana.diagnosis import diagnose, print_diagnosis
     from csana.diagnostic_rules import load_rules
     from csana.params import MetricParams
 

@@ -41,7 +41,7 @@ from pathlib import Path
 import polars as pl
 
 from csana.dataset import Dataset
-from csana.diagnose import Diagnosis, diagnose
+from csana.diagnosis import Diagnosis, diagnose
 from csana.diagnostic_rules import DiagnosticRules, load_rules
 from csana.errors import CsanaError
 from csana.intervals import wilson, z_value
@@ -150,7 +150,7 @@ def bucket_of(seconds: pl.Expr, edges: tuple[float, ...]) -> pl.Expr:
 
 def inquiry_receptions(dataset: Dataset, month: str, params: MetricParams, edges: tuple[float, ...]) -> pl.DataFrame:
     """The month's inquiry receptions: bucket of the first response, start hour, and whether they converted."""
-    from csana.derive import derive
+    from csana.derived import derive
     from csana.engine import month_window, paid_by
 
     derived = derive(dataset, params)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import polars as pl
 
 from csana.dataset import Dataset
-from csana.derive import Derived, derive
+from csana.derived import Derived, derive
 from csana.errors import CsanaError
 from csana.metrics import CATALOGUE, METRICS, PUBLIC_IDS, Metric
 from csana.params import MetricParams

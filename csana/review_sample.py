@@ -29,7 +29,7 @@ from pathlib import Path
 import polars as pl
 
 from csana.dataset import Dataset
-from csana.diagnose import Diagnosis, diagnose
+from csana.diagnosis import Diagnosis, diagnose
 from csana.diagnostic_rules import DiagnosticRules, load_rules
 from csana.errors import CsanaError
 from csana.params import MetricParams
@@ -66,7 +66,7 @@ def review_sample(
     entirely; ``salt`` (default: review.salt, then $CSANA_SALT) keys the pseudonyms.
     """
     from csana import engine
-    from csana.derive import derive
+    from csana.derived import derive
     from csana.drilldown import inquiry_receptions
 
     if dataset.kind != "raw":

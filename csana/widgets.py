@@ -116,7 +116,7 @@ def available_months(dataset: Dataset, params: MetricParams | None = None) -> li
         from csana.engine import latest_complete_month
 
         return [latest_complete_month(dataset, params)]
-    from csana.derive import data_span
+    from csana.derived import data_span
 
     start, end = data_span(dataset)
     months, day = [], start.replace(day=1)
@@ -922,7 +922,7 @@ class Diagnoser:
         return cls(open_dataset(data), month=month, lang=lang, **kwargs)
 
     def _compute(self) -> None:
-        from csana.diagnose import diagnose
+        from csana.diagnosis import diagnose
         from csana.drilldown import conversion_drilldown
         from csana.engine import agent_metrics
         from csana.review_sample import review_sample

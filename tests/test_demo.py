@@ -23,7 +23,7 @@ from csana.demo import (
     DEMO_DIR, FILTER_KEYWORDS, PHRASES, TEST_ACCOUNTS, _calendar, _groups, _pick, _within_offsets, demo_dataset,
     generate_demo, scale_for, write_demo,
 )
-from csana.derive import derive
+from csana.derived import derive
 from csana.engine import agent_metrics, group_metrics, latest_complete_month
 from csana.errors import CsanaError
 from csana.params import MetricParams

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csana.dataset import Dataset
-from csana.diagnose import FINDING_SCHEMA, PLAN_SCHEMA, Diagnosis
+from csana.diagnosis import FINDING_SCHEMA, PLAN_SCHEMA, Diagnosis
 from csana.diagnostic_rules import load_rules
 from csana.drilldown import SHOP, bucket_labels, bucket_of, conversion_drilldown, opportunity
 from csana.engine import FUNNEL_STAGES, agent_metrics, shop_metrics

@@ -40,7 +40,7 @@ from csana import engine
 from csana.cli import main
 from csana.dataset import Dataset
 from csana.demo import generate_demo, write_demo
-from csana.diagnose import diagnose
+from csana.diagnosis import diagnose
 from csana.diagnostic_rules import DiagnosticRules, meaning_problems
 from csana.drilldown import conversion_drilldown
 from csana.errors import CsanaError

@@ -14,7 +14,7 @@ import pytest
 
 import csana
 from csana import engine
-from csana.derive import derive
+from csana.derived import derive
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 pytestmark = pytest.mark.skipif(not REALDATA.exists(), reason="shared/realdata is not beside the checkout")

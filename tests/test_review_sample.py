@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from csana.diagnose import FINDING_SCHEMA, PLAN_SCHEMA, Diagnosis
+from csana.diagnosis import FINDING_SCHEMA, PLAN_SCHEMA, Diagnosis
 from csana.diagnostic_rules import load_rules
 from csana.privacy import pseudonym
 from csana.review_sample import review_sample

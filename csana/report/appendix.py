@@ -37,7 +37,7 @@ def _coverage(ctx: ReportContext) -> str:
         (t("orders", lang), f"{_span(ds.orders, 'created_at')} ({ds.orders.height:,})"),
     ]
     if ds.kind == "raw":
-        from csana.derive import derive
+        from csana.derived import derive
 
         rows.append((t("data_end", lang), f"{derive(ds, ctx.params).data_end:%Y-%m-%d}"))
     return _defs(rows)

@@ -24,7 +24,7 @@ from csana.errors import CsanaError
 from csana.params import MetricParams
 
 if TYPE_CHECKING:
-    from csana.diagnose import Diagnosis
+    from csana.diagnosis import Diagnosis
     from csana.drilldown import Drilldown
     from csana.engine import ShopMetrics
     from csana.scheme import Scheme
@@ -164,7 +164,7 @@ class ReportContext:
 
     def responses(self) -> pl.DataFrame:
         """Answered bursts of the month in the scope (the events behind the response-time metrics)."""
-        from csana.derive import derive
+        from csana.derived import derive
         from csana.engine import month_window
 
         window = month_window(self.month)
@@ -175,7 +175,7 @@ class ReportContext:
 
     def daily(self) -> pl.DataFrame:
         """The scope's metrics per day of the month (customers counted once per day in the scope)."""
-        from csana.derive import derive
+        from csana.derived import derive
         from csana.engine import evaluate, month_window
 
         group = _team_of(self.dataset) if self.team else pl.lit("*")
@@ -236,7 +236,7 @@ def _scores(agents: pl.DataFrame, schemes: tuple[tuple[str, Scheme], ...], datas
 
 def _diagnosis(agents: pl.DataFrame, dataset: Dataset, params: MetricParams, lang: str, team: str | None) -> Diagnosis:
     """Findings benchmarked against every agent of the month; for a team, only its agents and plan rows."""
-    from csana.diagnose import Diagnosis, diagnose
+    from csana.diagnosis import Diagnosis, diagnose
 
     found = diagnose(agents, dataset, lang=lang, params=params)
     if team is None:

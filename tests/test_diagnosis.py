@@ -14,7 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csana.diagnose import Diagnosis, diagnose
+from csana.diagnosis import Diagnosis, diagnose
 from csana.diagnostic_rules import DEFAULT_FILE, load_rules
 from csana.errors import CsanaError
 from csana.intervals import poisson, wilson, z_value

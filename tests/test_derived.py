@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from builders import dataset, messages, orders
-from csana.derive import derive
+from csana.derived import derive
 from csana.params import MetricParams
 
 DEFAULTS = MetricParams()

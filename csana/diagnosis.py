@@ -331,7 +331,7 @@ def event_spreads(dataset: Dataset, metrics: pl.DataFrame, params: MetricParams 
     reception's first response; aov / units_per_buyer: each buyer's total amount /
     units. These feed the normal interval of a mean (``test: mean``).
     """
-    from csana.derive import derive
+    from csana.derived import derive
     from csana.engine import month_window, period_facts, resolve_params
 
     params = resolve_params(params, {})
