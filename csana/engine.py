@@ -68,19 +68,26 @@ def previous_month(month: str) -> str:
     return (start - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
+def months_with_data(derived: Derived) -> list[str]:
+    """The months holding a reception or an order (created or paid), in order."""
+    days = pl.concat([
+        derived.receptions.select(day=pl.col("day")),
+        derived.attribution.select(day=pl.col("created_at").dt.date()),
+        derived.attribution.select(day=pl.col("paid_at").dt.date()).drop_nulls(),
+    ])
+    return days.select(pl.col("day").dt.strftime("%Y-%m").unique().sort())["day"].to_list()
+
+
 def latest_complete_month(dataset: Dataset, params: MetricParams | None = None) -> str:
-    """The latest month the data covers to its last day (or, failing that, the latest month with data)."""
+    """The latest month with data that the data covers to its last day (else the latest month with data)."""
     if dataset.kind == "export":
         from csana.exports import latest_export_month
 
         return latest_export_month(dataset)
     derived = derive(dataset, resolve_params(params, {}))
-    end = derived.data_end
-    last = end + dt.timedelta(days=1)
-    candidate = end.strftime("%Y-%m") if last.month != end.month else (end.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
-    if month_window(candidate).start < derived.data_start.replace(day=1):
-        return end.strftime("%Y-%m")
-    return candidate
+    months = months_with_data(derived)
+    complete = [m for m in months if month_window(m).end <= derived.data_end + dt.timedelta(days=1)]
+    return (complete or months)[-1]
 
 
 # -- fact tables --------------------------------------------------------------------------
@@ -256,7 +263,7 @@ def _raw_metrics(dataset: Dataset, month: str | None, params: MetricParams | Non
     if frame.height == 0:
         raise CsanaError(
             f"no receptions or orders in {month}; the data covers {derived.data_start} … {derived.data_end}",
-            file=dataset.source, fix="choose a month within that range",
+            file=dataset.source, fix=f"choose a month with data: {', '.join(months_with_data(derived))}",
         )
     return with_identity(frame, dataset, "month" if by == "month" else "date")
 

@@ -176,9 +176,6 @@ def test_month_with_no_data_in_the_report(gap_months: Path) -> None:
     assert "没有上月数据，无法对比。" in sections.summary(november).data
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug (reported to the lead): the default month can be a month "
-                   "without data — data 2026-09-10 … 2026-11-05 gives 2026-10, and the error's fix says "
-                   "'choose a month within that range' although 2026-10 is within it")
 def test_default_month_is_a_month_with_data(gap_months: Path) -> None:
     ds = load(gap_months)
     month = latest_complete_month(ds)
