@@ -76,13 +76,15 @@ class Dataset:
     def from_frames(cls, source: str = "<memory>", **tables: pl.DataFrame | dict | None) -> Dataset:
         """Build a dataset from in-memory frames (tests, notebooks), casting to canonical types.
 
-        Raises CsanaError on a missing required column, like loading a file would.
+        Raises CsanaError on a missing required column, like loading a file would;
+        notes such as ignored columns end up in ``warnings``.
         """
         from csana.io import conform_frame  # io depends on this module, not the reverse
 
-        frames = {name: conform_frame(name, pl.DataFrame(t) if isinstance(t, dict) else t, source)
+        warnings: list[str] = []
+        frames = {name: conform_frame(name, pl.DataFrame(t) if isinstance(t, dict) else t, source, warnings=warnings)
                   for name, t in tables.items() if t is not None}
-        return cls(tables=frames, source=source)
+        return cls(tables=frames, source=source, warnings=warnings)
 
     def rows_summary(self) -> pl.DataFrame:
         """Per table: rows read, used, rejected (used + rejected = read)."""

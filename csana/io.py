@@ -207,20 +207,21 @@ def load(path: str | Path | Sequence[str | Path], params: LoadParams | None = No
     return Dataset(tables=tables, source=str(root), kind="raw", rejected=rejected, files=files, warnings=warnings)
 
 
-def conform_frame(table_name: str, df: pl.DataFrame, source: str = "<memory>", params: LoadParams | None = None) -> pl.DataFrame:
+def conform_frame(table_name: str, df: pl.DataFrame, source: str = "<memory>", params: LoadParams | None = None,
+                  warnings: list[str] | None = None) -> pl.DataFrame:
     """One in-memory table in canonical columns and types (for ``Dataset.from_frames``).
 
     Headers may be canonical or any alias of ``params/columns.yaml``; values are
     parsed as by :func:`load`. Unknown extra columns are dropped. A frame built in
     code has no business holding bad rows, so any row :func:`load` would set aside
     raises :class:`CsanaError` here, naming the column, the rows (0-based frame index)
-    and the reason.
+    and the reason. Notes such as ignored columns are appended to ``warnings``.
     """
     if table_name not in TABLES:
         raise CsanaError(f"unknown table '{table_name}'", file=source, fix=f"use one of: {', '.join(TABLES)}")
     params = params or LoadParams.load()
     frame = df.with_row_index(ROW).with_columns(pl.col(ROW).cast(pl.Int64), pl.lit(source).alias(FILE))
-    renamed = _map_columns(table_name, frame, source, params, [])
+    renamed = _map_columns(table_name, frame, source, params, warnings if warnings is not None else [])
     good, bad = _check_rows(TABLES[table_name], renamed, params)
     good, dup = _dedupe(TABLES[table_name], good)
     bad = pl.concat([bad, dup])

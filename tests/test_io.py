@@ -646,3 +646,12 @@ def test_sender_cell_holding_the_senders_own_id(tmp_path: Path) -> None:
     assert_reconciled(ds)
     assert ds.messages["sender"].to_list() == ["customer", "agent", "auto"]
     assert rejected(ds) == [(5, "sender", "unknown sender value", "店铺:小李")]
+
+
+def test_from_frames_keeps_the_notes_about_ignored_columns():
+    ds = Dataset.from_frames(
+        messages={"ts": [dt.datetime(2026, 10, 1)], "customer_id": ["c"], "agent_id": ["a"], "sender": ["customer"], "junk": [1]},
+        orders={"order_id": ["o"], "customer_id": ["c"], "created_at": [dt.datetime(2026, 10, 1)], "paid_at": [None],
+                "amount": [1.0], "units": [1]},
+    )
+    assert ds.warnings == ["<memory>: unknown columns ignored: junk"]
