@@ -65,6 +65,7 @@ def metrics_command(data: str, month: str | None, params_file: str | None, out: 
     if out:
         from csana.writers import write_table
 
+        table = engine.with_provisional(table, dataset, params)
         click.echo(f"wrote {write_table(table, out)} ({table.height} rows)")
         return
     print_metrics(table, "date" if daily else "month", lang)

@@ -429,6 +429,26 @@ def provisional(dataset: Dataset, month: str, params: MetricParams | None = None
     )
 
 
+def with_provisional(table: pl.DataFrame, dataset: Dataset, params: MetricParams | None = None) -> pl.DataFrame:
+    """``table`` (agent_metrics or agent_daily_metrics) with ``<metric>_final_on`` and
+    ``<metric>_provisional`` columns for each delayed metric, so a file written from it
+    says which numbers may still change and from which day they will not."""
+    params = resolve_params(params, {})
+    if "month" in table.columns:
+        last_day = pl.col("month").str.strptime(pl.Date, "%Y-%m").dt.month_end()
+    else:
+        last_day = pl.col("date")
+    data_end = derive(dataset, params).data_end if dataset.kind == "raw" else None
+    delays = {"conv_next_day": 1, "conv_final": params.final_pay_days, "repeat_rate": params.repeat_days}
+    columns = []
+    for metric_id, days in delays.items():
+        final_on = last_day + pl.duration(days=days)
+        columns.append(final_on.alias(f"{metric_id}_final_on"))
+        flag = pl.lit(False) if data_end is None else final_on > pl.lit(data_end)
+        columns.append(flag.alias(f"{metric_id}_provisional"))
+    return table.with_columns(columns)
+
+
 def shop_metrics(dataset: Dataset, month: str | None = None, params: MetricParams | None = None, **overrides: Any) -> ShopMetrics:
     """Shop-level view of ``month``: totals, per-team totals, funnel, silent vs served, team stats."""
     params = resolve_params(params, overrides)

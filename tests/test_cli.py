@@ -67,3 +67,12 @@ def test_debug_shows_the_traceback():
 
     with pytest.raises(CsanaError):
         main(["--debug", "metrics", "demo", "--month", "2026-13"])
+
+
+def test_metrics_file_says_what_is_provisional(tmp_path):
+    out = tmp_path / "m.parquet"
+    assert main(["metrics", "demo", "--month", "2026-10", "--out", str(out)]) == 0
+    table = pl.read_parquet(out)
+    # the demo runs to Nov 4: conv_final (final Nov 3) is final, repeat_rate (Dec 30) is not
+    assert table["conv_final_provisional"].unique().to_list() == [False]
+    assert table["repeat_rate_provisional"].unique().to_list() == [True]

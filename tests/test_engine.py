@@ -288,3 +288,15 @@ def test_every_public_metric_is_a_column_and_has_a_definition():
     assert set(PUBLIC_IDS) <= set(m.columns)
     for metric in CATALOGUE.values():
         assert metric.definition and metric.zh and metric.en
+
+
+def test_provisional_columns_for_files():
+    # data ends Nov 1: October's conv_next_day final on Nov 1 (final), conv_final on Nov 3 (provisional)
+    table = engine.with_provisional(engine.agent_metrics(BOUNDARY, "2026-10"), BOUNDARY)
+    first = table.row(0, named=True)
+    assert (first["conv_next_day_final_on"], first["conv_next_day_provisional"]) == (dt.date(2026, 11, 1), False)
+    assert (first["conv_final_final_on"], first["conv_final_provisional"]) == (dt.date(2026, 11, 3), True)
+    # daily rows: Oct 31's next-day conversion needs Nov 1 (final); Sep 30's needs Oct 1
+    daily = engine.with_provisional(engine.agent_daily_metrics(BOUNDARY, "2026-10"), BOUNDARY)
+    last = daily.sort("date").row(-1, named=True)
+    assert (last["date"], last["conv_next_day_provisional"], last["conv_final_provisional"]) == (dt.date(2026, 10, 31), False, True)
