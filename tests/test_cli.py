@@ -13,7 +13,7 @@ from csana.demo import demo_dataset
 def test_help_lists_every_command(capsys):
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for command in ("metrics", "score", "diagnose", "report", "demo", "check", "dashboard"):
+    for command in ("metrics", "score", "diagnose", "report", "demo", "bench", "check", "dashboard"):
         assert command in out, command
 
 
