@@ -230,7 +230,8 @@ def parse_count(expr: pl.Expr, scale: float = 1.0) -> pl.Expr:
     """A whole number ≥ 0 ("1,234", "12.0", "12人"); anything else → null."""
     t = clean_text(expr).str.replace_all(",", "").str.replace(r"(人|个|次|件|条|单)$", "")
     value = _number(t) * scale
-    return pl.when((value >= 0) & (value == value.round(0))).then(value.round(0)).cast(pl.Int64)
+    whole = (value >= 0) & (value == value.round(0)) & (value < 2.0**63)  # "1E20" does not fit: not a count
+    return pl.when(whole).then(value.round(0)).cast(pl.Int64)
 
 
 def parse_money(expr: pl.Expr, scale: float = 1.0) -> pl.Expr:
@@ -791,7 +792,8 @@ def complete(rows: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     def fill(frame: pl.DataFrame, target: str, expr: pl.Expr, how: str) -> pl.DataFrame:
         if CATALOGUE[target].unit in COUNT_UNITS:
             expr = expr.round(0)
-        filled = frame.with_columns(pl.coalesce(pl.col(target), expr.cast(_metric_dtype(target))).alias(target))
+        value = expr.cast(_metric_dtype(target), strict=False)  # absurd inputs (a rate of 1E21 %) overflow: left empty
+        filled = frame.with_columns(pl.coalesce(pl.col(target), value).alias(target))
         n = filled[target].is_not_null().sum() - frame[target].is_not_null().sum()
         if n:
             notes.append(f"{CATALOGUE[target].zh} ({target}) derived as {how} on {n} row(s): the export does not give it")

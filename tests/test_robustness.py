@@ -250,6 +250,29 @@ def test_parquet_durations_are_seconds_where_seconds_belong(tmp_path: Path) -> N
         load(tmp_path)
 
 
+@pytest.mark.parametrize(("column", "value"), [(2, "1E20"), (6, "1E21")])
+def test_platform_export_with_absurdly_large_numbers(column: int, value: str, tmp_path: Path) -> None:
+    """Found by the export fuzz test: a count of 1E20 (咨询人数) and a rate of 1E21 % (询单->最终付款成功率)
+    overflowed a polars cast to whole numbers. The count is now a bad cell (its row set aside); the rate loads."""
+    import csv
+    import io
+
+    from csana.exports import load_any
+
+    export = ROOT / "tests" / "data" / "exports" / "赤兔_客服绩效_2024-10-01_2024-10-03.csv"
+    rows = list(csv.reader(io.StringIO(export.read_bytes().decode("gb18030"))))
+    rows[3][column] = value
+    text = io.StringIO()
+    csv.writer(text).writerows(rows)
+    (tmp_path / export.name).write_bytes(text.getvalue().encode("gb18030"))
+    ds = load_any(tmp_path / export.name)
+    files = ds.files.row(0, named=True)
+    assert files["rows_used"] + files["rows_rejected"] == files["rows_read"]
+    bad = ds.rejected.filter(pl.col("row") == 4).select("column", "reason", "value").rows()
+    assert bad == ([("咨询人数", "not a whole number ≥ 0", "1E20")] if column == 2 else [])
+    assert agent_metrics(ds).height == 2
+
+
 def _odd_orders() -> dict[str, dict[str, pl.Series]]:
     import datetime as dt
     import decimal
