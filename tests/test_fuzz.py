@@ -223,6 +223,22 @@ def test_hostile_names_in_ranking_and_trend_charts_stay_svg_text(hostile: Datase
     assert "alert('n')" in "".join(ET.fromstring(vlc.vegalite_to_svg(charts.ranking(metrics, "sales_amount").to_dict())).itertext())
 
 
+def test_report_file_names_from_hostile_team_names_stay_in_the_output_folder(tmp_path: Path) -> None:
+    """`csana report --all-teams` names files after teams: no path separator, NUL, bidi override or
+    over-long name may reach the file system (a NUL or a 300-character team made the report fail)."""
+    from csana.report import load_config, plan
+
+    shop = generate_demo(seed=7, agents=6, months=2, scale=0.3)
+    teams = {"售前一组": "../../etc/passwd\x00", "售后组": "\u202egpj.exe" + "长" * 300}
+    agents = shop.tables["agents"].with_columns(team=pl.col("team").replace_strict(teams))
+    write_demo(Dataset(tables={**shop.tables, "agents": agents}), tmp_path / "data", "parquet")
+    names = [c.name for c in plan(load_config(None, data=str(tmp_path / "data")), all_teams=True)]
+    assert len(names) == len(set(names)) == 2
+    for name in names:
+        assert Path(name).name == name and "\x00" not in name and "\u202e" not in name
+        assert len(f"{name}.html".encode()) < 255
+
+
 def widget_html(widget: ipw.Widget) -> list[str]:
     """Every HTML string shown by a widget tree (HTML widgets' values, recursively through boxes)."""
     found = [widget.value] if isinstance(widget, (ipw.HTML, ipw.HTMLMath)) else []

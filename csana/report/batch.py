@@ -10,6 +10,7 @@ the others, and the failures are returned (and printed by the CLI) at the end.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,9 +35,11 @@ class BatchResult:
 
 
 def slug(text: str) -> str:
-    """A file-name-safe form of a team or shop name (Chinese kept, separators and spaces replaced)."""
-    cleaned = re.sub(r'[\\/:*?"<>|\s]+', "_", text.strip()).strip("._")
-    return cleaned or "unnamed"
+    """A file-name-safe form of a team or shop name (Chinese kept, separators and spaces replaced; control
+    and bidi-override characters dropped; at most 60 characters, as a file name holds 255 bytes)."""
+    cleaned = re.sub(r'[\\/:*?"<>|\s]+', "_", text.strip())
+    visible = "".join(ch for ch in cleaned if not unicodedata.category(ch).startswith("C")).strip("._")
+    return visible[:60] or "unnamed"
 
 
 def plan(config: ReportConfig, all_teams: bool = False) -> list[ReportConfig]:
