@@ -22,7 +22,11 @@ an agent with zero inquiries                           test_io (metrics) + here:
 a 1M-row file with a few bad rows in the middle        test_io: test_million_row_file_with_bad_rows_…
 the report's data-quality appendix shows them          here: rows read/used/rejected and every reason
 lines ending in CR only; a bare CR inside a cell       here (found by tests/test_fuzz.py)
+"inf" / "1e309" amounts; Parquet column types          here
+a platform export with absurdly large numbers          here (found by tests/test_fuzz.py)
 =====================================================  =============================================
+
+Random and hostile inputs (fuzzing) are in tests/test_fuzz.py; shared checks in tests/hostile.py.
 """
 
 from __future__ import annotations
