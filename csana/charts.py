@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
+from csana.i18n import Captions
 from csana.metrics import CATALOGUE, label, metric
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, WenQuanYi Zen Hei, Microsoft YaHei, PingFang SC, sans-serif"
@@ -28,7 +29,7 @@ FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, WenQuanYi Zen Hei, M
 
 GOOD, BAD, NEUTRAL, ACCENT, MUTED = "#2e7d32", "#c62828", "#546e7a", "#1565c0", "#90a4ae"
 
-_TEXT: dict[str, tuple[str, str]] = {
+text = Captions({
     "response_title": ("响应时间分布", "Response-time distribution"),
     "response_axis": ("响应时间（秒）", "Response time (s)"),
     "bursts": ("响应次数", "Answered bursts"),
@@ -54,13 +55,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "by_hour": ("按开始时段的询单转化率", "Conversion by hour of day"),
     "bucket": ("首次响应时间", "First response"),
     "hour": ("时段（点）", "Hour"),
-}
-
-
-def text(key: str, lang: str = "zh") -> str:
-    """A chart caption in ``lang`` ('zh' or 'en')."""
-    zh, en = _TEXT[key]
-    return zh if lang == "zh" else en
+})
+"""Chart captions: ``text(key, lang)``."""
 
 
 @alt.theme.register("csana", enable=True)

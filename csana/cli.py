@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from csana.errors import CsanaError
+from csana.i18n import LANGS
 
 MONTH = click.option("--month", "-m", metavar="YYYY-MM", help="calendar month (default: the data's latest complete month)")
 
@@ -26,7 +27,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 DATA = click.argument("data", metavar="DATA")
-LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="label language")
+LANG = click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True, help="label language")
 PARAMS = click.option("--params", "params_file", type=click.Path(dir_okay=False), help="metric params YAML/JSON (default params/metrics.yaml)")
 
 
@@ -256,7 +257,7 @@ def check_command(data: str, columns_file: str | None, rejected_out: str | None)
 @click.option("--shop", metavar="SHOP", help="only this shop_id (default: one report per shop when there are several)")
 @click.option("--scheme", metavar="NAMES", help="scoring schemes, comma-separated names or YAML paths")
 @click.option("--params", "metrics", type=click.Path(dir_okay=False), help="metric params YAML (default params/metrics.yaml)")
-@click.option("--lang", type=click.Choice(["zh", "en"]), help="report language (default zh)")
+@click.option("--lang", type=click.Choice(LANGS), help="report language (default zh)")
 @click.option("--format", "formats", metavar="html,pdf", help="output formats (default html,pdf)")
 @click.option("--out", type=click.Path(file_okay=False), help="output folder (default reports/); files go to OUT/<month>/")
 @click.option("--name", help="output file name stem (default monthly_report)")

@@ -47,6 +47,7 @@ import polars as pl
 from csana.dataset import Dataset
 from csana.diagnostic_rules import Check, DiagnosticRules, Rule, load_rules
 from csana.errors import CsanaError
+from csana.i18n import check_lang
 from csana.intervals import mean_interval, poisson, wilson, z_value
 from csana.metrics import CATALOGUE
 from csana.params import MetricParams
@@ -119,8 +120,7 @@ def diagnose(
     dataset the metrics came from, for intervals of averages (optional). ``rules``: a
     :class:`DiagnosticRules`, a path, or None for params/diagnostics.yaml.
     """
-    if lang not in STATUS_LABELS:
-        raise CsanaError(f"unknown language {lang!r}", fix="use zh or en")
+    check_lang(lang)
     rules = rules if isinstance(rules, DiagnosticRules) else load_rules(rules)
     frame = _prepare(metrics)
     spread = event_spreads(dataset, frame, params) if dataset is not None and dataset.kind == "raw" else None

@@ -34,6 +34,7 @@ import polars as pl
 
 from csana.dataset import Dataset
 from csana.errors import CsanaError
+from csana.i18n import Captions, check_lang, list_separator
 from csana.metrics import CATALOGUE, PUBLIC_IDS, label
 from csana.params import PARAMS_DIR, MetricParams
 
@@ -44,7 +45,7 @@ ALL = "__all__"
 DEFAULT_SCHEME = "presales_traffic"
 """The scheme the explorer opens with when none is named (else the first file in the folder)."""
 
-_TEXT: dict[str, tuple[str, str]] = {
+text = Captions({
     "data": ("数据", "Data"),
     "data_hint": ("文件夹或文件路径；留空 = 演示数据", "folder or file path; empty = demo data"),
     "load": ("加载", "Load"),
@@ -77,13 +78,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "no_agents": ("没有符合筛选条件的客服", "No agent matches the filters"),
     "no_scheme": ("params/schemes/ 中没有方案", "No scheme in params/schemes/"),
     "status_rows": ("名客服", "agents"),
-}
-
-
-def text(key: str, lang: str = "zh") -> str:
-    """A UI caption in ``lang`` ('zh' or 'en')."""
-    zh, en = _TEXT[key]
-    return zh if lang == "zh" else en
+})
+"""The explorer's captions: ``text(key, lang)``."""
 
 
 def running_in_dashboard() -> bool:
@@ -376,8 +372,7 @@ class Explorer:
         params: MetricParams | None = None,
         data_label: str = "",
     ) -> None:
-        if lang not in ("zh", "en"):
-            raise CsanaError(f"unknown language '{lang}'", fix="use 'zh' or 'en'")
+        check_lang(lang)
         self.dataset, self.params, self.lang, self.read_only = dataset, params, lang, read_only
         self.schemes_dir = Path(schemes_dir) if schemes_dir is not None else PARAMS_DIR / "schemes"
         self.frames = MonthFrames.compute(dataset, month, params)
@@ -453,8 +448,7 @@ class Explorer:
         return self.frames.metrics
 
     def set_lang(self, lang: str) -> None:
-        if lang not in ("zh", "en"):
-            raise CsanaError(f"unknown language '{lang}'", fix="use 'zh' or 'en'")
+        check_lang(lang)
         if self.w_lang.value != lang:
             self.w_lang.value = lang
             return
@@ -817,7 +811,7 @@ class Explorer:
 
 # -- the conversion diagnoser ---------------------------------------------------------------------
 
-_DIAG_TEXT: dict[str, tuple[str, str]] = {
+diag_text = Captions({
     "shop": ("全店", "Shop"),
     "plan": ("团队培训计划（按需要的客服人数排序）", "Team training plan (most needed first)"),
     "action": ("培训动作", "Action"),
@@ -843,12 +837,10 @@ _DIAG_TEXT: dict[str, tuple[str, str]] = {
     "unpaid": ("下单未付款与催付", "Unpaid orders and reminders"),
     "lost": ("未成交原因", "Lost reasons"),
     "weak_mark": ("⚠ ", "⚠ "),
-}
-
-
-def diag_text(key: str, lang: str = "zh") -> str:
-    zh, en = _DIAG_TEXT[key]
-    return zh if lang == "zh" else en
+    "extra_paid": ("付款人数", "paid customers"),
+    "extra_sales": ("销售额", "sales"),
+})
+"""The diagnoser's captions: ``diag_text(key, lang)``."""
 
 
 def value_text(value: float | None, unit: str) -> str:
@@ -876,7 +868,7 @@ def findings_table(findings: pl.DataFrame, lang: str) -> pl.DataFrame:
         fmt("value").alias("value"), fmt("benchmark").alias("benchmark"), fmt("gap").alias("gap"),
         pl.col("n").cast(pl.String).alias("n"),
         pl.format("{} – {}", fmt("ci_low"), fmt("ci_high")).alias("interval"),
-        pl.col("factors").list.join("、" if lang == "zh" else ", ").alias("factors"), pl.col("note"),
+        pl.col("factors").list.join(list_separator(lang)).alias("factors"), pl.col("note"),
     )
 
 
@@ -903,8 +895,7 @@ class Diagnoser:
 
     def __init__(self, dataset: Dataset, *, month: str | None = None, lang: str = "zh",
                  params: MetricParams | None = None) -> None:
-        if lang not in ("zh", "en"):
-            raise CsanaError(f"unknown language '{lang}'", fix="use 'zh' or 'en'")
+        check_lang(lang)
         from csana.engine import latest_complete_month
 
         self.dataset, self.params, self.lang = dataset, params, lang
@@ -966,8 +957,7 @@ class Diagnoser:
         return self.weak_findings()
 
     def set_lang(self, lang: str) -> None:
-        if lang not in ("zh", "en"):
-            raise CsanaError(f"unknown language '{lang}'", fix="use 'zh' or 'en'")
+        check_lang(lang)
         if self.w_lang.value != lang:
             self.w_lang.value = lang
             return
@@ -1032,7 +1022,7 @@ class Diagnoser:
         from csana.drilldown import SHOP
 
         lang = self.lang
-        plan = self.diagnosis.plan.with_columns(pl.col("names").list.join("、" if lang == "zh" else ", "))
+        plan = self.diagnosis.plan.with_columns(pl.col("names").list.join(list_separator(lang)))
         headers = {"action_label": diag_text("action", lang), "agents_needing": diag_text("agents_needing", lang),
                    "names": diag_text("names", lang)}
         self.w_status.value = html.escape(f"{self.month} · {self.metrics.height} {text('status_rows', lang)}")
@@ -1064,7 +1054,7 @@ class Diagnoser:
             parts.append(f"<p>{html.escape(diag_text('none_weak', lang))}</p>")
         chance = self.drill.opportunity.filter(pl.col("agent_id") == agent)
         if chance.height:
-            paid, sales = ("付款人数", "销售额") if lang == "zh" else ("paid customers", "sales")
+            paid, sales = diag_text("extra_paid", lang), diag_text("extra_sales", lang)
             lines = "".join(
                 f"<li><b>+{r['extra_paid']:,.1f} {paid}, +¥{r['extra_sales']:,.0f} {sales}</b> — {html.escape(r['method'])}</li>"
                 for r in chance.iter_rows(named=True))

@@ -1,7 +1,7 @@
 """What the report's sections share: bilingual text, small HTML helpers, and which metrics each section shows.
 
-Report text lives in ``_T`` as (中文, English) pairs; :func:`t` picks one and fills its
-placeholders. Helpers return HTML with every piece of data text escaped.
+Report text lives in the :class:`~csana.i18n.Captions` table ``t``: ``t(key, lang, **values)``
+picks one language and fills its placeholders. Helpers return HTML with every piece of data text escaped.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 from IPython.display import HTML
 
+from csana.i18n import Captions, list_separator, pick
 from csana.report.format import DASH, esc, missing
 
 SUMMARY_METRICS = (
@@ -27,7 +28,7 @@ CARD_METRICS = (
 )
 TREND_METRICS = ("received_customers", "sales_amount", "conv_final", "avg_response_s")
 
-_T: dict[str, tuple[str, str]] = {
+t = Captions({
     "title": ("客服月度绩效报告", "Customer-service monthly report"),
     "shop_scope": ("全店", "whole shop"),
     "team": ("组别", "Team"),
@@ -151,15 +152,8 @@ _T: dict[str, tuple[str, str]] = {
     "definitions": ("指标定义", "Metric definitions"),
     "provisional_table": ("暂定指标", "Provisional metrics"),
     "none": ("无", "none"),
-}
-
-
-
-
-def t(key: str, lang: str, **values: Any) -> str:
-    """Report text in ``lang``, with ``{placeholders}`` filled (values are not escaped here)."""
-    zh, en = _T[key]
-    return (zh if lang == "zh" else en).format(**values)
+})
+"""Report text: ``t(key, lang, **values)`` fills the ``{placeholders}`` (values are not escaped here)."""
 
 
 def html(*parts: str) -> HTML:
@@ -177,7 +171,7 @@ def person(row: Mapping[str, Any]) -> str:
 
 def join(values: Iterable[Any], lang: str) -> str:
     """Values as a list in running text (、 in Chinese)."""
-    return ("、" if lang == "zh" else ", ").join(str(v) for v in values if v is not None)
+    return list_separator(lang).join(str(v) for v in values if v is not None)
 
 
 def grade_badge(row: Mapping[str, Any]) -> str:
@@ -200,5 +194,4 @@ def status_text(status: str, lang: str) -> str:
     """A score status code in ``lang``."""
     from csana.scoring import STATUS
 
-    zh, en = STATUS.get(status, (status, status))
-    return zh if lang == "zh" else en
+    return pick(STATUS.get(status, (status, status)), lang)

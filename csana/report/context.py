@@ -21,6 +21,7 @@ import polars as pl
 
 from csana.dataset import Dataset
 from csana.errors import CsanaError
+from csana.i18n import check_lang
 from csana.params import MetricParams
 
 if TYPE_CHECKING:
@@ -282,8 +283,7 @@ def build_context(
     from csana.engine import latest_complete_month
     from csana.scheme import load_scheme
 
-    if lang not in ("zh", "en"):
-        raise CsanaError(f"unknown language {lang!r}", fix="use zh or en")
+    check_lang(lang)
     dataset = open_dataset(data)
     if shop is not None:
         dataset = for_shop(dataset, shop)

@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 from IPython.display import HTML
 
+from csana.i18n import pick
 from csana.metrics import label
 from csana.report.common import CARD_METRICS, grade_badge, html, join, score_text, status_text, t
 from csana.report.context import ReportContext
@@ -106,7 +107,7 @@ def _pay_table(ctx: ReportContext, row: Mapping[str, Any]) -> str:
             continue
         shown = ("−" if part == "penalties" else "") + format_value(amount, "yuan", lang)
         cell = "th" if part == "total_pay" else "td"
-        lines.append(f'<tr><{cell}>{esc(zh if lang == "zh" else en)}</{cell}><{cell} class="num">{esc(shown)}</{cell}></tr>')
+        lines.append(f'<tr><{cell}>{esc(pick((zh, en), lang))}</{cell}><{cell} class="num">{esc(shown)}</{cell}></tr>')
     head = f'<tr><th>{esc(t("pay_detail", lang))}</th><th class="num">{esc(t("amount", lang))}</th></tr>'
     return f'<table class="data compact"><thead>{head}</thead><tbody>{"".join(lines)}</tbody></table>'
 
