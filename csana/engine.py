@@ -52,11 +52,18 @@ def resolve_params(params: MetricParams | None, overrides: dict[str, Any]) -> Me
     return base.with_overrides(**overrides) if overrides else base
 
 
+LAST_YEAR = 9998
+"""Months up to December of this year can be measured (delayed metrics look 60 days past them)."""
+
+
 def month_window(month: str, by: Period = "month") -> Window:
     """The window of calendar month ``YYYY-MM``."""
     if not isinstance(month, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise CsanaError(f"month {month!r} is not of the form YYYY-MM", fix="e.g. --month 2026-10")
     year, mon = int(month[:4]), int(month[5:])
+    if year > LAST_YEAR:
+        raise CsanaError(f"month {month} is beyond {LAST_YEAR}-12 (a placeholder date such as 9999-12-31?)",
+                         fix="choose a real month; set such rows aside in the data")
     start = dt.date(year, mon, 1)
     end = start + dt.timedelta(days=calendar.monthrange(year, mon)[1])
     return Window(start, end, by, month)
@@ -85,8 +92,10 @@ def latest_complete_month(dataset: Dataset, params: MetricParams | None = None) 
 
         return latest_export_month(dataset)
     derived = derive(dataset, resolve_params(params, {}))
-    months = months_with_data(derived)
-    complete = [m for m in months if month_window(m).end <= derived.data_end + dt.timedelta(days=1)]
+    months = [m for m in months_with_data(derived) if int(m[:4]) <= LAST_YEAR]
+    if not months:
+        raise CsanaError("the data holds no measurable month", file=dataset.source, fix="check the timestamps")
+    complete = [m for m in months if month_window(m).end - dt.timedelta(days=1) <= derived.data_end]
     return (complete or months)[-1]
 
 
