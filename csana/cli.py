@@ -83,7 +83,8 @@ def print_metrics(table, period: str, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from csana.metrics import PUBLIC_IDS, format_value, metric
+    from csana.formatting import format_value
+    from csana.metrics import PUBLIC_IDS, metric
 
     for (when,), part in table.group_by(period, maintain_order=True):
         grid = Table(title=f"{when}", show_lines=False)
@@ -93,7 +94,7 @@ def print_metrics(table, period: str, lang: str) -> None:
             grid.add_column(str(name), justify="right")
         for metric_id in PUBLIC_IDS:
             m = metric(metric_id)
-            grid.add_row(m.label(lang), *[format_value(v, m.unit) for v in part[metric_id]])
+            grid.add_row(m.label(lang), *[format_value(v, m.unit, lang) for v in part[metric_id]])
         Console(width=max(100, 14 * (len(names) + 2)), markup=False, emoji=False).print(grid)
 
 

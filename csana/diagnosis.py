@@ -369,7 +369,7 @@ def print_diagnosis(diagnosis: Diagnosis, *, show_ok: bool = False, width: int =
     from rich.table import Table
     from rich.text import Text
 
-    from csana.metrics import format_value
+    from csana.formatting import DASH, format_value, signed_value
 
     lang = diagnosis.lang
     h = dict(zip(("rule", "metric", "status", "value", "bench", "thr", "gap", "n", "ci", "note", "factors", "actions",
@@ -390,15 +390,15 @@ def print_diagnosis(diagnosis: Diagnosis, *, show_ok: bool = False, width: int =
         for key in ("rule", "metric", "status", "value", "bench", "thr", "gap", "n", "ci", "note"):
             grid.add_column(h[key], justify="right" if key in ("value", "bench", "thr", "gap", "n") else "left")
         for r in rows.iter_rows(named=True):
-            fmt = lambda v, r=r: format_value(v, r["unit"])  # noqa: E731
-            ci = f"{fmt(r['ci_low'])} – {fmt(r['ci_high'])}" if r["ci_low"] is not None else "—"
+            fmt = lambda v, r=r: format_value(v, r["unit"], lang)  # noqa: E731
+            ci = f"{fmt(r['ci_low'])} – {fmt(r['ci_high'])}" if r["ci_low"] is not None else DASH
             style = "red" if r["status"] == "weak" else ("yellow" if r["status"] == "not_enough_data" else None)
             grid.add_row(r["rule_label"], r["metric_label"], STATUS_LABELS[lang][r["status"]], fmt(r["value"]),
-                         fmt(r["benchmark"]), fmt(r["threshold"]), fmt(r["gap"]), "—" if r["n"] is None else f"{r['n']:,}", ci, r["note"],
+                         fmt(r["benchmark"]), fmt(r["threshold"]), signed_value(r["gap"], r["unit"], lang), DASH if r["n"] is None else f"{r['n']:,}", ci, r["note"],
                          style=style)
         console.print(grid)
         for rule in weak.unique("rule", maintain_order=True).iter_rows(named=True):
-            console.print(f"  {rule['rule_label']} — {h['factors']}: {'、'.join(rule['factors']) or '—'}; "
+            console.print(f"  {rule['rule_label']} — {h['factors']}: {'、'.join(rule['factors']) or DASH}; "
                           f"{h['actions']}: {'、'.join(rule['actions'])}")
     plan = Table(title=h["plan"], title_justify="left")
     for key in ("action", "owner", "count", "who"):

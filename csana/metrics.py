@@ -258,19 +258,6 @@ def label(metric_id: str, lang: str = "zh") -> str:
     return found.label(lang) if found else metric_id
 
 
-def format_value(value: float | int | None, unit: Unit) -> str:
-    """A value as people read it: ratios as percent, money with separators, null as '—'."""
-    if value is None or value != value:
-        return "—"
-    if unit == "ratio":
-        return f"{value:.1%}"
-    if unit in ("yuan", "yuan/hour"):
-        return f"{value:,.2f}"
-    if unit in ("seconds", "hours", "score") or isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}"
-    return f"{int(value):,}"
-
-
 def catalogue_frame(lang: str = "zh") -> pl.DataFrame:
     """The catalogue as a table (for reports' definitions appendix and the CLI)."""
     return pl.DataFrame(

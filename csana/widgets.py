@@ -34,6 +34,7 @@ import polars as pl
 
 from csana.dataset import Dataset
 from csana.errors import CsanaError
+from csana.formatting import DASH, format_value, plain_number, short_value
 from csana.i18n import Captions, check_lang, list_separator
 from csana.metrics import CATALOGUE, PUBLIC_IDS, label
 from csana.params import PARAMS_DIR, MetricParams
@@ -212,7 +213,7 @@ def table_html(frame: pl.DataFrame, headers: dict[str, str], css: str, formats: 
     for row in frame.select(list(headers)).iter_rows(named=True):
         cells = []
         for col, value in row.items():
-            shown = "—" if value is None else formats.get(col, str)(value)
+            shown = DASH if value is None else formats.get(col, str)(value)
             cells.append(f'<td data-col="{col}">{html.escape(shown)}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (f'<table class="{css}" style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
@@ -298,7 +299,7 @@ def leaderboard(scores: pl.DataFrame, saved_scores: pl.DataFrame) -> pl.DataFram
 def change_text(change: int | None) -> str:
     """'↑2', '↓1', '–' (unchanged) for a rank change."""
     if change is None:
-        return "—"
+        return DASH
     return f"↑{change}" if change > 0 else f"↓{-change}" if change < 0 else "–"
 
 
@@ -346,10 +347,6 @@ def scheme_scores(metrics: pl.DataFrame, scheme: Any, dataset: Dataset | None = 
 
 
 # -- the explorer -----------------------------------------------------------------------------------
-
-
-def _fmt_number(value: float) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 class Explorer:
@@ -744,7 +741,7 @@ class Explorer:
             self.w_cuts.set_title(n, f"{text('thresholds', lang)} · {ind.label(lang, self.tuned.manual_catalogue)}")
             for k, tier in enumerate(ind.tiers[:-1]):
                 nxt = ind.tiers[k + 1]
-                self._cut_sliders[(owner, k)].description = f"{_fmt_number(tier.score)} | {_fmt_number(nxt.score)}"
+                self._cut_sliders[(owner, k)].description = f"{plain_number(tier.score)} | {plain_number(nxt.score)}"
 
     def _on_weight(self, indicator: str, value: float) -> None:
         self.tuned = self.tuned.with_weight(indicator, float(value))
@@ -806,7 +803,7 @@ class Explorer:
         style = ("<style>.csana-board td,.csana-board th{padding:2px 10px;border-bottom:1px solid #eceff1;text-align:left}"
                  ".csana-board td[data-col=change]{font-weight:bold}</style>")
         self.w_board.value = style + table_html(shown, headers, "csana-board", {
-            "total": lambda v: f"{v:,.2f}", "percent": lambda v: f"{v:.1%}", "change": change_text})
+            "total": lambda v: format_value(v, "score"), "percent": lambda v: format_value(v, "ratio"), "change": change_text})
 
 
 # -- the conversion diagnoser ---------------------------------------------------------------------
@@ -843,25 +840,11 @@ diag_text = Captions({
 """The diagnoser's captions: ``diag_text(key, lang)``."""
 
 
-def value_text(value: float | None, unit: str) -> str:
-    """A finding's value in its unit: ratios as percent, seconds with 's', money and counts with separators."""
-    if value is None:
-        return "—"
-    if unit == "ratio":
-        return f"{value:.1%}"
-    if unit == "seconds":
-        return f"{value:,.1f}s"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
 def findings_table(findings: pl.DataFrame, lang: str) -> pl.DataFrame:
     """Weak findings as display strings: problem, metric, value, benchmark, gap, sample, interval, factors, note."""
     def fmt(column: str) -> pl.Expr:
-        value, unit = pl.col(column), pl.col("unit")
-        return (pl.when(value.is_null()).then(pl.lit("—"))
-                .when(unit == "ratio").then(pl.format("{}%", (value * 100).round(1)))
-                .when(unit == "seconds").then(pl.format("{}s", value.round(1)))
-                .otherwise(value.round(2).cast(pl.String)))
+        return pl.struct(value=column, unit="unit").map_elements(lambda r: short_value(r["value"], r["unit"]),
+                                                                  return_dtype=pl.String)
 
     return findings.select(
         pl.col("rule_label").alias("rule"), pl.col("metric_label").alias("metric"),
@@ -878,7 +861,7 @@ def excerpt_html(sample: pl.DataFrame, lang: str) -> str:
         return f"<p>{html.escape(diag_text('no_sample', lang))}</p>"
     blocks = []
     for row in sample.iter_rows(named=True):
-        first = value_text(row["first_response_s"], "seconds")
+        first = short_value(row["first_response_s"], "seconds")
         head = f"{row['kind_label']} · {row['name'] or row['agent_id']} · {row['day']} · {row['customer']} · {first}"
         body = html.escape(row["excerpt"] or "")
         blocks.append(f"<details><summary>{html.escape(head)}</summary><pre style='white-space:pre-wrap'>{body}</pre></details>")

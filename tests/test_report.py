@@ -22,7 +22,8 @@ from csana.metrics import label
 from csana.report import BatchResult, ReportConfig, ReportParams, build_context, load_config, plan, render_all
 from csana.report import batch, sections
 from csana.report.context import for_shop, shops
-from csana.report.format import delta, esc, format_metric, format_value, html_table, text_column
+from csana.formatting import delta, format_metric, format_value
+from csana.report.format import esc, html_table, text_column
 from csana.report.render import NOTEBOOK, Rendered
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,37 +36,7 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-# -- formatting --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("value", "unit", "lang", "shown"), [
-    (0.4321, "ratio", "zh", "43.2%"),
-    (1234.5, "yuan", "zh", "¥1,234.50"),
-    (23.44, "seconds", "zh", "23.4 秒"),
-    (23.44, "seconds", "en", "23.4 s"),
-    (1680, "people", "zh", "1,680"),
-    (1.4567, "units", "zh", "1.46"),
-    (3.0, "units", "zh", "3"),
-    (None, "ratio", "zh", "—"),
-    (float("nan"), "yuan", "zh", "—"),
-])
-def test_format_value(value, unit, lang, shown):
-    assert format_value(value, unit, lang) == shown
-
-
-@pytest.mark.parametrize(("metric_id", "now", "before", "text", "tone"), [
-    # response time 40 s vs 50 s: −10 s = −20%, good news (lower is better)
-    ("avg_response_s", 40.0, 50.0, "−10.0 秒 (−20.0%)", "good"),
-    # conversion 50% vs 52%: −2.0 percentage points, bad news
-    ("conv_final", 0.50, 0.52, "−2.0 个百分点", "bad"),
-    ("sales_amount", 1100.0, 1000.0, "+¥100.00 (+10.0%)", "good"),
-    ("sales_amount", 1000.0, 1000.0, "±¥0.00 (±0.0%)", "flat"),
-    ("filtered_customers", 5, 3, "+2 (+66.7%)", "flat"),  # neutral direction: no judgement
-    ("sales_amount", 1000.0, None, "—", "flat"),
-])
-def test_delta_follows_direction(metric_id, now, before, text, tone):
-    found = delta(metric_id, now, before, "zh")
-    assert (found.text, found.tone) == (text, tone)
+# -- tables ------------------------------------------------------------------------------------
 
 
 def test_html_table_escapes_data_text():

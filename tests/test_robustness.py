@@ -48,11 +48,12 @@ from csana.demo import demo_dataset, generate_demo, write_demo
 from csana.diagnostic_rules import load_rules
 from csana.engine import agent_metrics, latest_complete_month
 from csana.errors import CsanaError
+from csana.formatting import DASH
 from csana.io import load
 from csana.metrics import label
 from csana.privacy import pseudonym, resolve_salt
 from csana.report import build_context, sections
-from csana.report.format import DASH, esc
+from csana.report.format import esc
 from csana.report.scorecards import scorecard
 from csana.scoring import load_scheme, score
 from csana.writers import write_table

@@ -48,7 +48,6 @@ from csana.widgets import (
     save_scheme,
     shown_metrics,
     table_html,
-    value_text,
     weight_range,
     with_boundary,
 )
@@ -420,9 +419,3 @@ def test_diagnoser_language_switch(diagnoser: Diagnoser) -> None:
 def test_unknown_agent_is_a_user_error(diagnoser: Diagnoser) -> None:
     with pytest.raises(CsanaError, match="no agent 'zz'"):
         diagnoser.select_agent("zz")
-
-
-@pytest.mark.parametrize(("value", "unit", "shown"), [(0.4567, "ratio", "45.7%"), (12.34, "seconds", "12.3s"),
-                                                       (1234.5, "yuan", "1,234.5"), (None, "ratio", "—")])
-def test_value_text(value: float | None, unit: str, shown: str) -> None:
-    assert value_text(value, unit) == shown

@@ -6,7 +6,7 @@ notebook for audit, converts it to one self-contained HTML file and prints that 
 with headless Chromium. Modules: :mod:`~csana.report.config` (configurations),
 :mod:`~csana.report.context` (what a report shows, computed once),
 :mod:`~csana.report.sections` (the notebook's building blocks),
-:mod:`~csana.report.format` (numbers and escaped tables), :mod:`~csana.report.render`
+:mod:`~csana.report.format` (escaped HTML tables), :mod:`~csana.report.render`
 (papermill → nbconvert → Chromium), :mod:`~csana.report.batch` (several reports).
 """
 

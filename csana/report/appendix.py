@@ -13,10 +13,11 @@ from typing import Any
 import polars as pl
 from IPython.display import HTML
 
+from csana.formatting import DASH
 from csana.metrics import CATALOGUE, PUBLIC_IDS, label
 from csana.report.common import LEADERBOARD_METRICS, SUMMARY_METRICS, TREND_METRICS, html, t
 from csana.report.context import ReportContext
-from csana.report.format import DASH, Column, esc, html_table, text_column
+from csana.report.format import Column, esc, html_table, text_column
 from csana.report.scorecards import card_metrics
 
 

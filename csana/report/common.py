@@ -11,8 +11,9 @@ from typing import Any
 
 from IPython.display import HTML
 
+from csana.formatting import DASH, missing
 from csana.i18n import Captions, list_separator, pick
-from csana.report.format import DASH, esc, missing
+from csana.report.format import esc
 
 SUMMARY_METRICS = (
     "received_customers", "inquiry_customers", "buyers", "sales_amount",

@@ -13,11 +13,12 @@ from typing import Any
 import polars as pl
 from IPython.display import HTML
 
+from csana.formatting import DASH, delta, format_metric, format_value, missing
 from csana.i18n import pick
 from csana.metrics import label
 from csana.report.common import CARD_METRICS, grade_badge, html, join, score_text, status_text, t
 from csana.report.context import ReportContext
-from csana.report.format import DASH, delta, esc, format_metric, format_value, missing
+from csana.report.format import esc
 
 
 def _medians(ctx: ReportContext, team: str | None) -> dict[str, Any]:
@@ -119,8 +120,8 @@ def _weakjoin(ctx: ReportContext, agent_id: str) -> str:
         return f"<p>{esc(t('none_weak', lang))}</p>"
     items = []
     for r in weak.iter_rows(named=True):
-        evidence = (f"{format_value(r['value'], r['unit'] or 'units', lang)} vs "
-                    f"{format_value(r['benchmark'], r['unit'] or 'units', lang)}")
+        evidence = (f"{format_value(r['value'], r['unit'], lang)} vs "
+                    f"{format_value(r['benchmark'], r['unit'], lang)}")
         factors = join(r.get("factors") or [], lang)
         actions = "".join(f"<li>{esc(a)}</li>" for a in (r.get("actions") or []))
         items.append(

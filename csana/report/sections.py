@@ -24,6 +24,7 @@ import polars as pl
 from IPython.display import HTML
 
 from csana import charts
+from csana.formatting import DASH, delta, format_metric, format_value, missing, signed_value
 from csana.metrics import label
 from csana.report.appendix import appendix
 from csana.report.common import (
@@ -39,19 +40,7 @@ from csana.report.common import (
     t,
 )
 from csana.report.context import ReportContext
-from csana.report.format import (
-    DASH,
-    Column,
-    delta,
-    esc,
-    format_metric,
-    format_value,
-    html_table,
-    metric_column,
-    missing,
-    sign,
-    text_column,
-)
+from csana.report.format import Column, esc, html_table, metric_column, text_column
 from csana.report.scorecards import scorecards
 from csana.scheme import Scheme
 
@@ -249,7 +238,7 @@ def value_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
 
 
 def _finding_value(key: str, lang: str) -> Column:
-    return Column(t(key, lang), lambda r: esc(format_value(r.get(key), r.get("unit") or "units", lang)), numeric=True)
+    return Column(t(key, lang), lambda r: esc(format_value(r.get(key), r.get("unit"), lang)), numeric=True)
 
 
 def diagnostics(ctx: ReportContext) -> HTML:
@@ -267,7 +256,7 @@ def diagnostics(ctx: ReportContext) -> HTML:
         text_column(t("indicator", lang), "metric_label"),
         _finding_value("value", lang),
         _finding_value("benchmark", lang),
-        Column(t("gap", lang), lambda r: esc(_gap(r, lang)), numeric=True),
+        Column(t("gap", lang), lambda r: esc(signed_value(r.get("gap"), r.get("unit"), lang)), numeric=True),
         Column(t("sample", lang), lambda r: esc(r.get("n") if r.get("n") is not None else DASH), numeric=True),
         text_column(t("note", lang), "note", wrap=True),
     ]
@@ -350,10 +339,3 @@ def review(ctx: ReportContext) -> HTML:
         )
     return html(f'<h2 class="page-break">{esc(t("review", lang))}</h2>',
                  f'<p class="note">{esc(t("review_note", lang))}</p>', *items)
-
-
-def _gap(row: Mapping[str, Any], lang: str) -> str:
-    gap = row.get("gap")
-    if missing(gap):
-        return DASH
-    return sign(gap) + format_value(abs(gap), row.get("unit") or "units", lang)
