@@ -14,6 +14,8 @@ from csana.errors import CsanaError
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
+LANG_NAMES: dict[Lang, str] = {"zh": "中文", "en": "English"}
+"""Each language in itself, for language switches."""
 
 
 def check_lang(lang: str) -> None:

@@ -24,7 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ import polars as pl
 from csana.dataset import Dataset
 from csana.errors import CsanaError
 from csana.formatting import DASH, format_value, plain_number, short_value
-from csana.i18n import Captions, check_lang, list_separator
+from csana.i18n import LANG_NAMES, LANGS, Captions, check_lang, list_separator
 from csana.metrics import CATALOGUE, PUBLIC_IDS, label
 from csana.params import PARAMS_DIR, MetricParams
 
@@ -201,6 +202,13 @@ def relabel(widget: ipw.Dropdown, options: list[tuple[str, Any]]) -> None:
     widget.value = value if value in [v for _, v in options] else options[0][1]
 
 
+def lang_switch(lang: str) -> ipw.ToggleButtons:
+    """中文 | English toggle buttons."""
+    widget = ipw.ToggleButtons(options=[(LANG_NAMES[code], code) for code in LANGS], value=lang)
+    widget.add_class("csana-lang")
+    return widget
+
+
 def on_change(widget: ipw.Widget, callback: Callable[[Any], Any]) -> None:
     widget.observe(lambda change: callback(change["new"]), names="value")
 
@@ -346,10 +354,50 @@ def scheme_scores(metrics: pl.DataFrame, scheme: Any, dataset: Dataset | None = 
     return card.select("agent_id", "name", "team", "total", "percent", "rank")
 
 
+# -- what the explorer and the diagnoser share ------------------------------------------------------
+
+
+class _Panel:
+    """A notebook panel with a language switch: :attr:`widget` is what the notebook shows.
+
+    Subclasses build ``widget`` and ``w_lang`` and redraw every caption in :meth:`_show_lang`.
+    Controls moved by code inside :meth:`_batch` fire no action (``_quiet``).
+    """
+
+    lang: str
+    widget: ipw.Box
+    w_lang: ipw.ToggleButtons
+    _quiet: bool = False
+
+    def set_lang(self, lang: str) -> None:
+        """Show every caption in ``lang``; a call from code moves the switch, whose observer calls back here."""
+        check_lang(lang)
+        if self.w_lang.value != lang:
+            self.w_lang.value = lang
+            return
+        self.lang = lang
+        self._show_lang()
+
+    def _show_lang(self) -> None:
+        raise NotImplementedError
+
+    @contextmanager
+    def _batch(self) -> Iterator[None]:
+        """Context in which widget changes made by code fire no actions."""
+        before, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = before
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
 # -- the explorer -----------------------------------------------------------------------------------
 
 
-class Explorer:
+class Explorer(_Panel):
     """The explore notebook's widget: data × month × filters → metric charts and a live scheme panel.
 
     Build it with :meth:`open` (a path, a Dataset, or None for the demo shop) and
@@ -444,12 +492,7 @@ class Explorer:
         self._refresh_all()
         return self.frames.metrics
 
-    def set_lang(self, lang: str) -> None:
-        check_lang(lang)
-        if self.w_lang.value != lang:
-            self.w_lang.value = lang
-            return
-        self.lang = lang
+    def _show_lang(self) -> None:
         self._relabel()
         self._refresh_all()
 
@@ -547,9 +590,6 @@ class Explorer:
 
     # -- display ----------------------------------------------------------------------------
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
-        return self.widget._repr_mimebundle_(**kwargs)
-
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
@@ -558,15 +598,13 @@ class Explorer:
     # -- construction -------------------------------------------------------------------------
 
     def _build(self, data_label: str) -> None:
-        self._quiet = False
         self._weight_sliders: dict[str, ipw.FloatSlider] = {}
         self._cut_sliders: dict[tuple[str, int], ipw.FloatSlider] = {}
         wide = {"description_width": "initial"}
         self.w_data = ipw.Text(value=data_label, style=wide, layout=ipw.Layout(width="360px"))
         self.w_load = ipw.Button(icon="folder-open")
         self.w_month = dropdown([(m, m) for m in self._months()], self.frames.month, "csana-month")
-        self.w_lang = ipw.ToggleButtons(options=[("中文", "zh"), ("English", "en")], value=self.lang)
-        self.w_lang.add_class("csana-lang")
+        self.w_lang = lang_switch(self.lang)
         self.w_team = dropdown([("", ALL)], ALL, "csana-team")
         self.w_role = dropdown([("", ALL)], ALL, "csana-role")
         self.w_metric = dropdown([("", self.metric_id)], self.metric_id, "csana-metric")
@@ -623,20 +661,6 @@ class Explorer:
             action(*args)
         except CsanaError as exc:
             self.w_status.value = f'<span style="color:#c62828">{html.escape(str(exc))}</span>'
-
-    def _batch(self) -> Any:
-        """Context in which widget changes made by code fire no actions."""
-        from contextlib import contextmanager
-
-        @contextmanager
-        def quiet() -> Any:
-            before, self._quiet = self._quiet, True
-            try:
-                yield
-            finally:
-                self._quiet = before
-
-        return quiet()
 
     def _require_scheme(self) -> None:
         if self.tuned is None:
@@ -868,7 +892,7 @@ def excerpt_html(sample: pl.DataFrame, lang: str) -> str:
     return "".join(blocks)
 
 
-class Diagnoser:
+class Diagnoser(_Panel):
     """The diagnose_conversion notebook's widget: the shop's drill-down and training plan, then one agent at a time.
 
     Pick an agent → its funnel (next to the shop's), its weak indicators with evidence
@@ -939,12 +963,7 @@ class Diagnoser:
         self._refresh_agent()
         return self.weak_findings()
 
-    def set_lang(self, lang: str) -> None:
-        check_lang(lang)
-        if self.w_lang.value != lang:
-            self.w_lang.value = lang
-            return
-        self.lang = lang
+    def _show_lang(self) -> None:
         self._compute()
         self._label_agents()
         self._refresh_shop()
@@ -953,10 +972,9 @@ class Diagnoser:
     # -- widgets -----------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self._quiet = False
         self.w_agent = ipw.Dropdown(options=[("", "")], style={"description_width": "initial"})
         self.w_agent.add_class("csana-agent")
-        self.w_lang = ipw.ToggleButtons(options=[("中文", "zh"), ("English", "en")], value=self.lang)
+        self.w_lang = lang_switch(self.lang)
         self.w_status = ipw.HTML()
         self.w_shop, self.w_findings, self.w_review, self.w_best = ipw.HTML(), ipw.HTML(), ipw.HTML(), ipw.HTML()
         self.w_findings.add_class("csana-findings")
@@ -992,12 +1010,9 @@ class Diagnoser:
         mark = diag_text("weak_mark", self.lang)
         options = [(f"{mark if a in weak else ''}{w} ({a})", a) for a, w in sorted(people, key=lambda p: (p[0] not in weak, p[0]))]
         value = self.agent_id
-        self._quiet = True
-        try:
+        with self._batch():
             self.w_agent.options = options
             self.w_agent.value = value if value in dict(options).values() else options[0][1]
-        finally:
-            self._quiet = False
         self.w_agent.description = text("agent", self.lang)
 
     def _refresh_shop(self) -> None:
@@ -1045,6 +1060,3 @@ class Diagnoser:
         self.w_findings.value = "".join(parts)
         self.w_review.value = (f"<h3>{html.escape(diag_text('review', lang))} · {html.escape(who)}</h3>"
                                + excerpt_html(self.review(), lang))
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
-        return self.widget._repr_mimebundle_(**kwargs)
