@@ -15,9 +15,9 @@ from IPython.display import HTML
 
 from csana.formatting import DASH
 from csana.metrics import CATALOGUE, PUBLIC_IDS, label
-from csana.report.common import LEADERBOARD_METRICS, SUMMARY_METRICS, TREND_METRICS, html, t
+from csana.report.common import LEADERBOARD_METRICS, SUMMARY_METRICS, TREND_METRICS, html, note, t
 from csana.report.context import ReportContext
-from csana.report.format import Column, esc, html_table, text_column
+from csana.report.format import Column, count_column, esc, html_table, text_column
 from csana.report.scorecards import card_metrics
 
 
@@ -52,12 +52,11 @@ def _rows_read(ctx: ReportContext) -> str:
     lang = ctx.lang
     files = ctx.dataset.files
     if files.height == 0:
-        return f"<p class=\"note\">{esc(t('in_memory', lang))}</p>"
+        return note(t("in_memory", lang))
     columns = [
         text_column(t("file", lang), "file", wrap=True), text_column(t("table", lang), "table"),
         text_column(t("encoding", lang), "encoding"),
-        *[Column(t(k, lang), lambda r, c=c: esc(f"{r.get(c) or 0:,}"), numeric=True)
-          for k, c in (("read", "rows_read"), ("used", "rows_used"), ("rejected", "rows_rejected"))],
+        *[count_column(t(k, lang), c) for k, c in (("read", "rows_read"), ("used", "rows_used"), ("rejected", "rows_rejected"))],
     ]
     return html_table(files, columns, "data compact")
 
@@ -71,7 +70,7 @@ def _rejections(ctx: ReportContext) -> str:
     columns = [
         text_column(t("file", lang), "file"), text_column(t("column", lang), "column"),
         text_column(t("reason", lang), "reason", wrap=True),
-        Column(t("rejected", lang), lambda r: esc(f"{r['rows']:,}"), numeric=True),
+        count_column(t("rejected", lang), "rows"),
         Column(t("first_rows", lang), lambda r: esc(", ".join(str(x) for x in r.get("first_rows") or []))),
         text_column(t("fix", lang), "fix", wrap=True),
     ]

@@ -162,6 +162,11 @@ def html(*parts: str) -> HTML:
     return HTML("".join(parts))
 
 
+def note(text: str) -> str:
+    """A small print paragraph (explanations, caveats) of already translated text."""
+    return f'<p class="note">{esc(text)}</p>'
+
+
 def person(row: Mapping[str, Any]) -> str:
     """An agent as 'name id' (the id alone when there is no name)."""
     name, agent_id = row.get("name"), row.get("agent_id")

@@ -47,6 +47,11 @@ def text_column(header: str, key: str, wrap: bool = False) -> Column:
     return Column(header, lambda row: esc(row.get(key)), wrap=wrap)
 
 
+def count_column(header: str, key: str) -> Column:
+    """A column of whole counts with thousands separators (missing → 0)."""
+    return Column(header, lambda row: esc(f"{row.get(key) or 0:,}"), numeric=True)
+
+
 def metric_column(metric_id: str, lang: str, key: str | None = None) -> Column:
     """A column of one metric, headed by its catalogue label, formatted by its unit."""
     column = key or metric_id

@@ -16,7 +16,7 @@ from IPython.display import HTML
 from csana.formatting import DASH, delta, format_metric, format_value, missing
 from csana.i18n import pick
 from csana.metrics import label
-from csana.report.common import CARD_METRICS, grade_badge, html, join, score_text, status_text, t
+from csana.report.common import CARD_METRICS, grade_badge, html, join, note, score_text, status_text, t
 from csana.report.context import ReportContext
 from csana.report.format import esc
 
@@ -134,7 +134,7 @@ def _weakjoin(ctx: ReportContext, agent_id: str) -> str:
 
 def _score_and_pay(ctx: ReportContext, row: Mapping[str, Any]) -> str:
     if row.get("scheme") is None:
-        return f'<p class="note">{esc(t("unscored", ctx.lang, names=row.get("name") or row["agent_id"]))}</p>'
+        return note(t("unscored", ctx.lang, names=row.get("name") or row["agent_id"]))
     scheme = ctx.scheme(row["scheme"])
     return (f'<div class="two-col"><div><h3>{esc(t("score_detail", ctx.lang))} · {esc(scheme.label(ctx.lang))}</h3>'
             f'{_score_table(ctx, row)}</div><div><h3>{esc(t("pay_detail", ctx.lang))}</h3>{_pay_table(ctx, row)}</div></div>')

@@ -34,13 +34,14 @@ from csana.report.common import (
     grade_badge,
     html,
     join,
+    note,
     person,
     score_text,
     status_text,
     t,
 )
 from csana.report.context import ReportContext
-from csana.report.format import Column, esc, html_table, metric_column, text_column
+from csana.report.format import Column, count_column, esc, html_table, metric_column, text_column
 from csana.report.scorecards import scorecards
 from csana.scheme import Scheme
 
@@ -127,7 +128,7 @@ def summary(ctx: ReportContext) -> HTML:
         f"<h2>{esc(t('summary', lang))}</h2>",
         f'<div class="kpi-grid">{tiles}</div>',
         f"<ul>{items}</ul>",
-        f'<p class="note">{esc(t("people_note" if ctx.dataset.kind == "raw" else "people_note_export", lang))}</p>',
+        note(t("people_note" if ctx.dataset.kind == "raw" else "people_note_export", lang)),
     )
 
 
@@ -171,7 +172,7 @@ def leaderboard(ctx: ReportContext) -> HTML:
     if unscored.height:
         names = join((r.get("name") or r["agent_id"] for r in unscored.iter_rows(named=True)), lang)
         parts.append(f"<p>{esc(t('unscored', lang, names=names))}</p>")
-    parts.append(f'<p class="note">{esc(t("rank_note", lang))}</p>')
+    parts.append(note(t("rank_note", lang)))
     return html(*parts)
 
 
@@ -200,10 +201,10 @@ def charts_heading(ctx: ReportContext) -> HTML:
 def response_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
     """Distribution of the month's answered response times with P50, P90 and the slow threshold."""
     if ctx.dataset.kind != "raw":
-        return html(f'<p class="note">{esc(t("raw_only", ctx.lang))}</p>')
+        return html(note(t("raw_only", ctx.lang)))
     responses = ctx.responses()
     if responses.height == 0:
-        return html(f'<p class="note">{esc(t("no_responses", ctx.lang))}</p>')
+        return html(note(t("no_responses", ctx.lang)))
     return charts.response_time_distribution(responses, ctx.lang, slow_s=ctx.params.slow_response_s)
 
 
@@ -212,21 +213,21 @@ def funnel_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
     from csana.engine import funnel
 
     if ctx.dataset.kind != "raw" or not ctx.now.totals:
-        return html(f'<p class="note">{esc(t("raw_only", ctx.lang))}</p>')
+        return html(note(t("raw_only", ctx.lang)))
     return charts.funnel(funnel(ctx.now.totals), ctx.lang)
 
 
 def trend_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
     """Daily received customers, sales, conversion and response time of the scope."""
     if ctx.dataset.kind != "raw":
-        return html(f'<p class="note">{esc(t("raw_only", ctx.lang))}</p>')
+        return html(note(t("raw_only", ctx.lang)))
     return charts.daily_trend(ctx.daily(), TREND_METRICS, ctx.lang)
 
 
 def value_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
     """CS-served vs silent orders: the value customer service adds to AOV."""
     if ctx.dataset.kind != "raw":
-        return html(f'<p class="note">{esc(t("raw_only", ctx.lang))}</p>')
+        return html(note(t("raw_only", ctx.lang)))
     chart = charts.served_vs_silent(ctx.now.shop.service_value, ctx.lang)
     if ctx.team is None:
         return chart
@@ -267,7 +268,7 @@ def diagnostics(ctx: ReportContext) -> HTML:
         parts.append(f"<p>{esc(t('no_weak', lang))}</p>")
     parts.append(f"<h3>{esc(t('findings', lang))}</h3>")
     parts.append(html_table(weak, finding_columns, "data compact") if weak.height else f"<p>{esc(t('no_weak', lang))}</p>")
-    parts.append(f'<p class="note">{esc(t("diagnosis_method", lang))}</p>')
+    parts.append(note(t("diagnosis_method", lang)))
     if ctx.drilldown is not None:
         parts.append(_drilldown(ctx))
     return html(*parts)
@@ -285,22 +286,22 @@ def _drilldown(ctx: ReportContext) -> str:
     lang = ctx.lang
     dd = ctx.drilldown
     assert dd is not None
-    count = lambda key, header: Column(header, lambda r: esc(f"{r.get(key) or 0:,}"), numeric=True)  # noqa: E731
     rate = Column(t("conv_rate", lang), lambda r: esc(_rate(r, lang)), numeric=True)
     parts = [f"<h3>{esc(t('drilldown', lang))}</h3>", f"<h4>{esc(t('by_response', lang))}</h4>",
              html_table(dd.by_response.filter(pl.col("agent_id") == "*").sort("bucket_order"),
                         [text_column(t("first_response_bucket", lang), "bucket"),
-                         count("receptions", t("inquiry_receptions", lang)), count("converted", t("converted", lang)), rate],
+                         count_column(t("inquiry_receptions", lang), "receptions"),
+                         count_column(t("converted", lang), "converted"), rate],
                         "data compact"),
              f"<h4>{esc(t('reminders', lang))}</h4>",
-             html_table(dd.reminder_effect, [text_column(t("group", lang), "group"), count("orders", t("unpaid_orders", lang)),
-                                             count("paid", t("paid_in_end", lang)), rate], "data compact"),
-             f'<p class="note">{esc(t("reminder_note", lang))}</p>']
+             html_table(dd.reminder_effect, [text_column(t("group", lang), "group"), count_column(t("unpaid_orders", lang), "orders"),
+                                             count_column(t("paid_in_end", lang), "paid"), rate], "data compact"),
+             note(t("reminder_note", lang))]
     lost = dd.lost_reasons.filter(pl.col("agent_id") == "*").head(8)
     if lost.height:
         parts += [f"<h4>{esc(t('lost_reasons', lang))}</h4>",
                   html_table(lost, [text_column(t("reason", lang), "reason", wrap=True),
-                                    count("customers", t("customers", lang)),
+                                    count_column(t("customers", lang), "customers"),
                                     Column(t("share", lang), lambda r: esc(format_value(r.get("share"), "ratio", lang)),
                                            numeric=True)], "data compact")]
     chance = dd.opportunity.filter(pl.col("agent_id").is_in(ctx.now.agents["agent_id"].implode()))
@@ -338,4 +339,4 @@ def review(ctx: ReportContext) -> HTML:
             + (f'<pre class="excerpt">{esc(excerpt)}</pre>' if excerpt else "") + "</div>"
         )
     return html(f'<h2 class="page-break">{esc(t("review", lang))}</h2>',
-                 f'<p class="note">{esc(t("review_note", lang))}</p>', *items)
+                 note(t("review_note", lang)), *items)
