@@ -29,12 +29,10 @@ ratio from them, never averaging ratios or daily means.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -45,11 +43,10 @@ from csana.dataset import FILES_SCHEMA, REJECTED_SCHEMA, Dataset
 from csana.errors import CsanaError
 from csana.metrics import CATALOGUE, METRICS, PUBLIC_IDS, Metric
 from csana.params import PARAMS_DIR, Frozen, read_config, validate
+from csana.reading import EXCEL_SUFFIXES, TEXT_SUFFIXES, Cells, Grid, data_files, header_row, read_text, read_workbook
 
 SOURCES_DIR = PARAMS_DIR / "sources"
 HEADER_SEARCH_ROWS = 30
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-TEXT_SUFFIXES = (".csv", ".tsv")
 TABLE = "agent_period"
 
 Kind = Literal["agent", "date", "text", "count", "money", "rate", "number", "duration"]
@@ -345,101 +342,24 @@ def _month_end(day: dt.date) -> dt.date:
 # -- reading files -------------------------------------------------------------------------------
 
 
-@dataclass
-class _File:
-    """One export file: its first rows (to find the header) and a reader for the rows below it.
-
-    The body has text columns c0…cN, for XLSX numeric columns f0…fN holding the numbers at full
-    precision, and ``_line``, the spreadsheet row number.
-    """
-
-    path: Path
-    label: str
-    encoding: str | None
-    head: list[list[str | None]]
-    read_body: Callable[[int], pl.DataFrame]
-
-
 def _data_files(path: Path) -> list[Path]:
-    if path.is_file():
-        return [path]
-    files = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in EXCEL_SUFFIXES + TEXT_SUFFIXES]
-    return sorted(p for p in files if not any(part.startswith((".", "~$")) for part in p.relative_to(path).parts))
+    return [path] if path.is_file() else data_files(path, EXCEL_SUFFIXES + TEXT_SUFFIXES)
 
 
-def _open(path: Path, label: str) -> _File:
-    """Excel workbooks by content (some platforms save tab-separated text as .xls), else text."""
+def _open(path: Path, label: str) -> Grid:
+    """Excel workbooks by content (some platforms save tab-separated text as .xls), else text; an export's
+    report is on its first sheet. A guessed encoding is not tried (see :func:`csana.reading.decode`)."""
     with path.open("rb") as handle:
         magic = handle.read(4)
     if path.suffix.lower() in EXCEL_SUFFIXES and magic in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
-        return _open_excel(path, label)
-    return _open_text(path, label)
+        return read_workbook(path, label, HEADER_SEARCH_ROWS, first_sheet_only=True, numbers=True)[0][1]
+    return read_text(path, label, HEADER_SEARCH_ROWS, guess=False)
 
 
-def _open_excel(path: Path, label: str) -> _File:
-    import fastexcel
-
-    try:
-        reader = fastexcel.read_excel(str(path))
-        sheet = reader.sheet_names[0]
-        text = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string").to_polars()
-        numbers = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="float").to_polars()
-    except Exception as exc:  # fastexcel raises its own exception types for corrupt files
-        raise CsanaError(f"not a readable Excel file ({str(exc).splitlines()[0]})", file=label,
-                         fix="open it in Excel and save it again as .xlsx") from None
-    text = text.rename({c: f"c{i}" for i, c in enumerate(text.columns)})
-    numbers = numbers.rename({c: f"f{i}" for i, c in enumerate(numbers.columns)})
-    grid = pl.concat([text, numbers], how="horizontal").with_row_index("_line", offset=1)
-
-    def body(header: int) -> pl.DataFrame:
-        return grid.slice(header + 1).with_columns(pl.col("_line").cast(pl.Int64))
-
-    head = [list(r) for r in text.head(HEADER_SEARCH_ROWS).rows()]
-    return _File(path, label, None, head, body)
-
-
-def decode(raw: bytes, label: str) -> tuple[str, str]:
-    """Text of a CSV and its encoding: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030
-    (a superset of GBK, as Chinese Excel and 千牛 write)."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding), ("utf-8" if encoding == "utf-8-sig" and not raw.startswith(b"\xef\xbb\xbf") else encoding)
-        except UnicodeDecodeError:
-            continue
-    raise CsanaError("cannot tell the text encoding (not UTF-8, UTF-16 or GBK)", file=label,
-                     fix="open the file in Excel and save it as CSV UTF-8")
-
-
-def _open_text(path: Path, label: str) -> _File:
-    text, encoding = decode(path.read_bytes(), label)
-    if not text.strip():
-        raise CsanaError("the file is empty", file=label, fix="export the report again")
-    head_lines = [line.rstrip("\r") for line in text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]]
-    separator = "\t" if path.suffix.lower() == ".tsv" else max([",", "\t", ";"], key="\n".join(head_lines).count)
-    head = [next(csv.reader([line], delimiter=separator), []) for line in head_lines]
-    data = text.encode("utf-8")
-
-    def body(header: int) -> pl.DataFrame:
-        try:
-            frame = pl.read_csv(data, skip_lines=header, has_header=True, infer_schema=False,
-                                separator=separator, raise_if_empty=False)
-        except pl.exceptions.PolarsError as exc:
-            raise CsanaError(f"not a readable CSV file ({str(exc).splitlines()[0]})", file=label,
-                             fix="quote text that holds the separator, or save the file again from Excel as CSV") from None
-        frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
-        return frame.with_row_index("_line", offset=header + 2).with_columns(pl.col("_line").cast(pl.Int64))
-
-    return _File(path, label, encoding, head, body)
-
-
-def _header_row(head: list[list[str | None]], mappings: list[SourceMapping], label: str) -> int:
+def _header_row(head: list[Cells], mappings: list[SourceMapping], label: str) -> int:
     """The row (within the first rows) naming the most known headers: title rows above it are skipped."""
-    known = {key for m in mappings for key in m.lookup()}
-    scores = [sum(normalize_header(c) in known for c in row if c not in (None, "")) for row in head]
-    best = max(range(len(scores)), key=lambda i: (scores[i], -i), default=0)
-    if not scores or scores[best] < 2:
+    best = header_row(head, {key for m in mappings for key in m.lookup()}, normalize_header, most=True)
+    if best is None:
         examples = ", ".join(mappings[0].header_of(f) for f in ("agent", "consult_customers", "received_customers")
                              if f in mappings[0].fields)
         raise CsanaError(
@@ -503,12 +423,12 @@ Problem = tuple[pl.Expr, str, str, pl.Expr]
 """A bad-cell test: (condition, header, reason, cell text)."""
 
 
-def _parse_file(file: _File, mapping: SourceMapping, header: int, notes: list[str]) -> pl.DataFrame:
+def _parse_file(file: Grid, mapping: SourceMapping, header: int, notes: list[str]) -> pl.DataFrame:
     """The data rows of one file: kind (agent/benchmark/summary/no_agent), agent, team, period,
     parsed fields, and the first bad cell of an agent row (problem_column/reason/value)."""
-    headers = [None if c is None else str(c) for c in file.head[header]]
-    matched = _match_columns(headers, mapping, file.label, notes)
-    body = file.read_body(header)
+    cells, body = file.below(header)
+    matched = _match_columns([None if c is None else str(c) for c in cells], mapping, file.label, notes)
+    body = body.with_row_index("_line", offset=header + 2).with_columns(pl.col("_line").cast(pl.Int64))
     text_cols = [c for c in body.columns if re.fullmatch(r"c\d+", c)]
     body = body.filter(~pl.all_horizontal([clean_text(pl.col(c)).is_null() for c in text_cols]))
     body = body.with_columns([clean_text(pl.col(f"c{i}")).alias(f"_t{i}") for i, _, _ in matched.values()])

@@ -32,7 +32,6 @@ and fix.
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from collections.abc import Iterable, Sequence
@@ -46,11 +45,9 @@ from pydantic import Field, field_validator
 from csana.dataset import FILES_SCHEMA, REJECTED_SCHEMA, Dataset
 from csana.errors import CsanaError
 from csana.params import PARAMS_DIR, Frozen, read_config, validate
+from csana.reading import EXCEL_SUFFIXES, PARQUET_SUFFIXES, TEXT_SUFFIXES, Cells, data_files, header_row, read_text, read_workbook
 from csana.schema import DATETIME, SENDERS, TABLES, Table
 
-TEXT_SUFFIXES = (".csv", ".tsv")
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-PARQUET_SUFFIXES = (".parquet", ".pq")
 NULLABLE = {("orders", "paid_at")}
 """Required columns whose cells may be empty (an unpaid order has no paid_at)."""
 FREE_TEXT = {"text", "reason"}
@@ -275,7 +272,7 @@ def _find_files(path: str | Path | Sequence[str | Path]) -> tuple[Path, list[Pat
             raise CsanaError("no such file or folder", file=str(root), fix="check the path")
         if root.is_file():
             return root.parent, [root]
-        found = sorted(p for p in root.rglob("*") if p.is_file() and _is_data_file(p, root))
+        found = data_files(root, TEXT_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES)
         if not found:
             raise CsanaError(
                 "no CSV, XLSX or Parquet files found", file=str(root),
@@ -297,11 +294,6 @@ def _common_parent(paths: list[Path]) -> str:
     return str(Path(*common)) if common else "/"
 
 
-def _is_data_file(path: Path, root: Path) -> bool:
-    hidden = any(part.startswith((".", "~$", "__")) for part in path.relative_to(root).parts)
-    return not hidden and path.suffix.lower() in TEXT_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
-
-
 def _read_file(path: Path, root: Path, params: LoadParams) -> list[Source]:
     label = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
     suffix = path.suffix.lower()
@@ -312,86 +304,22 @@ def _read_file(path: Path, root: Path, params: LoadParams) -> list[Source]:
     return [_read_parquet(path, label)]
 
 
-def _decode(raw: bytes, label: str) -> tuple[bytes, str]:
-    """UTF-8 bytes for polars and the encoding they were in (files.encoding)."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        body, encoding = raw[3:], "utf-8-sig"
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16").encode("utf-8"), "utf-16"
-        except UnicodeDecodeError:
-            raise CsanaError("starts like UTF-16 text but is not valid UTF-16", file=label,
-                             fix="save the file again from Excel as CSV UTF-8") from None
-    else:
-        body, encoding = raw, "utf-8"
-    try:
-        body.decode("utf-8")
-        return body, encoding
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030").encode("utf-8"), "gb18030"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    guess = from_bytes(raw[:1_000_000]).best()
-    if guess is None or guess.encoding is None:
-        raise CsanaError("cannot tell the text encoding", file=label, fix="save the file as CSV UTF-8 from Excel")
-    return raw.decode(guess.encoding, errors="replace").encode("utf-8"), guess.encoding
-
-
 def _read_text(path: Path, label: str, params: LoadParams) -> Source:
-    raw = path.read_bytes()
-    if not raw.strip(b" \t\r\n\xef\xbb\xbf\xff\xfe"):
-        raise CsanaError("the file is empty", file=label, fix="export the data again; an empty file cannot be used")
-    data, encoding = _decode(raw, label)
-    if b"\r" in data and b"\n" not in data:  # old Mac Excel's "CSV (Macintosh)": lines end in CR only
-        data = data.replace(b"\r", b"\n")
-    head = data[:200_000].decode("utf-8", errors="ignore").split("\n")[: params.header_search_rows]
-    separator = _separator(head, path)
-    lines = [_cells(line, separator) for line in head]
-    header = _header_index(lines, params)
-    try:
-        frame = pl.read_csv(
-            data, skip_lines=header, has_header=True, infer_schema=False, separator=separator,
-            raise_if_empty=False,
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise _csv_error(exc, data, header, separator, label) from None
-    names = _unique_names(lines[header] if header < len(lines) else frame.columns)
-    if len(names) == frame.width:
-        frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
-    return _source(label, path.stem, frame, first_row=header + 2, encoding=encoding)
+    grid = read_text(path, label, params.header_search_rows)
+    header = _header_index(grid.head, params)
+    return _source(label, path.stem, _named(*grid.below(header)), first_row=header + 2, encoding=grid.encoding)
 
 
-def _cells(line: str, separator: str) -> list[str]:
-    """One physical line's cells, for finding the header; a bare carriage return inside a cell
-    (a quoted multi-line cell cut at a line break) makes csv give up, so split it plainly."""
-    try:
-        return next(csv.reader([line], delimiter=separator), [])
-    except csv.Error:
-        return line.split(separator)
-
-
-def _separator(head: list[str], path: Path) -> str:
-    if path.suffix.lower() == ".tsv":
-        return "\t"
-    text = "\n".join(head)
-    return max([",", "\t", ";"], key=text.count)
-
-
-def _header_index(lines: list[list[Any]], params: LoadParams) -> int:
+def _header_index(lines: list[Cells], params: LoadParams) -> int:
     """First row naming ≥2 known columns (skips title rows); else the first non-empty row."""
-    known = params.known_headers()
-    for i, cells in enumerate(lines):
-        if sum(normalize_name(c) in known for c in cells if c is not None) >= 2:
-            return i
+    found = header_row(lines, params.known_headers(), normalize_name)
+    if found is not None:
+        return found
     return next((i for i, cells in enumerate(lines) if any(c not in (None, "") for c in cells)), 0)
 
 
-def _unique_names(cells: Sequence[Any]) -> list[str]:
-    """Header cells as unique column names (blank → column<N>, repeats → name.2)."""
+def _named(cells: Cells, body: pl.DataFrame) -> pl.DataFrame:
+    """The grid's positional columns named by the header cells (blank → column<N>, repeats → name.2)."""
     out: list[str] = []
     for i, cell in enumerate(cells):
         name = str(cell).strip() if cell not in (None, "") else f"column{i + 1}"
@@ -400,45 +328,19 @@ def _unique_names(cells: Sequence[Any]) -> list[str]:
             n += 1
             name = f"{base}.{n}"
         out.append(name)
-    return out
-
-
-def _csv_error(exc: Exception, data: bytes, header: int, separator: str, label: str) -> CsanaError:
-    """A readable error for a CSV polars cannot parse, finding the ragged rows if that is why."""
-    text = data.decode("utf-8", errors="replace").split("\n")[header:]
-    rows = list(csv.reader(text, delimiter=separator))
-    width = len(rows[0]) if rows else 0
-    ragged = [i + header + 1 for i, r in enumerate(rows) if len(r) > width][:5]
-    if ragged:
-        return CsanaError(
-            f"row has more cells than the header's {width}", file=label, rows=ragged,
-            fix="quote text that contains the separator, or save the file again from Excel as CSV",
-        )
-    return CsanaError(f"not a readable CSV file ({str(exc).splitlines()[0]})", file=label,
-                      fix="open it in Excel and save as CSV UTF-8")
+    return body.rename(dict(zip(body.columns, out, strict=True)))
 
 
 def _read_excel(path: Path, label: str, params: LoadParams) -> list[Source]:
-    import fastexcel
-
-    try:
-        reader = fastexcel.read_excel(str(path))
-        sheets = [(name, reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars())
-                  for name in reader.sheet_names]
-    except Exception as exc:  # fastexcel raises its own exception types for corrupt files
-        raise CsanaError(f"not a readable Excel file ({str(exc).splitlines()[0]})", file=label,
-                         fix="open it in Excel and save as .xlsx") from None
-    sheets = [(name, frame) for name, frame in sheets if frame.height > 0]
+    sheets = [(name, grid) for name, grid in read_workbook(path, label, params.header_search_rows) if grid.head]
     if not sheets:
         raise CsanaError("the workbook is empty", file=label, fix="export the data again")
     out = []
-    for name, frame in sheets:
+    for name, grid in sheets:
         sheet_label = label if len(sheets) == 1 else f"{label}[{name}]"
-        head = frame.head(params.header_search_rows).rows()
-        header = _header_index([list(r) for r in head], params)
-        body = frame.slice(header + 1).rename(dict(zip(frame.columns, _unique_names(head[header]), strict=True)))
+        header = _header_index(grid.head, params)
         hint = name if len(sheets) > 1 or _table_by_name(name, params) else path.stem
-        out.append(_source(sheet_label, hint, body, first_row=header + 2, encoding=None))
+        out.append(_source(sheet_label, hint, _named(*grid.below(header)), first_row=header + 2, encoding=None))
     return out
 
 
@@ -457,16 +359,26 @@ def _source(label: str, name: str, frame: pl.DataFrame, first_row: int, encoding
     numbered = frame.with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + first_row).alias(ROW), pl.lit(label).alias(FILE)
     )
-    if frame.width:
-        blank = pl.all_horizontal([_blank(pl.col(c), frame.schema[c]) for c in frame.columns])
-        numbered = numbered.filter(~blank)
+    blank = _blank_rows(frame)
+    if blank.len():
+        numbered = numbered.filter(pl.repeat(True, frame.height, eager=True).scatter(blank, False))
     return Source(label=label, name=name, frame=numbered, encoding=encoding, header_only=numbered.height == 0)
 
 
-def _blank(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    if dtype == pl.String:
-        return expr.is_null() | (expr.str.strip_chars() == "")
-    return expr.is_null()
+def _blank_rows(frame: pl.DataFrame) -> pl.Series:
+    """Positions of the rows that are blank (null, or only spaces) in every column (none without columns).
+
+    Tested column by column on the rows still blank so far, typed columns first (a null test
+    is cheapest): in real data the first column already rules out nearly every row.
+    """
+    rows = pl.int_range(frame.height, dtype=pl.UInt32, eager=True) if frame.width else pl.Series([], dtype=pl.UInt32)
+    for column in sorted(frame.columns, key=lambda c: frame.schema[c] == pl.String):
+        if rows.len() == 0:
+            break
+        values = frame[column] if rows.len() == frame.height else frame[column].gather(rows)
+        blank = values.is_null() | (values.str.strip_chars() == "") if values.dtype == pl.String else values.is_null()
+        rows = rows.filter(blank)
+    return rows
 
 
 # -- identifying tables --------------------------------------------------------------------
@@ -673,13 +585,21 @@ def _month(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 
 def _sender(expr: pl.Expr, dtype: pl.DataType, params: LoadParams) -> pl.Expr:
-    """customer/agent/auto from the spellings in params; a sender cell holding the row's own
-    customer or agent id (chat exports that name the sender's nickname) counts as that side."""
-    text = _text(expr, dtype)
-    spelled = text.str.to_lowercase().replace_strict(params.sender_map(), default=None)
+    """customer/agent/auto from the spellings in params (cells that are no spelling: :func:`_own_senders`)."""
+    return _text(expr, dtype).str.to_lowercase().replace_strict(params.sender_map(), default=None)
+
+
+def _own_senders(staged: pl.DataFrame) -> pl.DataFrame:
+    """A sender cell that is no known spelling but holds the row's own customer or agent id (chat
+    exports that name the sender's nickname) counts as that side. Tested on those rows only."""
+    rows = staged.select((pl.col("__val_sender").is_null() & ~pl.col("__miss_sender")).arg_true()).to_series()
+    if rows.len() == 0:
+        return staged
+    text = _text(pl.col("sender"), staged.schema["sender"])
     own = (pl.when(text == pl.col("__raw_customer_id").cast(pl.String).str.strip_chars()).then(pl.lit("customer"))
            .when(text == pl.col("__raw_agent_id").cast(pl.String).str.strip_chars()).then(pl.lit("agent")))
-    return pl.coalesce(spelled, own)
+    found = staged[rows].select(own).to_series()
+    return staged.with_columns(staged["__val_sender"].scatter(rows, found))
 
 
 def _parsed(column: str, dtype: pl.DataType, source: pl.DataType, params: LoadParams) -> tuple[pl.Expr, str]:
@@ -743,21 +663,72 @@ def _fix(reason: str, column: str | None) -> str:
     return FIXES[key].format(column=column) if key else "correct the value or delete the row"
 
 
+def _parse_cells(table: Table, staged: pl.DataFrame, params: LoadParams) -> pl.DataFrame:
+    """Add, for every column present, what each cell is: ``__miss_<column>`` (empty or a missing-value
+    mark), ``__val_<column>`` (the cell parsed; null when it does not parse) and, for text ids,
+    ``__mangled_<column>`` (an id Excel turned into 1.23E+11).
+
+    These depend on the cell alone, so text columns whose values repeat (ids, senders, teams:
+    a chat log's millions of rows hold thousands of them) are parsed once per distinct value
+    (:func:`_by_value`); other columns cell by cell.
+    """
+    per_cell: list[pl.Expr] = []
+    per_value: list[pl.Expr | pl.Series] = []
+    for column, dtype in table.columns.items():
+        if column not in staged.columns:
+            continue
+        raw = pl.col(f"__raw_{column}")
+        cell = [_missing(raw, staged.schema[f"__raw_{column}"], column, params).alias(f"__miss_{column}"),
+                _parsed(column, dtype, staged.schema[column], params)[0].alias(f"__val_{column}")]
+        if column.endswith("_id") and staged.schema[f"__raw_{column}"] == pl.String:
+            cell.append(raw.str.contains(r"^\s*\d(\.\d+)?[eE]\+\d+\s*$").alias(f"__mangled_{column}"))
+        if staged.schema[column] == pl.String and _repeats(staged[f"__raw_{column}"]):
+            per_value += _by_value(staged, column, cell)
+        else:
+            per_cell += cell
+    staged = staged.with_columns(per_cell + per_value)
+    return _own_senders(staged) if "sender" in staged.columns else staged
+
+
+def _by_value(staged: pl.DataFrame, column: str, cell: list[pl.Expr]) -> list[pl.Expr | pl.Series]:
+    """The ``cell`` columns of a text column, computed once per distinct value and joined back to the rows.
+
+    When every value is already as canonical as it gets (not a missing mark, parses to itself,
+    not mangled: clean ids and senders, typical of Parquet), the results are the column itself
+    and no join is needed.
+    """
+    raw = f"__raw_{column}"
+    values = staged.select(pl.col(raw).unique()).with_columns(pl.col(raw).alias(column)).select(raw, *cell)
+    val, miss, mangled = (f"__{part}_{column}" for part in ("val", "miss", "mangled"))
+    has_mangled = mangled in values.columns
+    as_written = (~pl.col(miss) & (pl.col(val) == pl.col(raw)) & (~pl.col(mangled) if has_mangled else True)).fill_null(False)
+    if values.schema[val] == pl.String and values.filter(pl.col(raw).is_not_null()).select(as_written.all()).item():
+        same = [pl.col(raw).is_null().alias(miss), pl.col(raw).alias(val)]
+        return same + ([pl.lit(False).alias(mangled)] if has_mangled else [])
+    joined = staged.select(raw).join(values, on=raw, how="left", nulls_equal=True, maintain_order="left")
+    return joined.drop(raw).get_columns()
+
+
+def _repeats(values: pl.Series, sample: int = 10_000) -> bool:
+    """Whether at most half of the first ``sample`` values are distinct: then parsing each distinct value
+    once and joining back is cheaper than parsing every cell (unique order ids and free text are not)."""
+    head = values.head(sample)
+    return head.len() > 0 and head.n_unique() * 2 <= head.len()
+
+
 def _column_checks(table: Table, frame: pl.DataFrame, params: LoadParams) -> tuple[list[pl.Expr], list[Check]]:
     """Parsing expressions for every column present, and the checks on each cell."""
     parsed, checks = [], []
     for column, dtype in table.columns.items():
         if column not in frame.columns:
             continue
-        source = frame.schema[f"__raw_{column}"]
-        raw, missing = pl.col(f"__raw_{column}"), pl.col(f"__miss_{column}")
-        expr, reason = _parsed(column, dtype, frame.schema[column], params)
-        parsed.append(pl.when(~missing).then(expr).cast(dtype).alias(column))
+        missing = pl.col(f"__miss_{column}")
+        _, reason = _parsed(column, dtype, frame.schema[column], params)
+        parsed.append(pl.when(~missing).then(pl.col(f"__val_{column}")).cast(dtype).alias(column))
         if column in table.required and (table.name, column) not in NULLABLE:
             checks.append(Check(column, "missing value", missing))
-        if column.endswith("_id") and source == pl.String:
-            checks.append(Check(column, "id mangled into scientific notation by Excel",
-                                raw.str.contains(r"^\s*\d(\.\d+)?[eE]\+\d+\s*$")))
+        if f"__mangled_{column}" in frame.columns:
+            checks.append(Check(column, "id mangled into scientific notation by Excel", pl.col(f"__mangled_{column}")))
         checks.append(Check(column, reason, ~missing & pl.col(column).is_null()))
     return parsed, checks + _value_checks(table, frame)
 
@@ -785,7 +756,7 @@ def _check_rows(table: Table, frame: pl.DataFrame, params: LoadParams) -> Checke
     columns = [c for c in frame.columns if c not in (ROW, FILE)]
     frame = _parseable(table, frame)
     staged = _parse_times(frame.with_columns([pl.col(c).alias(f"__raw_{c}") for c in columns]), table)
-    staged = staged.with_columns([_missing(pl.col(f"__raw_{c}"), frame.schema[c], c, params).alias(f"__miss_{c}") for c in columns])
+    staged = _parse_cells(table, staged, params)
     parsed, checks = _column_checks(table, staged, params)
     failed = pl.coalesce([pl.when(ch.failed.fill_null(False)).then(pl.lit(i, pl.Int32)) for i, ch in enumerate(checks)])
     staged = staged.lazy().with_columns(parsed).with_columns(failed.alias("__check")).collect()
@@ -850,18 +821,18 @@ def _dedupe(table: Table, frame: pl.DataFrame) -> Checked:
     if not table.unique or frame.height == 0:
         return frame, pl.DataFrame(schema=REJECTED_SCHEMA)
     key = list(table.unique)
-    marked = frame.with_columns(
-        (pl.int_range(pl.len()).over(key) > 0).alias("__dup"),
-        pl.col(ROW).first().over(key).alias("__kept_row"),
-        pl.col(FILE).first().over(key).alias("__kept_file"),
-    )
-    bad = marked.filter("__dup").select(
+    first = frame.select(pl.struct(key).is_first_distinct()).to_series()
+    if first.all():
+        return frame, pl.DataFrame(schema=REJECTED_SCHEMA)
+    kept = frame.filter(first).select(*key, pl.col(ROW).alias("__kept_row"), pl.col(FILE).alias("__kept_file"))
+    marked = frame.filter(~first).join(kept, on=key, how="left", nulls_equal=True, maintain_order="left")
+    bad = marked.select(
         pl.col(FILE).alias("file"), pl.lit(table.name).alias("table"), pl.col(ROW).alias("row"),
         pl.lit(key[0]).alias("column"),
         pl.format("duplicate {} (kept row {} of {})", pl.lit(key[0]), "__kept_row", "__kept_file").alias("reason"),
         pl.col(key[0]).cast(pl.String).alias("value"),
     )
-    return marked.filter(~pl.col("__dup")).drop("__dup", "__kept_row", "__kept_file"), bad
+    return frame.filter(first), bad
 
 
 def _check_sources(name: str, sources: list[Source], params: LoadParams, warnings: list[str]) -> Checked:

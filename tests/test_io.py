@@ -12,13 +12,16 @@ import datetime as dt
 import tempfile
 import time
 from pathlib import Path
+from unittest.mock import patch
 
 import polars as pl
 import pytest
 import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
+import csana.io as csana_io
 from csana.dataset import FILES_SCHEMA, REJECTED_SCHEMA, Dataset
 from csana.engine import agent_metrics
 from csana.errors import CsanaError
@@ -655,3 +658,62 @@ def test_from_frames_keeps_the_notes_about_ignored_columns():
                 "amount": [1.0], "units": [1]},
     )
     assert ds.warnings == ["<memory>: unknown columns ignored: junk"]
+
+
+# -- fast paths give what the plain definitions give ----------------------------------------------
+
+CELL_VALUES = ["c1", " c1 ", "a1", "", " ", "-", "N/A", "none", "nan", "12", "12.0", " 7 ", "0", "1", "-3", "2.5",
+               "1.2E+11", "¥1,299", "是", "否", "true", "2026-10", "2026年10月", "2026-10-01 09:00:00", "2026/10/2 9:30",
+               "46296.375", "8:00:00", "客服", "买家", "customer", "AGENT", "机器人", "x", None]
+
+
+@st.composite
+def text_table(draw: st.DrawFn) -> tuple[str, pl.DataFrame]:
+    """A canonical table of text cells; each column draws its rows from a few values of its own, so values
+    repeat (the per-value path) and a column is sometimes entirely clean (no join at all)."""
+    name = draw(st.sampled_from(sorted(TABLES)))
+    n = draw(st.integers(1, 12))
+    columns = {}
+    for column in TABLES[name].columns:
+        vocabulary = draw(st.lists(st.sampled_from(CELL_VALUES), min_size=1, max_size=3))
+        columns[column] = draw(st.lists(st.sampled_from(vocabulary), min_size=n, max_size=n))
+    frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+    return name, frame.with_row_index(csana_io.ROW).with_columns(pl.col(csana_io.ROW).cast(pl.Int64), pl.lit("f").alias(csana_io.FILE))
+
+
+@settings(max_examples=150, deadline=None)
+@given(text_table())
+def test_parsing_each_distinct_value_once_equals_parsing_every_cell(table: tuple[str, pl.DataFrame]) -> None:
+    """Text columns whose values repeat are parsed once per distinct value (csana.io._by_value); the rows
+    kept, their values and the rows set aside with reasons are exactly those of parsing cell by cell."""
+    name, frame = table
+    results = []
+    for repeats in (True, False):
+        with patch.object(csana_io, "_repeats", lambda _values, on=repeats: on):
+            results.append(csana_io._check_rows(TABLES[name], frame, LoadParams.load()))
+    (good_by_value, bad_by_value), (good_by_cell, bad_by_cell) = results
+    assert_frame_equal(good_by_value, good_by_cell)
+    assert_frame_equal(bad_by_value, bad_by_cell)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", " ", "\t", "x", None]), st.sampled_from([None, 1]),
+                          st.sampled_from([None, dt.datetime(2026, 10, 1)])), max_size=12),
+       st.permutations(["text", "number", "time"]))
+def test_blank_rows_are_those_blank_in_every_column(rows: list[tuple], order: list[str]) -> None:
+    frame = pl.DataFrame(rows, schema={"text": pl.String, "number": pl.Int64, "time": pl.Datetime("us")},
+                         orient="row").select(order)
+    blank = pl.all_horizontal(pl.col("text").is_null() | (pl.col("text").str.strip_chars() == ""),
+                              pl.col("number").is_null(), pl.col("time").is_null())
+    expected = frame.with_row_index("i").filter(blank)["i"].to_list()
+    assert csana_io._blank_rows(frame).to_list() == expected
+
+
+def test_headers_that_look_like_polars_column_patterns_are_plain_names(tmp_path: Path) -> None:
+    """A header '*' or '^a.*$' names a column, not every column (was a polars SchemaError)."""
+    (tmp_path / "messages.csv").write_bytes((DATA / "messages.csv").read_bytes())
+    (tmp_path / "orders.csv").write_text(
+        "order_id,customer_id,created_at,paid_at,amount,units,*,^a.*$\no1,c1,2026-10-01 09:05:00,,10,1,,\n", encoding="utf-8")
+    ds = load(tmp_path)
+    assert ds.orders["order_id"].to_list() == ["o1"]
+    assert ds.warnings == ["orders.csv: unknown columns ignored: *, ^a.*$"]
