@@ -591,54 +591,59 @@ def cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _timed(impl: str, out: Path, load: Callable[[], Any], compute: Callable[[Any], tuple[Any, Any]],
+           write: Callable[[Any, Path], None]) -> dict[str, float]:
+    """One implementation's run: ``load`` the inputs, ``compute`` metrics and attribution from them
+    (each timed apart; CPU and peak memory taken once loaded), then ``write`` both, untimed, to
+    ``out``/<impl>_metrics.parquet and <impl>_attribution.parquet for the agreement check."""
+    started = time.perf_counter()
+    inputs = load()
+    loaded, rss_loaded, cpu_loaded = time.perf_counter(), peak_rss_mb(), cpu_s()
+    results = compute(inputs)
+    done, cpu_done = time.perf_counter(), cpu_s()
+    for part, result in zip(("metrics", "attribution"), results, strict=True):
+        write(result, out / f"{impl}_{part}.parquet")
+    return {"load_s": loaded - started, "compute_s": done - loaded, "compute_cpu_s": cpu_done - cpu_loaded,
+            "rss_loaded_mb": rss_loaded}
+
+
 def _work_csana(data: Path, month: str, params: MetricParams, out: Path) -> dict[str, float]:
     from csana.dataset import Dataset
 
-    started = time.perf_counter()
-    tables = {
-        "messages": pl.read_parquet(data / "messages.parquet", columns=list(MESSAGE_COLUMNS)),
-        "orders": pl.read_parquet(data / "orders.parquet", columns=list(ORDER_COLUMNS)),
-        "agents": pl.read_parquet(data / "agents.parquet"),
-    }
-    dataset = Dataset(tables=tables, source=str(data))
-    loaded, rss_loaded, cpu_loaded = time.perf_counter(), peak_rss_mb(), cpu_s()
-    metrics, attribution = csana_core_metrics(dataset, month, params)
-    done, cpu_done = time.perf_counter(), cpu_s()
-    metrics.write_parquet(out / "csana_metrics.parquet")
-    attribution.write_parquet(out / "csana_attribution.parquet")
-    return {"load_s": loaded - started, "compute_s": done - loaded, "compute_cpu_s": cpu_done - cpu_loaded,
-            "rss_loaded_mb": rss_loaded}
+    def load() -> Dataset:
+        tables = {
+            "messages": pl.read_parquet(data / "messages.parquet", columns=list(MESSAGE_COLUMNS)),
+            "orders": pl.read_parquet(data / "orders.parquet", columns=list(ORDER_COLUMNS)),
+            "agents": pl.read_parquet(data / "agents.parquet"),
+        }
+        return Dataset(tables=tables, source=str(data))
+
+    return _timed("csana", out, load, lambda dataset: csana_core_metrics(dataset, month, params),
+                  lambda frame, path: frame.write_parquet(path))
 
 
 def _work_pandas(data: Path, month: str, params: MetricParams, out: Path) -> dict[str, float]:
     import pandas as pd
 
-    started = time.perf_counter()
-    messages = pd.read_parquet(data / "messages.parquet", columns=list(MESSAGE_COLUMNS))
-    orders = pd.read_parquet(data / "orders.parquet", columns=list(ORDER_COLUMNS))
-    loaded, rss_loaded, cpu_loaded = time.perf_counter(), peak_rss_mb(), cpu_s()
-    metrics, attribution = pandas_core_metrics(messages, orders, month, params)
-    done, cpu_done = time.perf_counter(), cpu_s()
-    metrics.to_parquet(out / "pandas_metrics.parquet")
-    attribution.to_parquet(out / "pandas_attribution.parquet")
-    return {"load_s": loaded - started, "compute_s": done - loaded, "compute_cpu_s": cpu_done - cpu_loaded,
-            "rss_loaded_mb": rss_loaded}
+    def load() -> tuple[Any, Any]:
+        return (pd.read_parquet(data / "messages.parquet", columns=list(MESSAGE_COLUMNS)),
+                pd.read_parquet(data / "orders.parquet", columns=list(ORDER_COLUMNS)))
+
+    return _timed("pandas", out, load, lambda frames: pandas_core_metrics(*frames, month, params),
+                  lambda frame, path: frame.to_parquet(path))
 
 
 def _work_duckdb(data: Path, month: str, params: MetricParams, out: Path) -> dict[str, float]:
     import duckdb
 
-    started = time.perf_counter()
-    con = duckdb.connect()
-    for table, columns in (("messages", MESSAGE_COLUMNS), ("orders", ORDER_COLUMNS)):
-        con.execute(f"CREATE TABLE {table} AS SELECT {', '.join(columns)} FROM read_parquet(?)", [str(data / f"{table}.parquet")])
-    loaded, rss_loaded, cpu_loaded = time.perf_counter(), peak_rss_mb(), cpu_s()
-    metrics, attribution = duckdb_core_metrics(con, month, params)
-    done, cpu_done = time.perf_counter(), cpu_s()
-    metrics.pl().write_parquet(out / "duckdb_metrics.parquet")
-    attribution.pl().write_parquet(out / "duckdb_attribution.parquet")
-    return {"load_s": loaded - started, "compute_s": done - loaded, "compute_cpu_s": cpu_done - cpu_loaded,
-            "rss_loaded_mb": rss_loaded}
+    def load() -> Any:
+        con = duckdb.connect()
+        for table, columns in (("messages", MESSAGE_COLUMNS), ("orders", ORDER_COLUMNS)):
+            con.execute(f"CREATE TABLE {table} AS SELECT {', '.join(columns)} FROM read_parquet(?)", [str(data / f"{table}.parquet")])
+        return con
+
+    return _timed("duckdb", out, load, lambda con: duckdb_core_metrics(con, month, params),
+                  lambda relation, path: relation.pl().write_parquet(path))
 
 
 def _work_load(fmt: str) -> Callable[[Path, str, MetricParams, Path], dict[str, float]]:
