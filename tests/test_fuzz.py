@@ -391,6 +391,19 @@ def test_loading_hostile_cells_reconciles_or_explains(table: str, rows: list[lis
     engine.agent_metrics(ds, MONTH)
 
 
+def test_headers_that_polars_reads_as_patterns_are_plain_names(tmp_path: Path) -> None:
+    """Found by the bytes fuzz test: a header "*" was pl.col's wildcard (and "^x$" a regex), which pulled the row
+    numbers into a text check and raised a polars SchemaError. They are unknown columns like any other."""
+    (tmp_path / "messages.csv").write_text(
+        "ts,customer_id,agent_id,sender,text,*,^x$\n2026-10-01 09:00:00,c1,a1,customer,hi,1,2\n"
+        "2026-10-01 09:00:20,c1,a1,agent,ok,,\n", encoding="utf-8")
+    (tmp_path / "orders.csv").write_text("*\n", encoding="utf-8")
+    with pytest.raises(CsanaError, match=r"orders.csv, column 'order_id': missing required column\(s\).*found: \*"):
+        load(tmp_path)
+    (tmp_path / "orders.csv").write_text(GOOD_ORDERS, encoding="utf-8")
+    assert load(tmp_path).warnings == ["messages.csv: unknown columns ignored: *, ^x$"]
+
+
 @settings(max_examples=60, **SETTINGS)
 @given(st.binary(max_size=400), st.sampled_from(["orders.csv", "orders.xlsx", "orders.parquet", "orders.tsv"]))
 def test_any_bytes_as_a_file_give_a_dataset_or_a_clear_error(raw: bytes, name: str) -> None:
