@@ -188,8 +188,6 @@ def test_default_month_is_a_month_with_data(gap_months: Path) -> None:
     assert month in ("2026-09", "2026-11")
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError, reason="engine bug reported to the lead: latest_complete_month "
-                   "adds a day to data_end, which overflows for a 9999-12-31 placeholder timestamp")
 def test_placeholder_timestamps_far_away_do_not_crash_the_default_month(tmp_path: Path,
                                                                         capsys: pytest.CaptureFixture[str]) -> None:
     """"9999-12-31 23:59:59" (a "never" placeholder) and 1900-01-01 (an Excel serial of 1) are valid timestamps:
