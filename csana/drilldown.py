@@ -250,11 +250,15 @@ def reminder_effect(dataset: Dataset, month: str, unpaid_after_min: float, z: fl
 
 
 def lost_reasons(dataset: Dataset, month: str) -> pl.DataFrame:
-    """Customers per lost reason in the month, per agent and for the shop, with each reason's share."""
+    """Customers per lost reason in the month, per agent and for the shop, with each reason's share.
+
+    Reasons are free text typed by agents, so phone numbers or addresses in them are masked.
+    """
     from csana.engine import month_window
+    from csana.privacy import mask_text
 
     window = month_window(month)
-    lost = dataset["lost_reasons"].filter(window.contains(pl.col("date")))
+    lost = dataset["lost_reasons"].filter(window.contains(pl.col("date"))).with_columns(reason=mask_text(pl.col("reason")))
     both = pl.concat([lost.with_columns(agent_id=pl.lit(SHOP)), lost])
     return (
         both.group_by("agent_id", "reason")

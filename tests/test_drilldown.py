@@ -198,3 +198,18 @@ def test_any_buckets_partition_the_receptions(drill, edges):
     table = conversion_by(rec, ["bucket_order", "bucket"], z_value(0.95)).filter(pl.col("agent_id") == SHOP)
     assert table["receptions"].sum() == 6 and table["converted"].sum() == 2
     assert set(table["bucket"]) <= {*bucket_labels(tuple(float(e) for e in edges)), "—"}
+
+
+def test_lost_reasons_mask_personal_data_typed_by_agents():
+    import datetime as dt
+
+    import polars as pl
+
+    from csana.dataset import Dataset
+    from csana.drilldown import lost_reasons
+
+    ds = Dataset(tables={"lost_reasons": pl.DataFrame(
+        {"customer_id": ["c1", "c2"], "agent_id": ["a1", "a1"], "date": [dt.date(2026, 10, 1)] * 2,
+         "reason": ["嫌贵", "客户留了电话13812345678"]})})
+    reasons = lost_reasons(ds, "2026-10")["reason"].to_list()
+    assert "嫌贵" in reasons and not any("13812345678" in r for r in reasons)
