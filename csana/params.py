@@ -77,15 +77,20 @@ class ServiceHours(Frozen):
 
 
 class MetricParams(Frozen):
-    """Every tunable number of spec 1, with the spec's defaults."""
+    """Every tunable number of spec 1, with the spec's defaults.
 
-    slow_response_s: float = Field(60, gt=0, description="a response slower than this is slow (慢响应)")
-    slow_min_count: int = Field(1, ge=1, description="slow responses needed to make a reception slow")
-    max_gap_s: float = Field(600, gt=0, description="gaps longer than this are cut from reception duration")
-    postsale_days: float = Field(7, ge=0, description="a reception within this many days after an order is post-sale, not an inquiry")
-    attribution_days: int = Field(3, ge=0, description="an inquiry may earn an order up to this many calendar days later")
-    final_pay_days: int = Field(3, ge=0, description="conv_final counts payments up to this many days after the inquiry day")
-    repeat_days: int = Field(60, ge=1, description="a buyer who pays again within this many days is a repeat buyer")
+    Upper bounds (a day for seconds, a year for attribution and payment windows, ten
+    years for post-sale and repeat windows) catch typos such as an extra zero run
+    wild before they reach date arithmetic.
+    """
+
+    slow_response_s: float = Field(60, gt=0, le=86400, description="a response slower than this is slow (慢响应)")
+    slow_min_count: int = Field(1, ge=1, le=10_000, description="slow responses needed to make a reception slow")
+    max_gap_s: float = Field(600, gt=0, le=86400, description="gaps longer than this are cut from reception duration")
+    postsale_days: float = Field(7, ge=0, le=3650, description="a reception within this many days after an order is post-sale, not an inquiry")
+    attribution_days: int = Field(3, ge=0, le=365, description="an inquiry may earn an order up to this many calendar days later")
+    final_pay_days: int = Field(3, ge=0, le=365, description="conv_final counts payments up to this many days after the inquiry day")
+    repeat_days: int = Field(60, ge=1, le=3650, description="a buyer who pays again within this many days is a repeat buyer")
     count_auto_reply: bool = Field(False, description="whether auto-replies (bots) count as agent replies")
     service_hours: ServiceHours = Field(default_factory=ServiceHours)
     attribution_rule: Literal["last_inquiry", "first_inquiry"] = "last_inquiry"

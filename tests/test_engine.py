@@ -305,3 +305,10 @@ def test_provisional_columns_for_files():
     daily = engine.with_provisional(engine.agent_daily_metrics(BOUNDARY, "2026-10"), BOUNDARY)
     last = daily.sort("date").row(-1, named=True)
     assert (last["date"], last["conv_next_day_provisional"], last["conv_final_provisional"]) == (dt.date(2026, 10, 31), False, True)
+
+
+@pytest.mark.parametrize(("key", "value"), [("repeat_days", 10**9), ("postsale_days", 10**12), ("max_gap_s", 10**7),
+                                            ("attribution_days", 366)])
+def test_absurd_windows_are_params_errors(key, value):
+    with pytest.raises(CsanaError, match=key):
+        engine.agent_metrics(SERVICE, "2026-10", **{key: value})
