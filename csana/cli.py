@@ -264,6 +264,8 @@ def check_command(data: str, columns_file: str | None, rejected_out: str | None)
 @click.option("--name", help="output file name stem (default monthly_report)")
 @click.option("--all-teams", is_flag=True, help="one report per team")
 @click.option("--scorecards/--no-scorecards", default=None, help="one printable scorecard page per agent (default on)")
+@click.option("--excerpts/--no-excerpts", default=None,
+              help="chat-review message excerpts (masked); default: review.excerpts of params/diagnostics.yaml")
 def report_command(config_file: str | None, all_teams: bool, **options: object) -> None:
     """Monthly report: executed notebook, offline HTML and A4 PDF in reports/<month>/.
 

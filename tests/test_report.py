@@ -308,3 +308,14 @@ def test_pdf_only_keeps_no_html_and_chromium_can_be_chosen(demo_report, monkeypa
     monkeypatch.setenv("CSANA_CHROMIUM", str(tmp_path / "no-such-chrome"))
     with pytest.raises(CsanaError, match="CSANA_CHROMIUM"):
         render.chromium()
+
+
+def test_excerpt_switch_per_report_leaves_message_text_out():
+    from csana.report import build_context, load_config
+
+    shown = build_context(excerpts=True).review
+    hidden = build_context(excerpts=False).review
+    assert shown["excerpt"].drop_nulls().len() > 0
+    assert hidden["excerpt"].drop_nulls().len() == 0
+    assert hidden.height == shown.height  # the same receptions are listed, without their text
+    assert load_config(None, excerpts=False).excerpts is False

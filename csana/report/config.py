@@ -34,6 +34,8 @@ class ReportParams(Frozen):
     metrics: str | None = Field(None, description="metric parameters YAML; default: params/metrics.yaml")
     lang: Literal["zh", "en"] = Field("zh", description="report language")
     scorecards: bool = Field(True, description="append one printable scorecard page per agent")
+    excerpts: bool | None = Field(None, description="chat-review excerpts (masked message text); false leaves them out; "
+                                                    "default: review.excerpts of params/diagnostics.yaml")
 
     @field_validator("month")
     @classmethod

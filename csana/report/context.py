@@ -256,7 +256,7 @@ def _diagnosis(agents: pl.DataFrame, dataset: Dataset, params: MetricParams, lan
 
 
 def _drilldown(dataset: Dataset, month: str, params: MetricParams, diagnosis: Diagnosis, lang: str,
-               agents: pl.DataFrame) -> tuple[Drilldown | None, pl.DataFrame | None]:
+               agents: pl.DataFrame, excerpts: bool | None) -> tuple[Drilldown | None, pl.DataFrame | None]:
     """The conversion drill-down and the chat-review sample (of the scope's agents, and the best examples)."""
     if dataset.kind != "raw":
         return None, None
@@ -264,7 +264,7 @@ def _drilldown(dataset: Dataset, month: str, params: MetricParams, diagnosis: Di
     from csana.review_sample import review_sample
 
     drilldown = conversion_drilldown(dataset, month, params, diagnosis=diagnosis, lang=lang)
-    sample = review_sample(dataset, diagnosis, month, params, lang=lang)
+    sample = review_sample(dataset, diagnosis, month, params, lang=lang, excerpts=excerpts)
     members = agents["agent_id"].implode()
     return drilldown, sample.filter((pl.col("kind") == "best") | pl.col("agent_id").is_in(members))
 
@@ -278,6 +278,7 @@ def build_context(
     metrics: str | None = None,
     lang: str = "zh",
     scorecards: bool = True,
+    excerpts: bool | None = None,
 ) -> ReportContext:
     """Load the data and compute everything the report shows (arguments = the notebook's parameters)."""
     from csana.engine import latest_complete_month
@@ -298,7 +299,7 @@ def build_context(
     schemes = tuple((name, load_scheme(name)) for name in scheme_names(scheme))
     scores = _scores(everyone.agents, schemes, dataset)
     diagnosis = _diagnosis(everyone.agents, dataset, params, lang, team)
-    drilldown, review = _drilldown(dataset, month, params, diagnosis, lang, now.agents)
+    drilldown, review = _drilldown(dataset, month, params, diagnosis, lang, now.agents, excerpts)
     return ReportContext(
         lang=lang, data=dataset.source if isinstance(data, Dataset) else str(data), team=team, shop_id=shop,
         dataset=dataset, params=params, now=now, before=_previous(dataset, month, params, team), schemes=schemes,
