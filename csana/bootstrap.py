@@ -1,4 +1,6 @@
-"""Set-up in one step, with nothing but the standard library: ``python3 -m csana.bootstrap report|test``.
+#!/usr/bin/env python3
+"""Set-up in one step, with nothing but the standard library: ``./csana/bootstrap.py report|test``
+(the same as ``python3 -m csana.bootstrap report|test``).
 
 It installs what csana needs on a fresh machine — Debian packages (Chromium for
 PDF and browser tests, poppler-utils, a CJK font) when missing, and a virtual
