@@ -21,7 +21,7 @@ import polars as pl
 from csana.dataset import Dataset
 from csana.derived import Derived, derive
 from csana.errors import CsanaError
-from csana.metrics import CATALOGUE, METRICS, PUBLIC_IDS, Metric
+from csana.metrics import METRICS, PUBLIC_IDS, Metric
 from csana.params import MetricParams
 
 Period = Literal["month", "day"]
@@ -113,26 +113,23 @@ def period_facts(dataset: Dataset, derived: Derived, window: Window, group: pl.E
     aggregation, so people are counted once per group; assists are between
     agents and do not exist inside a group.
     """
-    def regroup(frame: pl.DataFrame) -> pl.DataFrame:
-        return regrouped(frame, group)
-
     attribution = derived.attribution.filter(pl.col("credited_agent").is_not_null())
-    credited = regroup(attribution.rename({"credited_agent": "agent_id"}))
+    credited = regrouped(attribution.rename({"credited_agent": "agent_id"}), group)
     assists = derived.assists if group is None else derived.assists.clear()
     facts = {
-        "contacts": contacts(derived, window, group, assists),
-        "receptions": _in(regroup(derived.receptions.filter(pl.col("received"))), pl.col("day"), window),
+        "contacts": contacts(regrouped(derived.receptions, group), credited, assists, window, derived.params.final_pay_days),
+        "receptions": _in(regrouped(derived.receptions.filter(pl.col("received")), group), pl.col("day"), window),
         "responses": _in(
-            regroup(derived.responses.filter(pl.col("received") & pl.col("in_hours") & pl.col("response_s").is_not_null())),
+            regrouped(derived.responses.filter(pl.col("received") & pl.col("in_hours") & pl.col("response_s").is_not_null()), group),
             pl.col("day"), window,
         ),
         "sales": _in(credited.filter(pl.col("paid_at").is_not_null()), pl.col("paid_at").dt.date(), window),
         "created": _in(credited, pl.col("created_at").dt.date(), window).with_columns(paid=pl.col("paid_at").is_not_null()),
         "assists": _in(assists, pl.col("paid_at").dt.date(), window),
-        "reminders": reminders(regroup(dataset["reminders"]), dataset.orders, window),
-        "reviews": _in(regroup(given_to_agent(dataset["reviews"], derived)), pl.col("ts").dt.date(), window),
-        "disputes": _in(regroup(given_to_agent(dataset["disputes"], derived)), pl.col("ts").dt.date(), window),
-        "online": _in(regroup(dataset["online"]), pl.col("date"), window),
+        "reminders": reminders(regrouped(dataset["reminders"], group), dataset.orders, window),
+        "reviews": _in(regrouped(given_to_agent(dataset["reviews"], derived), group), pl.col("ts").dt.date(), window),
+        "disputes": _in(regrouped(given_to_agent(dataset["disputes"], derived), group), pl.col("ts").dt.date(), window),
+        "online": _in(regrouped(dataset["online"], group), pl.col("date"), window),
     }
     if "refund_amount" not in dataset.orders.columns:
         facts["sales"] = facts["sales"].with_columns(refund_amount=pl.lit(None, pl.Float64))
@@ -146,31 +143,31 @@ def regrouped(frame: pl.DataFrame, group: pl.Expr | None) -> pl.DataFrame:
     return frame if group is None else frame.with_columns(agent_id=group)
 
 
-def contacts(derived: Derived, window: Window, group: pl.Expr | None, assists: pl.DataFrame) -> pl.LazyFrame:
+def contacts(receptions: pl.DataFrame, credited: pl.DataFrame, assists: pl.DataFrame, window: Window,
+             final_pay_days: int) -> pl.LazyFrame:
     """One row per agent × period × customer with a reception: the flags behind people counts.
 
     ``conv_next_day`` / ``conv_final``: the customer has an order credited to the
     agent through an inquiry reception in the period, paid by the end of that
     reception's day + 1 / + final_pay_days. ``conv_base``: an inquiry customer,
     unless the agent only assisted them (an assist reception in the period and
-    not in the agent's own conv_final numerator).
+    not in the agent's own conv_final numerator). ``credited``: orders with their
+    credited agent as agent_id.
     """
     keys = ["agent_id", "period", "customer_id"]
-    final_days = derived.params.final_pay_days
-    credited_orders = derived.attribution.filter(pl.col("credited_agent").is_not_null()).rename({"credited_agent": "agent_id"})
-    credited = (
-        _in(regrouped(credited_orders, group), pl.col("credit_day"), window)
+    converted = (
+        _in(credited, pl.col("credit_day"), window)
         .group_by(keys)
         .agg(
             ordered=pl.lit(True),
             conv_next_day=(pl.col("paid_at").is_not_null() & paid_by(1)).any(),
-            conv_final=(pl.col("paid_at").is_not_null() & paid_by(final_days)).any(),
+            conv_final=(pl.col("paid_at").is_not_null() & paid_by(final_pay_days)).any(),
         )
     )
     assisted = _in(assists, pl.col("day"), window).select(keys).unique().with_columns(assisted=pl.lit(True))
     flags = ["ordered", "conv_next_day", "conv_final", "assisted"]
     return (
-        _in(regrouped(derived.receptions, group), pl.col("day"), window)
+        _in(receptions, pl.col("day"), window)
         .group_by(keys)
         .agg(
             received=pl.col("received").any(),
@@ -178,7 +175,7 @@ def contacts(derived: Derived, window: Window, group: pl.Expr | None, assists: p
             replied=pl.col("replied").any(),
             slow=pl.col("slow").any(),
         )
-        .join(credited, on=keys, how="left")
+        .join(converted, on=keys, how="left")
         .join(assisted, on=keys, how="left")
         .with_columns(pl.col(flags).fill_null(False))
         .with_columns(conv_base=pl.col("inquiry") & (~pl.col("assisted") | pl.col("conv_final")))
@@ -413,6 +410,11 @@ def team_stats(metrics: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(stats).select(["team", "stat", *numeric]).sort("team", "stat")
 
 
+def delay_days(params: MetricParams) -> dict[str, int]:
+    """Days after a period's last day that each delayed metric needs data for before it is final."""
+    return {"conv_next_day": 1, "conv_final": params.final_pay_days, "repeat_rate": params.repeat_days}
+
+
 def provisional(dataset: Dataset, month: str, params: MetricParams | None = None, **overrides: Any) -> pl.DataFrame:
     """Which delayed metrics of ``month`` are still provisional, and the day each becomes final.
 
@@ -424,7 +426,7 @@ def provisional(dataset: Dataset, month: str, params: MetricParams | None = None
     """
     params = resolve_params(params, overrides)
     last_day = month_window(month).end - dt.timedelta(days=1)
-    delays = {"conv_next_day": 1, "conv_final": params.final_pay_days, "repeat_rate": params.repeat_days}
+    delays = delay_days(params)
     final_on = [last_day + dt.timedelta(days=d) for d in delays.values()]
     data_end = derive(dataset, params).data_end if dataset.kind == "raw" else None
     return pl.DataFrame(
@@ -448,7 +450,7 @@ def with_provisional(table: pl.DataFrame, dataset: Dataset, params: MetricParams
     else:
         last_day = pl.col("date")
     data_end = derive(dataset, params).data_end if dataset.kind == "raw" else None
-    delays = {"conv_next_day": 1, "conv_final": params.final_pay_days, "repeat_rate": params.repeat_days}
+    delays = delay_days(params)
     columns = []
     for metric_id, days in delays.items():
         final_on = last_day + pl.duration(days=days)

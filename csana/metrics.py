@@ -58,9 +58,6 @@ Source = Literal[
     "reviews", "disputes", "online", "derived",
 ]
 
-DELAYED = {"conv_next_day": 1, "conv_final": None, "repeat_rate": None}
-"""Metrics that need data beyond the period's end (days; None = from params)."""
-
 
 @dataclass(frozen=True)
 class Metric:

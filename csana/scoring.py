@@ -462,7 +462,6 @@ class _Plan:
     # -- stages -------------------------------------------------------------------------
 
     def stages(self) -> list[list[pl.Expr]]:
-        s = self.s
         return [
             [e for line in self.lines for e in line[0]],
             [line[1] for line in self.lines],
