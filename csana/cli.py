@@ -34,12 +34,12 @@ PARAMS = click.option("--params", "params_file", type=click.Path(dir_okay=False)
 def load_data(data: str):
     """DATA on the command line: 'demo' (the built-in demo), raw logs, or platform exports."""
     if data == "demo":
-        from csana.demo import demo_dataset
+        from csana.demo.generator import demo_dataset
 
         return demo_dataset()
     if not Path(data).exists():
         raise CsanaError("no such file or folder", file=data, fix="give a folder of CSV/XLSX/Parquet files, or 'demo'")
-    from csana.exports import load_any
+    from csana.exports.load import load_any
 
     return load_any(data)
 
@@ -53,7 +53,7 @@ def load_data(data: str):
 @LANG
 def metrics_command(data: str, month: str | None, params_file: str | None, out: str | None, daily: bool, lang: str) -> None:
     """Per-agent metrics of a month (spec 1 §3), from raw logs or platform exports."""
-    from csana import engine
+    from csana.metrics import engine
     from csana.params import MetricParams
 
     dataset = load_data(data)
@@ -83,8 +83,8 @@ def print_metrics(table, period: str, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from csana.formatting import format_value
-    from csana.metrics import PUBLIC_IDS, metric
+    from csana.present.formatting import format_value
+    from csana.metrics.catalogue import PUBLIC_IDS, metric
 
     for (when,), part in table.group_by(period, maintain_order=True):
         grid = Table(title=f"{when}", show_lines=False)
@@ -100,7 +100,7 @@ def print_metrics(table, period: str, lang: str) -> None:
 
 def print_provisional(flags, lang: str) -> None:
     """One line per delayed metric that is not final yet."""
-    from csana.metrics import label
+    from csana.metrics.catalogue import label
 
     for row in flags.filter(flags["provisional"]).iter_rows(named=True):
         name = label(row["metric"], lang)
@@ -123,10 +123,10 @@ def print_provisional(flags, lang: str) -> None:
 def score_command(data: str, month: str | None, scheme_file: str, targets_file: str | None, params_file: str | None,
                   out: str | None, lang: str) -> None:
     """KPI scores and pay per agent by a scheme (spec 2 §1): the payroll sheet for finance."""
-    from csana import engine
+    from csana.metrics import engine
     from csana.params import MetricParams
-    from csana.payroll import payroll, write_payroll
-    from csana.scoring import load_scheme, read_targets, score
+    from csana.scoring.payroll import payroll, write_payroll
+    from csana.scoring.scorecard import load_scheme, read_targets, score
 
     scheme = load_scheme(scheme_file)
     targets = read_targets(targets_file) if targets_file else None
@@ -147,7 +147,7 @@ def print_payroll(sheet, scheme, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from csana.scoring import PAY_PARTS, SUMMARY, score_labels
+    from csana.scoring.scorecard import PAY_PARTS, SUMMARY, score_labels
 
     labels = score_labels(scheme, lang)
     keep = [labels[c] for c in ("agent_id", "name", "total", "grade", "rank") if labels[c] in sheet.columns]
@@ -170,9 +170,9 @@ def print_payroll(sheet, scheme, lang: str) -> None:
 @click.option("--all", "show_ok", is_flag=True, help="also list the indicators that are fine")
 def diagnose_command(data: str, month: str | None, lang: str, params_file: str | None, rules_file: str | None, show_ok: bool) -> None:
     """Weak indicators per agent with evidence, factors and actions, and the team training plan (spec 2 §2)."""
-    from csana import engine
-    from csana.diagnosis import diagnose, print_diagnosis
-    from csana.diagnostic_rules import load_rules
+    from csana.metrics import engine
+    from csana.diagnose.findings import diagnose, print_diagnosis
+    from csana.diagnose.rules import load_rules
     from csana.params import MetricParams
 
     rules = load_rules(rules_file)
@@ -191,7 +191,7 @@ def diagnose_command(data: str, month: str | None, lang: str, params_file: str |
 @click.option("--open/--no-open", "open_browser", default=True, show_default=True, help="open a browser tab")
 def dashboard_command(data: str | None, month: str | None, lang: str, port: int, ip: str, open_browser: bool) -> None:
     """Serve the explore notebook read-only (Voilà) for managers: DATA folder, or the demo shop."""
-    from csana.dashboard import serve
+    from csana.ui.dashboard import serve
 
     code = serve(data, month, lang, port=port, ip=ip, open_browser=open_browser)
     if code:
@@ -209,7 +209,7 @@ def dashboard_command(data: str | None, month: str | None, lang: str, port: int,
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True, help="file format")
 def demo_command(out_dir: str, seed: int, agents: int, months: int, scale: float, shops: int, end_month: str, fmt: str) -> None:
     """Write a realistic demo shop (chat logs, orders, agents, reminders, reviews, …) to OUT, one file per table."""
-    from csana.demo import generate_demo, write_demo
+    from csana.demo.generator import generate_demo, write_demo
 
     dataset = generate_demo(seed, agents, months, scale, shops=shops, end_month=end_month)
     for path in write_demo(dataset, out_dir, fmt):
@@ -227,7 +227,7 @@ def check_command(data: str, columns_file: str | None, rejected_out: str | None)
     from rich.console import Console
     from rich.table import Table
 
-    from csana.io import LoadParams, load, rejection_summary
+    from csana.ingest.raw import LoadParams, load, rejection_summary
 
     dataset = load(data, LoadParams.load(columns_file))
     files = Table(title="files")
@@ -299,8 +299,8 @@ def bench_command(sizes: str, impls: str, extras: str, work_dir: str | None, see
     """Benchmark csana's engine against pandas and DuckDB on generated demo data (needs the test extras)."""
     import tempfile
 
-    from csana.bench import parse_size, run_benchmark
-    from csana.bench import markdown as to_markdown
+    from csana.bench.runner import parse_size, run_benchmark
+    from csana.bench.runner import markdown as to_markdown
 
     def split(text: str) -> list[str]:
         return [part.strip() for part in text.split(",") if part.strip()]

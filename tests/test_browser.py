@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from jupyter_servers import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, serve
 
-from csana.dashboard import voila_args, voila_env
+from csana.ui.dashboard import voila_args, voila_env
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "explore.ipynb"

@@ -36,25 +36,25 @@ from hostile import HOSTILE, assert_inert_html, assert_inert_svg, report_parts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from csana import engine
+from csana.metrics import engine
 from csana.cli import main
-from csana.dataset import Dataset
-from csana.demo import generate_demo, write_demo
-from csana.diagnosis import diagnose
-from csana.diagnostic_rules import DiagnosticRules, meaning_problems
-from csana.drilldown import conversion_drilldown
+from csana.ingest.dataset import Dataset
+from csana.demo.generator import generate_demo, write_demo
+from csana.diagnose.findings import diagnose
+from csana.diagnose.rules import DiagnosticRules, meaning_problems
+from csana.diagnose.drilldown import conversion_drilldown
 from csana.errors import CsanaError
-from csana.exports import load_any
-from csana.io import LoadParams, load
-from csana.metrics import CATALOGUE
+from csana.exports.load import load_any
+from csana.ingest.raw import LoadParams, load
+from csana.metrics.catalogue import CATALOGUE
 from csana.params import MetricParams, read_config, validate
-from csana.payroll import payroll, write_payroll
+from csana.scoring.payroll import payroll, write_payroll
 from csana.report import build_context
 from csana.report.config import ReportConfig
-from csana.review_sample import review_sample
-from csana.scheme import Scheme
-from csana.scoring import load_scheme, score
-from csana.widgets import Diagnoser, Explorer, excerpt_html, table_html
+from csana.diagnose.review import review_sample
+from csana.scoring.scheme import Scheme
+from csana.scoring.scorecard import load_scheme, score
+from csana.ui.widgets import Diagnoser, Explorer, excerpt_html, table_html
 from csana.writers import write_table
 
 MONTH = "2026-10"
@@ -212,7 +212,7 @@ def test_hostile_shop_report_is_inert_and_shows_the_data_as_text(hostile: Datase
 
 
 def test_hostile_names_in_ranking_and_trend_charts_stay_svg_text(hostile: Dataset) -> None:
-    from csana import charts
+    from csana.present import charts
 
     metrics = engine.agent_metrics(hostile, MONTH)
     daily = engine.agent_daily_metrics(hostile, MONTH)

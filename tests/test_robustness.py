@@ -1,32 +1,32 @@
-"""Issue 10 — robustness and privacy: the bad-input corpus beyond tests/test_io.py, every command's
+"""Issue 10 — robustness and privacy: the bad-input corpus beyond tests/ingest/test_raw.py, every command's
 user errors, files csana cannot write, and what reaches a report or export about customers.
 
 Audit of the issue's corpus against the tests (tests/data/io/ holds the files):
 
 =====================================================  =============================================
-empty file                                             test_io: test_empty_file_is_an_error
-header only                                            test_io: test_header_only_orders_is_an_error,
+empty file                                             test_raw: test_empty_file_is_an_error
+header only                                            test_raw: test_header_only_orders_is_an_error,
                                                        test_header_only_optional_table_reads_as_empty…
-missing required column                                test_io: test_missing_required_column_names_…
-unknown extra columns                                  test_io: test_unknown_extra_columns_are_dropped…
-GBK and UTF-8-with-BOM CSV                             test_io: test_gbk_csv_…, test_utf8_bom_header_…
-Excel with a title row / merged cells above the header test_io: test_excel_with_title_rows_and_merged_…
-duplicate order ids                                    test_io: test_duplicate_order_ids_keep_the_first…
-several timestamp formats, some unparseable            test_io: test_several_timestamp_formats_and_…
-paid_at before created_at                              test_io: test_paid_before_created_is_set_aside
-negative or non-numeric amounts ("¥1,299.00", "—")     test_io: test_amounts_with_currency_marks_…
-unknown sender values                                  test_io: test_unknown_sender_values_are_set_aside
-messages for agents missing from the agents table      test_io (warning) + here: metrics, scores, report
-a month with no data                                   test_io (engine) + here: CLI, report, last month
-an agent with zero inquiries                           test_io (metrics) + here: scored and rendered
-a 1M-row file with a few bad rows in the middle        test_io: test_million_row_file_with_bad_rows_…
+missing required column                                test_raw: test_missing_required_column_names_…
+unknown extra columns                                  test_raw: test_unknown_extra_columns_are_dropped…
+GBK and UTF-8-with-BOM CSV                             test_raw: test_gbk_csv_…, test_utf8_bom_header_…
+Excel with a title row / merged cells above the header test_raw: test_excel_with_title_rows_and_merged_…
+duplicate order ids                                    test_raw: test_duplicate_order_ids_keep_the_first…
+several timestamp formats, some unparseable            test_raw: test_several_timestamp_formats_and_…
+paid_at before created_at                              test_raw: test_paid_before_created_is_set_aside
+negative or non-numeric amounts ("¥1,299.00", "—")     test_raw: test_amounts_with_currency_marks_…
+unknown sender values                                  test_raw: test_unknown_sender_values_are_set_aside
+messages for agents missing from the agents table      test_raw (warning) + here: metrics, scores, report
+a month with no data                                   test_raw (engine) + here: CLI, report, last month
+an agent with zero inquiries                           test_raw (metrics) + here: scored and rendered
+a 1M-row file with a few bad rows in the middle        test_raw: test_million_row_file_with_bad_rows_…
 the report's data-quality appendix shows them          here: rows read/used/rejected and every reason
 lines ending in CR only; a bare CR inside a cell       here (found by tests/test_fuzz.py)
 "inf" / "1e309" amounts; Parquet column types          here
 a platform export with absurdly large numbers          here (found by tests/test_fuzz.py)
 =====================================================  =============================================
 
-Random and hostile inputs (fuzzing) are in tests/test_fuzz.py; shared checks in tests/hostile.py.
+Random and hostile inputs (fuzzing) are in tests/test_fuzz.py; shared checks in tests/support/hostile.py.
 """
 
 from __future__ import annotations
@@ -44,18 +44,18 @@ import pytest
 from hostile import network_loads, report_parts
 
 from csana.cli import main
-from csana.demo import demo_dataset, generate_demo, write_demo
-from csana.diagnostic_rules import load_rules
-from csana.engine import agent_metrics, latest_complete_month
+from csana.demo.generator import demo_dataset, generate_demo, write_demo
+from csana.diagnose.rules import load_rules
+from csana.metrics.engine import agent_metrics, latest_complete_month
 from csana.errors import CsanaError
-from csana.formatting import DASH
-from csana.io import load
-from csana.metrics import label
+from csana.present.formatting import DASH
+from csana.ingest.raw import load
+from csana.metrics.catalogue import label
 from csana.privacy import pseudonym, resolve_salt
 from csana.report import build_context, sections
 from csana.report.format import esc
 from csana.report.scorecards import scorecard
-from csana.scoring import load_scheme, score
+from csana.scoring.scorecard import load_scheme, score
 from csana.writers import write_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +103,7 @@ def html_tables(page: str) -> list[list[list[str]]]:
 
 
 def test_appendix_shows_rows_read_used_rejected_and_every_reason() -> None:
-    """orders_amounts.csv: 11 rows read, 4 used, 7 set aside for 5 kinds of reason (see test_io)."""
+    """orders_amounts.csv: 11 rows read, 4 used, 7 set aside for 5 kinds of reason (see test_raw)."""
     ds = load_files("messages.csv", "orders_amounts.csv")
     page = sections.appendix(build_context(ds, month="2026-10")).data
     files, reasons = html_tables(page)[:2]
@@ -131,7 +131,7 @@ def test_appendix_in_english_for_a_clean_load() -> None:
 
 
 def test_agent_with_zero_inquiries_is_scored_and_rendered_with_a_dash() -> None:
-    """a2 has 1 received customer and 0 inquiries (test_io): conversion is null, shown as —, scored as missing."""
+    """a2 has 1 received customer and 0 inquiries (test_raw): conversion is null, shown as —, scored as missing."""
     ds = load_files("messages_zero_inquiries.csv", "orders.csv")
     ctx = build_context(ds, month="2026-10")
     a2 = ctx.ranked_agents().filter(pl.col("agent_id") == "a2").row(0, named=True)
@@ -275,7 +275,7 @@ def test_platform_export_with_absurdly_large_numbers(column: int, value: str, tm
     import csv
     import io
 
-    from csana.exports import load_any
+    from csana.exports.load import load_any
 
     export = ROOT / "tests" / "data" / "exports" / "赤兔_客服绩效_2024-10-01_2024-10-03.csv"
     rows = list(csv.reader(io.StringIO(export.read_bytes().decode("gb18030"))))
@@ -450,8 +450,8 @@ def test_usage_mistakes_name_the_option_and_point_to_help(argv: list[str], reaso
 
 
 def test_unknown_export_flavour_names_the_known_ones(tmp_path: Path) -> None:
-    from csana.engine import agent_daily_metrics
-    from csana.exports import load_export, write_export
+    from csana.metrics.engine import agent_daily_metrics
+    from csana.exports.load import load_export, write_export
 
     daily = agent_daily_metrics(demo_dataset(), "2026-10")
     with pytest.raises(CsanaError, match="unknown export source 'taobao'.*chitu, qianniu"):
@@ -630,7 +630,7 @@ def test_salt_keys_the_pseudonyms(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_switch_leaves_excerpts_out_of_the_report(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """review.excerpts: false in params/diagnostics.yaml: the report's review sample shows facts, no message text."""
-    import csana.diagnostic_rules as rules_module
+    import csana.diagnose.rules as rules_module
 
     shop = generate_demo(seed=7, agents=6, months=2, scale=0.3)
     with_text = sections.review(build_context(shop, month="2026-10", scorecards=False)).data

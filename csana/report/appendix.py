@@ -13,8 +13,8 @@ from typing import Any
 import polars as pl
 from IPython.display import HTML
 
-from csana.formatting import DASH
-from csana.metrics import CATALOGUE, PUBLIC_IDS, label
+from csana.present.formatting import DASH
+from csana.metrics.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.report.common import LEADERBOARD_METRICS, SUMMARY_METRICS, TREND_METRICS, html, note, t
 from csana.report.context import ReportContext
 from csana.report.format import Column, count_column, esc, html_table, text_column
@@ -38,7 +38,7 @@ def _coverage(ctx: ReportContext) -> str:
         (t("orders", lang), f"{_span(ds.orders, 'created_at')} ({ds.orders.height:,})"),
     ]
     if ds.kind == "raw":
-        from csana.derived import derive
+        from csana.facts.derived import derive
 
         rows.append((t("data_end", lang), f"{derive(ds, ctx.params).data_end:%Y-%m-%d}"))
     return _defs(rows)
@@ -62,7 +62,7 @@ def _rows_read(ctx: ReportContext) -> str:
 
 
 def _rejections(ctx: ReportContext) -> str:
-    from csana.io import rejection_summary
+    from csana.ingest.raw import rejection_summary
 
     lang = ctx.lang
     if ctx.dataset.rejected.height == 0:

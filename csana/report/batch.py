@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from csana.dataset import Dataset
+from csana.ingest.dataset import Dataset
 from csana.errors import CsanaError
 from csana.params import MetricParams
 from csana.report.config import ReportConfig, load_config
@@ -47,7 +47,7 @@ def plan(config: ReportConfig, all_teams: bool = False) -> list[ReportConfig]:
 
     Output names get the shop and team: ``monthly_report-shop_a-售前一组``.
     """
-    from csana.engine import agent_metrics
+    from csana.metrics.engine import agent_metrics
 
     dataset = open_dataset(config.data)
     found = shops(dataset)
@@ -80,7 +80,7 @@ def resolve_month(config: ReportConfig, dataset: Dataset | None = None) -> Repor
     """The configuration with ``month`` set: as given, else the data's (or shop's) latest complete month."""
     if config.month is not None:
         return config
-    from csana.engine import latest_complete_month
+    from csana.metrics.engine import latest_complete_month
 
     data = _scoped(dataset if dataset is not None else open_dataset(config.data), config.shop)
     return config.model_copy(update={"month": latest_complete_month(data, _params(config))})

@@ -11,7 +11,7 @@ from typing import Any
 
 from IPython.display import HTML
 
-from csana.formatting import DASH, missing
+from csana.present.formatting import DASH, missing
 from csana.i18n import Captions, list_separator, pick
 from csana.report.format import esc
 
@@ -198,6 +198,6 @@ def score_text(row: Mapping[str, Any]) -> str:
 
 def status_text(status: str, lang: str) -> str:
     """A score status code in ``lang``."""
-    from csana.scoring import STATUS
+    from csana.scoring.scorecard import STATUS
 
     return pick(STATUS.get(status, (status, status)), lang)

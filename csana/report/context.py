@@ -1,7 +1,7 @@
 """Everything one monthly report shows, computed once: :func:`build_context` → :class:`ReportContext`.
 
 The report notebook calls :func:`build_context` with its parameters, then hands the
-context to :mod:`csana.report.sections` and :mod:`csana.charts`. All numbers come from
+context to :mod:`csana.report.sections` and :mod:`csana.present.charts`. All numbers come from
 the public engine, scoring and diagnostics functions; this module only selects (the
 month, the previous month, a team, a shop) and never computes a metric.
 
@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from csana.dataset import Dataset
+from csana.ingest.dataset import Dataset
 from csana.errors import CsanaError
 from csana.i18n import check_lang
 from csana.params import MetricParams
 
 if TYPE_CHECKING:
-    from csana.diagnosis import Diagnosis
-    from csana.drilldown import Drilldown
-    from csana.engine import ShopMetrics
-    from csana.scheme import Scheme
+    from csana.diagnose.findings import Diagnosis
+    from csana.diagnose.drilldown import Drilldown
+    from csana.metrics.engine import ShopMetrics
+    from csana.scoring.scheme import Scheme
 
 SHOP_TABLES_BY_ORDER = ("reminders", "reviews", "disputes")
 """Tables without shop_id that belong to a shop through their order."""
@@ -40,13 +40,13 @@ def open_dataset(data: str | Path | Dataset) -> Dataset:
     if isinstance(data, Dataset):
         return data
     if str(data).strip().lower() == "demo":
-        from csana.demo import demo_dataset
+        from csana.demo.generator import demo_dataset
 
         return demo_dataset()
     path = Path(str(data)).expanduser()
     if not path.exists():
         raise CsanaError("no such file or folder", file=str(path), fix="give a folder of CSV/XLSX/Parquet files, or demo")
-    from csana.exports import load_any
+    from csana.exports.load import load_any
 
     return load_any(path)
 
@@ -139,7 +139,7 @@ class ReportContext:
 
     @property
     def month_days(self) -> tuple[dt.date, dt.date]:
-        from csana.engine import month_window
+        from csana.metrics.engine import month_window
 
         window = month_window(self.month)
         return window.start, window.end - dt.timedelta(days=1)
@@ -165,8 +165,8 @@ class ReportContext:
 
     def responses(self) -> pl.DataFrame:
         """Answered bursts of the month in the scope (the events behind the response-time metrics)."""
-        from csana.derived import derive
-        from csana.engine import month_window
+        from csana.facts.derived import derive
+        from csana.metrics.engine import month_window
 
         window = month_window(self.month)
         return derive(self.dataset, self.params).responses.filter(
@@ -176,8 +176,8 @@ class ReportContext:
 
     def daily(self) -> pl.DataFrame:
         """The scope's metrics per day of the month (customers counted once per day in the scope)."""
-        from csana.derived import derive
-        from csana.engine import evaluate, month_window
+        from csana.facts.derived import derive
+        from csana.metrics.engine import evaluate, month_window
 
         group = _team_of(self.dataset) if self.team else pl.lit("*")
         frame = evaluate(self.dataset, derive(self.dataset, self.params), month_window(self.month, "day"), group)
@@ -193,7 +193,7 @@ def _team_of(dataset: Dataset) -> pl.Expr:
 
 
 def _period(dataset: Dataset, month: str, params: MetricParams) -> Period:
-    from csana.engine import agent_metrics, shop_metrics
+    from csana.metrics.engine import agent_metrics, shop_metrics
 
     shop = shop_metrics(dataset, month, params)
     totals = shop.totals.row(0, named=True) if shop.totals.height else {}
@@ -210,7 +210,7 @@ def _narrow(period: Period, team: str | None) -> Period:
 
 
 def _previous(dataset: Dataset, month: str, params: MetricParams, team: str | None) -> Period | None:
-    from csana.engine import previous_month
+    from csana.metrics.engine import previous_month
 
     try:
         return _narrow(_period(dataset, previous_month(month), params), team)
@@ -228,7 +228,7 @@ def scheme_names(scheme: str) -> list[str]:
 
 def _scores(agents: pl.DataFrame, schemes: tuple[tuple[str, Scheme], ...], dataset: Dataset) -> pl.DataFrame:
     """Each agent scored by the first scheme whose ``applies_to`` selects it."""
-    from csana.scoring import score
+    from csana.scoring.scorecard import score
 
     manual = dataset["manual_scores"] if dataset.has("manual_scores") else None
     parts = [score(agents, scheme, manual=manual).with_columns(scheme=pl.lit(name)) for name, scheme in schemes]
@@ -237,7 +237,7 @@ def _scores(agents: pl.DataFrame, schemes: tuple[tuple[str, Scheme], ...], datas
 
 def _diagnosis(agents: pl.DataFrame, dataset: Dataset, params: MetricParams, lang: str, team: str | None) -> Diagnosis:
     """Findings benchmarked against every agent of the month; for a team, only its agents and plan rows."""
-    from csana.diagnosis import Diagnosis, diagnose
+    from csana.diagnose.findings import Diagnosis, diagnose
 
     found = diagnose(agents, dataset, lang=lang, params=params)
     if team is None:
@@ -260,8 +260,8 @@ def _drilldown(dataset: Dataset, month: str, params: MetricParams, diagnosis: Di
     """The conversion drill-down and the chat-review sample (of the scope's agents, and the best examples)."""
     if dataset.kind != "raw":
         return None, None
-    from csana.drilldown import conversion_drilldown
-    from csana.review_sample import review_sample
+    from csana.diagnose.drilldown import conversion_drilldown
+    from csana.diagnose.review import review_sample
 
     drilldown = conversion_drilldown(dataset, month, params, diagnosis=diagnosis, lang=lang)
     sample = review_sample(dataset, diagnosis, month, params, lang=lang, excerpts=excerpts)
@@ -281,8 +281,8 @@ def build_context(
     excerpts: bool | None = None,
 ) -> ReportContext:
     """Load the data and compute everything the report shows (arguments = the notebook's parameters)."""
-    from csana.engine import latest_complete_month
-    from csana.scheme import load_scheme
+    from csana.metrics.engine import latest_complete_month
+    from csana.scoring.scheme import load_scheme
 
     check_lang(lang)
     dataset = open_dataset(data)

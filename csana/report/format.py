@@ -1,6 +1,6 @@
 """Escaped HTML tables for the report: columns that render a row's cell, and the table around them.
 
-Numbers are formatted by :mod:`csana.formatting` (the same text as the CLI and the
+Numbers are formatted by :mod:`csana.present.formatting` (the same text as the CLI and the
 widgets). Every piece of data text (names, ids, team names, reasons) goes through
 :func:`esc`: the data is not trusted.
 """
@@ -14,8 +14,8 @@ from typing import Any
 
 import polars as pl
 
-from csana.formatting import format_metric
-from csana.metrics import label
+from csana.present.formatting import format_metric
+from csana.metrics.catalogue import label
 
 
 def esc(value: Any) -> str:

@@ -13,9 +13,9 @@ from typing import Any
 import polars as pl
 from IPython.display import HTML
 
-from csana.formatting import DASH, delta, format_metric, format_value, missing
+from csana.present.formatting import DASH, delta, format_metric, format_value, missing
 from csana.i18n import pick
-from csana.metrics import label
+from csana.metrics.catalogue import label
 from csana.report.common import CARD_METRICS, grade_badge, html, join, note, score_text, status_text, t
 from csana.report.context import ReportContext
 from csana.report.format import esc
@@ -98,7 +98,7 @@ def _score_table(ctx: ReportContext, row: Mapping[str, Any]) -> str:
 
 
 def _pay_table(ctx: ReportContext, row: Mapping[str, Any]) -> str:
-    from csana.scoring import PAY_PARTS
+    from csana.scoring.scorecard import PAY_PARTS
 
     lang = ctx.lang
     lines = []

@@ -1,7 +1,7 @@
 """The monthly report's sections: each function takes a :class:`ReportContext` and returns a displayable object.
 
 HTML sections return :class:`IPython.display.HTML`; chart sections return altair charts
-(rendered as inline SVG by :func:`csana.charts.use_svg`). Sections only arrange and
+(rendered as inline SVG by :func:`csana.present.charts.use_svg`). Sections only arrange and
 format what the context holds; all data text is escaped (:func:`csana.report.format.esc`).
 
 Sections, in report order: :func:`header`, :func:`summary`, :func:`leaderboard`,
@@ -23,9 +23,9 @@ import altair as alt
 import polars as pl
 from IPython.display import HTML
 
-from csana import charts
-from csana.formatting import DASH, delta, format_metric, format_value, missing, signed_value
-from csana.metrics import label
+from csana.present import charts
+from csana.present.formatting import DASH, delta, format_metric, format_value, missing, signed_value
+from csana.metrics.catalogue import label
 from csana.report.appendix import appendix
 from csana.report.common import (
     LEADERBOARD_METRICS,
@@ -43,7 +43,7 @@ from csana.report.common import (
 from csana.report.context import ReportContext
 from csana.report.format import Column, count_column, esc, html_table, metric_column, text_column
 from csana.report.scorecards import scorecards
-from csana.scheme import Scheme
+from csana.scoring.scheme import Scheme
 
 __all__ = [
     "appendix", "charts_heading", "diagnostics", "funnel_chart", "header", "leaderboard", "response_chart",
@@ -210,7 +210,7 @@ def response_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
 
 def funnel_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
     """The scope's conversion funnel (consult → received → inquiry → ordered → paid); exports lack 'ordered'."""
-    from csana.engine import funnel
+    from csana.metrics.engine import funnel
 
     if ctx.dataset.kind != "raw" or not ctx.now.totals:
         return html(note(t("raw_only", ctx.lang)))

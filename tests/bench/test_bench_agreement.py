@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 pytest.importorskip("pandas")
 pytest.importorskip("duckdb")
 
-from csana.bench import disagreements, reference_results  # noqa: E402
-from csana.dataset import Dataset  # noqa: E402
+from csana.bench.runner import disagreements, reference_results  # noqa: E402
+from csana.ingest.dataset import Dataset  # noqa: E402
 from csana.params import MetricParams  # noqa: E402
 
 START = dt.datetime(2026, 9, 27)

@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("pandas")
 pytest.importorskip("duckdb")
 
-from csana import bench  # noqa: E402
+from csana.bench import runner as bench  # noqa: E402
 
 
 @pytest.mark.slow

@@ -14,9 +14,9 @@ import pytest
 pytest.importorskip("pandas")
 pytest.importorskip("duckdb")
 
-from csana import bench  # noqa: E402
+from csana.bench import runner as bench  # noqa: E402
 from csana.cli import main  # noqa: E402
-from csana.dataset import Dataset  # noqa: E402
+from csana.ingest.dataset import Dataset  # noqa: E402
 from csana.errors import CsanaError  # noqa: E402
 from csana.params import MetricParams  # noqa: E402
 

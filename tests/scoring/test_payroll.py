@@ -1,0 +1,107 @@
+"""The payroll sheet: one row per agent, every pay part a column, the scheme traced, formulas neutralised."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from csana.cli import main
+from csana.scoring.payroll import payroll, write_payroll
+from csana.scoring.scheme import Scheme, load_scheme
+from csana.scoring.scorecard import PAY_PARTS, score
+
+SCHEME = Scheme.parse({
+    "name": "测试方案", "name_en": "Test scheme",
+    "pay": {"base": 3000, "post": 500, "performance": 1000},
+    "indicators": [{"metric": "reply_rate", "weight": 2,
+                    "tiers": [{"min": "95%", "score": 10}, {"max": "95%", "score": 5}]}],
+    "gates": [{"id": "floor", "zh": "回复率过低", "en": "Reply rate too low", "metric": "reply_rate", "lt": "50%"}],
+    "penalties": [{"id": "slow", "zh": "慢响应扣款", "en": "Slow replies", "metric": "slow_customers", "per_unit": 10}],
+})
+
+
+def scored() -> pl.DataFrame:
+    m = pl.DataFrame({
+        "agent_id": ["a1", "a2", "a3"],
+        "name": ["=HYPERLINK(\"http://x\")", "+1-555", "小美"],  # hostile names must stay text
+        "team": ["@team", "-组", "售前一组"], "month": ["2026-10"] * 3,
+        "reply_rate": [0.99, 0.4, None], "slow_customers": [2, 0, 1],
+    })
+    return score(m, SCHEME)
+
+
+def test_sheet_has_one_row_per_agent_and_every_pay_part_in_zh() -> None:
+    sheet = payroll(scored(), SCHEME)
+    assert sheet.height == 3
+    for _, zh, _ in PAY_PARTS:
+        assert zh in sheet.columns
+    assert sheet["应发合计"].to_list() == [
+        3000 + 500 + 1000 - 20,   # 10·2 of 20 → full performance pay; 2 slow × ¥10
+        3000 + 500 + 0,           # 5·2 of 20 → 500, but reply rate 40% < 50%: gate, no performance pay
+        3000 + 500 + 0 - 10,      # no reply-rate data: not scored
+    ]
+    assert sheet["得分率(%)"].to_list() == [100.0, 50.0, None]
+    assert sheet["状态"].to_list() == ["正常", "正常", "未评分"]
+    assert sheet["未过门槛"].to_list() == [None, "回复率过低", None]
+    assert sheet["数据不足指标"].to_list() == [None, None, "回复率"]
+    assert sheet["回复率得分"].to_list() == [10, 5, None]
+
+
+def test_sheet_in_english() -> None:
+    sheet = payroll(scored(), SCHEME, "en")
+    for _, _, en in PAY_PARTS:
+        assert en in sheet.columns
+    assert {"Agent ID", "Score (%)", "Gates failed"} <= set(sheet.columns)
+    assert sheet["Status"].to_list() == ["ok", "ok", "not scored"]
+    assert sheet["Indicators lacking data"][2] == "Reply rate"
+
+
+def test_csv_carries_scheme_and_hash_and_neutralises_formulas(tmp_path: Path) -> None:
+    path = write_payroll(scored(), SCHEME, tmp_path / "payroll.csv")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["方案"] for r in rows] == ["测试方案"] * 3
+    assert [r["方案版本"] for r in rows] == [SCHEME.content_hash] * 3
+    assert rows[0]["姓名"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[1]["姓名"] == "'+1-555"
+    assert rows[0]["组别"] == "'@team" and rows[1]["组别"] == "'-组"
+    assert rows[2]["姓名"] == "小美"
+    assert float(rows[0]["扣罚"]) == 20  # numbers stay numbers
+
+
+def test_xlsx_has_title_rows_naming_scheme_and_hash(tmp_path: Path) -> None:
+    path = write_payroll(scored(), SCHEME, tmp_path / "payroll.xlsx")
+    cells = pl.read_excel(path, has_header=False, infer_schema_length=0)
+    lines = cells[cells.columns[0]].to_list()
+    assert lines[0] == "绩效工资表 — 测试方案 (2026-10)"
+    assert lines[1] == f"方案版本 sha256: {SCHEME.content_hash}"
+    header = lines.index("客服ID")
+    assert lines[header + 1:] == ["a1", "a2", "a3"]
+    names = cells[cells.columns[1]].to_list()[header + 1:]
+    assert names == ["'=HYPERLINK(\"http://x\")", "'+1-555", "小美"]
+
+
+def test_cli_writes_the_payroll_sheet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "payroll.csv"
+    targets = tmp_path / "targets.csv"
+    targets.write_text("indicator,agent_id,target\nsales_completion,a01,30000\n", encoding="utf-8")
+    code = main(["score", "demo", "--month", "2026-10", "--scheme", "presales_traffic", "--targets", str(targets),
+                 "--out", str(out)])
+    assert code == 0
+    scheme = load_scheme("presales_traffic")
+    assert scheme.content_hash in capsys.readouterr().out
+    sheet = pl.read_csv(out, infer_schema_length=0)
+    assert set(sheet["岗位"]) == {"presales"}
+    assert set(sheet["方案版本"]) == {scheme.content_hash}
+    assert sheet.filter(pl.col("客服ID") == "a01")["销售额完成率值"].cast(pl.Float64)[0] > 1  # vs the 30000 target
+
+
+def test_cli_reports_a_bad_scheme_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nindicators:\n  - metric: conv_finall\n    weight: 1\n    tiers: [{score: 1}]\n", encoding="utf-8")
+    assert main(["score", "demo", "--scheme", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml" in err and "did you mean conv_final?" in err
