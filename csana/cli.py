@@ -83,8 +83,8 @@ def print_metrics(table, period: str, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from csana.present.formatting import format_value
     from csana.metrics.catalogue import PUBLIC_IDS, metric
+    from csana.present.formatting import format_value
 
     for (when,), part in table.group_by(period, maintain_order=True):
         grid = Table(title=f"{when}", show_lines=False)
@@ -170,9 +170,9 @@ def print_payroll(sheet, scheme, lang: str) -> None:
 @click.option("--all", "show_ok", is_flag=True, help="also list the indicators that are fine")
 def diagnose_command(data: str, month: str | None, lang: str, params_file: str | None, rules_file: str | None, show_ok: bool) -> None:
     """Weak indicators per agent with evidence, factors and actions, and the team training plan (spec 2 §2)."""
-    from csana.metrics import engine
     from csana.diagnose.findings import diagnose, print_diagnosis
     from csana.diagnose.rules import load_rules
+    from csana.metrics import engine
     from csana.params import MetricParams
 
     rules = load_rules(rules_file)
@@ -299,8 +299,8 @@ def bench_command(sizes: str, impls: str, extras: str, work_dir: str | None, see
     """Benchmark csana's engine against pandas and DuckDB on generated demo data (needs the test extras)."""
     import tempfile
 
-    from csana.bench.runner import parse_size, run_benchmark
     from csana.bench.runner import markdown as to_markdown
+    from csana.bench.runner import parse_size, run_benchmark
 
     def split(text: str) -> list[str]:
         return [part.strip() for part in text.split(",") if part.strip()]

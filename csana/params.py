@@ -9,26 +9,13 @@ them with keyword arguments (``MetricParams.load(path, slow_response_s=120)``).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from csana.errors import CsanaError
-
-M = TypeVar("M", bound="BaseModel")
-
-PARAMS_DIR = Path(__file__).resolve().parent.parent / "params"
-"""The project's editable parameter folder (params/ at the top of the checkout)."""
-
-
-class Frozen(BaseModel):
-    """Base for every params object: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from csana.config import PARAMS_DIR, Frozen, read_config, validate
 
 
 class FilterRules(Frozen):
@@ -128,75 +115,3 @@ class MetricParams(Frozen):
         data = self.model_dump()
         data.update({k: v for k, v in overrides.items() if v is not None})
         return validate(type(self), data, "overrides")
-
-
-def read_config(path: str | Path) -> dict[str, Any]:
-    """Parse a YAML or JSON file into a dict, with a clear error when it is not one."""
-    path = Path(path)
-    if not path.exists():
-        raise CsanaError("file not found", file=str(path), fix="check the path")
-    if not path.is_file():
-        raise CsanaError("is a folder, not a file", file=str(path), fix="give the path of the YAML or JSON file")
-    kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
-    text = _decoded(path.read_bytes(), path, kind)
-    try:
-        data = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise CsanaError(f"not valid {kind}: {_one_line(exc)}", file=str(path)) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise CsanaError("expected a mapping of keys to values at the top level", file=str(path))
-    return data
-
-
-def _decoded(raw: bytes, path: Path, kind: str) -> str:
-    """The file's text: UTF-8 (with or without BOM), else GB18030 as Chinese Windows Notepad saves it."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise CsanaError(f"not a text file, so not {kind}", file=str(path), fix="save it as UTF-8 text (any editor's default)")
-
-
-def _one_line(exc: Exception) -> str:
-    """A parser's error on one line, with the position as line/column (YAML's own text spans several lines)."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None)
-    if mark is not None and problem:
-        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
-    return " ".join(str(exc).split())
-
-
-def validate(model: type[M], data: dict[str, Any], source: str | Path) -> M:
-    """Build ``model`` from ``data``; every problem is reported at once, naming key and fix."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise CsanaError(describe_validation_error(exc, model), file=str(source)) from None
-
-
-def describe_validation_error(exc: ValidationError, model: type[BaseModel]) -> str:
-    """Turn pydantic's report into one readable line per problem."""
-    problems = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        if err["type"] == "extra_forbidden":
-            allowed = ", ".join(allowed_keys(model, err["loc"][:-1]))
-            problems.append(f"unknown key '{key}' (allowed: {allowed})")
-        else:
-            problems.append(f"'{key}': {err['msg']} (got {err.get('input')!r})")
-    return f"{len(problems)} problem(s): " + "; ".join(problems)
-
-
-def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """The field names valid at ``loc`` inside ``model`` (for 'did you mean' messages)."""
-    current: Any = model
-    for part in loc:
-        fields = getattr(current, "model_fields", None)
-        if not fields or part not in fields:
-            return sorted(getattr(current, "model_fields", {}) or [])
-        annotation = fields[part].annotation
-        current = next((a for a in getattr(annotation, "__args__", (annotation,)) if hasattr(a, "model_fields")), annotation)
-    return sorted(getattr(current, "model_fields", {}) or [])

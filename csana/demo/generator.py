@@ -49,8 +49,8 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from csana.ingest.dataset import Dataset
 from csana.errors import CsanaError
+from csana.ingest.dataset import Dataset
 from csana.ingest.schema import TABLES
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"

@@ -40,11 +40,11 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.ingest.dataset import Dataset
 from csana.diagnose.findings import Diagnosis, diagnose
+from csana.diagnose.intervals import wilson, z_value
 from csana.diagnose.rules import DiagnosticRules, load_rules
 from csana.errors import CsanaError
-from csana.diagnose.intervals import wilson, z_value
+from csana.ingest.dataset import Dataset
 from csana.params import MetricParams
 
 SHOP = "*"

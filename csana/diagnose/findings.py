@@ -44,11 +44,11 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.ingest.dataset import Dataset
+from csana.diagnose.intervals import mean_interval, poisson, wilson, z_value
 from csana.diagnose.rules import Check, DiagnosticRules, Rule, load_rules
 from csana.errors import CsanaError
 from csana.i18n import check_lang
-from csana.diagnose.intervals import mean_interval, poisson, wilson, z_value
+from csana.ingest.dataset import Dataset
 from csana.metrics.catalogue import CATALOGUE
 from csana.params import MetricParams
 

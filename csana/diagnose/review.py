@@ -28,10 +28,10 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.ingest.dataset import Dataset
 from csana.diagnose.findings import Diagnosis, diagnose
 from csana.diagnose.rules import DiagnosticRules, load_rules
 from csana.errors import CsanaError
+from csana.ingest.dataset import Dataset
 from csana.params import MetricParams
 from csana.privacy import mask_text, pseudonymise
 
@@ -65,9 +65,9 @@ def review_sample(
     ``excerpts`` (default: the rules' review.excerpts) False leaves message text out
     entirely; ``salt`` (default: review.salt, then $CSANA_SALT) keys the pseudonyms.
     """
-    from csana.metrics import engine
-    from csana.facts.derived import derive
     from csana.diagnose.drilldown import inquiry_receptions
+    from csana.facts.derived import derive
+    from csana.metrics import engine
 
     if dataset.kind != "raw":
         raise CsanaError("the chat-review sample needs raw chat logs", file=dataset.source,

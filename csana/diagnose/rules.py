@@ -20,9 +20,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from csana.config import PARAMS_DIR, Frozen, read_config, validate
 from csana.errors import CsanaError
 from csana.metrics.catalogue import CATALOGUE, PUBLIC_IDS
-from csana.params import PARAMS_DIR, Frozen, read_config, validate
 
 Test = Literal["wilson", "poisson", "mean"]
 Against = Literal["median", "norm", "both", "either"]

@@ -39,11 +39,20 @@ from typing import Literal
 import polars as pl
 from pydantic import Field, PrivateAttr
 
-from csana.ingest.dataset import FILES_SCHEMA, REJECTED_SCHEMA, Dataset
+from csana.config import PARAMS_DIR, Frozen, read_config, validate
 from csana.errors import CsanaError
+from csana.ingest.dataset import FILES_SCHEMA, REJECTED_SCHEMA, Dataset
+from csana.ingest.files import (
+    EXCEL_SUFFIXES,
+    TEXT_SUFFIXES,
+    Cells,
+    Grid,
+    data_files,
+    header_row,
+    read_text,
+    read_workbook,
+)
 from csana.metrics.catalogue import CATALOGUE, METRICS, PUBLIC_IDS, Metric
-from csana.params import PARAMS_DIR, Frozen, read_config, validate
-from csana.ingest.files import EXCEL_SUFFIXES, TEXT_SUFFIXES, Cells, Grid, data_files, header_row, read_text, read_workbook
 
 SOURCES_DIR = PARAMS_DIR / "sources"
 HEADER_SEARCH_ROWS = 30

@@ -79,7 +79,9 @@ class Dataset:
         Raises CsanaError on a missing required column, like loading a file would;
         notes such as ignored columns end up in ``warnings``.
         """
-        from csana.ingest.raw import conform_frame  # io depends on this module, not the reverse
+        from csana.ingest.raw import (
+            conform_frame,  # io depends on this module, not the reverse
+        )
 
         warnings: list[str] = []
         frames = {name: conform_frame(name, pl.DataFrame(t) if isinstance(t, dict) else t, source, warnings=warnings)

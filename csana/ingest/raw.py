@@ -42,10 +42,19 @@ from typing import Any
 import polars as pl
 from pydantic import Field, field_validator
 
-from csana.ingest.dataset import FILES_SCHEMA, REJECTED_SCHEMA, Dataset
+from csana.config import PARAMS_DIR, Frozen, read_config, validate
 from csana.errors import CsanaError
-from csana.params import PARAMS_DIR, Frozen, read_config, validate
-from csana.ingest.files import EXCEL_SUFFIXES, PARQUET_SUFFIXES, TEXT_SUFFIXES, Cells, data_files, header_row, read_text, read_workbook
+from csana.ingest.dataset import FILES_SCHEMA, REJECTED_SCHEMA, Dataset
+from csana.ingest.files import (
+    EXCEL_SUFFIXES,
+    PARQUET_SUFFIXES,
+    TEXT_SUFFIXES,
+    Cells,
+    data_files,
+    header_row,
+    read_text,
+    read_workbook,
+)
 from csana.ingest.schema import DATETIME, SENDERS, TABLES, Table
 
 NULLABLE = {("orders", "paid_at")}

@@ -18,9 +18,9 @@ from typing import Any, Literal
 
 import polars as pl
 
-from csana.ingest.dataset import Dataset
-from csana.facts.derived import Derived, derive
 from csana.errors import CsanaError
+from csana.facts.derived import Derived, derive
+from csana.ingest.dataset import Dataset
 from csana.metrics.catalogue import METRICS, PUBLIC_IDS, Metric
 from csana.params import MetricParams
 

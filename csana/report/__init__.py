@@ -12,7 +12,13 @@ with headless Chromium. Modules: :mod:`~csana.report.config` (configurations),
 
 from __future__ import annotations
 
-from csana.report.batch import BatchResult, plan, render_all, render_report, resolve_month
+from csana.report.batch import (
+    BatchResult,
+    plan,
+    render_all,
+    render_report,
+    resolve_month,
+)
 from csana.report.config import ReportConfig, ReportParams, load_config
 from csana.report.context import ReportContext, build_context, open_dataset
 from csana.report.render import Rendered

@@ -13,9 +13,16 @@ from typing import Any
 import polars as pl
 from IPython.display import HTML
 
-from csana.present.formatting import DASH
 from csana.metrics.catalogue import CATALOGUE, PUBLIC_IDS, label
-from csana.report.common import LEADERBOARD_METRICS, SUMMARY_METRICS, TREND_METRICS, html, note, t
+from csana.present.formatting import DASH
+from csana.report.common import (
+    LEADERBOARD_METRICS,
+    SUMMARY_METRICS,
+    TREND_METRICS,
+    html,
+    note,
+    t,
+)
 from csana.report.context import ReportContext
 from csana.report.format import Column, count_column, esc, html_table, text_column
 from csana.report.scorecards import card_metrics

@@ -14,8 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from csana.ingest.dataset import Dataset
 from csana.errors import CsanaError
+from csana.ingest.dataset import Dataset
 from csana.params import MetricParams
 from csana.report.config import ReportConfig, load_config
 from csana.report.context import for_shop, open_dataset, shops
@@ -101,7 +101,13 @@ def render_report(config: ReportConfig | str | Path | None = None, notebook: Pat
 
 def render_all(configs: list[ReportConfig], notebook: Path = NOTEBOOK, *, show_progress: bool = True) -> BatchResult:
     """Render each planned report with a rich progress bar; failures are collected, not raised."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     result = BatchResult()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -11,8 +11,8 @@ from typing import Any
 
 from IPython.display import HTML
 
-from csana.present.formatting import DASH, missing
 from csana.i18n import Captions, list_separator, pick
+from csana.present.formatting import DASH, missing
 from csana.report.format import esc
 
 SUMMARY_METRICS = (

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from csana.params import PARAMS_DIR, Frozen, read_config, validate
+from csana.config import PARAMS_DIR, Frozen, read_config, validate
 
 DEFAULT_CONFIG = PARAMS_DIR / "report.yaml"
 Format = Literal["html", "pdf"]

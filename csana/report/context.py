@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from csana.ingest.dataset import Dataset
 from csana.errors import CsanaError
 from csana.i18n import check_lang
+from csana.ingest.dataset import Dataset
 from csana.params import MetricParams
 
 if TYPE_CHECKING:
-    from csana.diagnose.findings import Diagnosis
     from csana.diagnose.drilldown import Drilldown
+    from csana.diagnose.findings import Diagnosis
     from csana.metrics.engine import ShopMetrics
     from csana.scoring.scheme import Scheme
 

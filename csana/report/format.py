@@ -14,8 +14,8 @@ from typing import Any
 
 import polars as pl
 
-from csana.present.formatting import format_metric
 from csana.metrics.catalogue import label
+from csana.present.formatting import format_metric
 
 
 def esc(value: Any) -> str:

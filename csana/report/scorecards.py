@@ -13,10 +13,19 @@ from typing import Any
 import polars as pl
 from IPython.display import HTML
 
-from csana.present.formatting import DASH, delta, format_metric, format_value, missing
 from csana.i18n import pick
 from csana.metrics.catalogue import label
-from csana.report.common import CARD_METRICS, grade_badge, html, join, note, score_text, status_text, t
+from csana.present.formatting import DASH, delta, format_metric, format_value, missing
+from csana.report.common import (
+    CARD_METRICS,
+    grade_badge,
+    html,
+    join,
+    note,
+    score_text,
+    status_text,
+    t,
+)
 from csana.report.context import ReportContext
 from csana.report.format import esc
 

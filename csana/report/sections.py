@@ -23,9 +23,16 @@ import altair as alt
 import polars as pl
 from IPython.display import HTML
 
-from csana.present import charts
-from csana.present.formatting import DASH, delta, format_metric, format_value, missing, signed_value
 from csana.metrics.catalogue import label
+from csana.present import charts
+from csana.present.formatting import (
+    DASH,
+    delta,
+    format_metric,
+    format_value,
+    missing,
+    signed_value,
+)
 from csana.report.appendix import appendix
 from csana.report.common import (
     LEADERBOARD_METRICS,
@@ -41,7 +48,14 @@ from csana.report.common import (
     t,
 )
 from csana.report.context import ReportContext
-from csana.report.format import Column, count_column, esc, html_table, metric_column, text_column
+from csana.report.format import (
+    Column,
+    count_column,
+    esc,
+    html_table,
+    metric_column,
+    text_column,
+)
 from csana.report.scorecards import scorecards
 from csana.scoring.scheme import Scheme
 

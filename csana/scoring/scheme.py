@@ -50,15 +50,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from csana.config import PARAMS_DIR, Frozen, read_config, validate
 from csana.errors import CsanaError
 from csana.metrics.catalogue import CATALOGUE
-from csana.params import PARAMS_DIR, read_config
 
 SCHEMES_DIR = PARAMS_DIR / "schemes"
 """Where the ready-made schemes (templates) live."""
@@ -119,12 +118,6 @@ def _number(value: Any) -> Any:
 
 Number = Annotated[float, BeforeValidator(_number)]
 Ref = Literal["metric", "manual", "indicator"]
-
-
-class Frozen(BaseModel):
-    """Every scheme object: unknown keys are errors, values immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # -- intervals -------------------------------------------------------------------------------
@@ -732,11 +725,7 @@ class Scheme(Frozen):
             "manual_directions": {m["id"]: m.get("direction") or "higher" for m in declared
                                   if isinstance(m, dict) and isinstance(m.get("id"), str)},
         }
-        try:
-            return cls.model_validate(data, context=context)
-        except ValidationError as exc:
-            raise CsanaError(describe(exc, data), file=str(source),
-                             fix="every key is described in params/schemes/README.md") from None
+        return validate(cls, data, source, context=context, fix="every key is described in params/schemes/README.md")
 
     def with_weight(self, indicator: str, weight: float) -> Scheme:
         """A copy with one indicator's weight changed (cheap: for sliders)."""
@@ -812,80 +801,3 @@ def load_scheme(path: str | Path) -> Scheme:
 def ready_made() -> list[str]:
     """Names of the schemes shipped in params/schemes/."""
     return sorted(p.stem for p in SCHEMES_DIR.glob("*.yaml"))
-
-
-# -- error text ------------------------------------------------------------------------------
-
-
-def describe(exc: ValidationError, data: Mapping[str, Any]) -> str:
-    """One readable line per problem: where (with indicator ids), what, what is allowed."""
-    problems = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        where = _where(loc, data)
-        if err["type"] == "extra_forbidden":
-            allowed = ", ".join(allowed_keys(loc[:-1]))
-            problems.append(f"unknown key '{loc[-1]}' at {_where(loc[:-1], data) or 'top level'} (allowed: {allowed})")
-        elif err["type"] == "invalid_key":
-            where = _where(loc[:-1], data) or "top level"
-            problems.append(f"{where}: key {err.get('input')!r} is not text — YAML reads bare on/off/yes/no as "
-                            "true/false; quote it or use the documented key")
-        elif err["type"] == "missing":
-            problems.append(f"{where}: missing (required)")
-        elif err["type"] in ("value_error", "assertion_error"):
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            problems.append(f"{where or 'top level'}: {msg}")
-        else:
-            problems.append(f"{where}: {err['msg']} (got {_short(err.get('input'))})")
-    return f"{len(problems)} problem(s): " + "; ".join(problems)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _where(loc: tuple[Any, ...], data: Any) -> str:
-    """'indicators[2] (conv_final).tiers[0].score' from pydantic's location tuple."""
-    parts: list[str] = []
-    node = data
-    for part in loc:
-        if isinstance(part, int) and not isinstance(part, bool):
-            item = node[part] if isinstance(node, list) and part < len(node) else None
-            name = None
-            if isinstance(item, dict):
-                name = item.get("id") or item.get("metric") or item.get("manual")
-            parts[-1:] = [f"{parts[-1] if parts else ''}[{part}]" + (f" ({name})" if isinstance(name, str) else "")]
-            node = item
-        else:
-            if isinstance(node, dict):
-                node = node.get(part)
-            else:
-                node = None
-            if str(part).startswith("function-") or part in ("tagged-union",):
-                continue
-            parts.append(str(part))
-    return ".".join(parts)
-
-
-def allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    """The keys valid at ``loc`` of a scheme, walking through lists of items."""
-    current: Any = Scheme
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        fields = getattr(current, "model_fields", None)
-        if not fields or part not in fields:
-            break
-        current = _model_in(fields[part].annotation)
-    return list(getattr(current, "model_fields", {}) or [])
-
-
-def _model_in(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None

@@ -33,12 +33,12 @@ from typing import Any
 import ipywidgets as ipw
 import polars as pl
 
-from csana.ingest.dataset import Dataset
 from csana.errors import CsanaError
-from csana.present.formatting import DASH, format_value, plain_number, short_value
 from csana.i18n import LANG_NAMES, LANGS, Captions, check_lang, list_separator
+from csana.ingest.dataset import Dataset
 from csana.metrics.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.params import PARAMS_DIR, MetricParams
+from csana.present.formatting import DASH, format_value, plain_number, short_value
 
 DASHBOARD_ENV = "CSANA_DASHBOARD"
 """Set (to "1") by ``csana dashboard`` for its kernels: the explorer is then read-only."""
@@ -134,7 +134,11 @@ class MonthFrames:
 
     @classmethod
     def compute(cls, dataset: Dataset, month: str | None, params: MetricParams | None = None) -> MonthFrames:
-        from csana.metrics.engine import agent_daily_metrics, agent_metrics, latest_complete_month
+        from csana.metrics.engine import (
+            agent_daily_metrics,
+            agent_metrics,
+            latest_complete_month,
+        )
 
         month = month or latest_complete_month(dataset, params)
         return cls(month, agent_metrics(dataset, month, params), agent_daily_metrics(dataset, month, params))
@@ -920,10 +924,10 @@ class Diagnoser(_Panel):
         return cls(open_dataset(data), month=month, lang=lang, **kwargs)
 
     def _compute(self) -> None:
-        from csana.diagnose.findings import diagnose
         from csana.diagnose.drilldown import conversion_drilldown
-        from csana.metrics.engine import agent_metrics
+        from csana.diagnose.findings import diagnose
         from csana.diagnose.review import review_sample
+        from csana.metrics.engine import agent_metrics
 
         self.metrics = agent_metrics(self.dataset, self.month, self.params)
         self.diagnosis = diagnose(self.metrics, self.dataset, lang=self.lang, params=self.params)
@@ -1016,8 +1020,8 @@ class Diagnoser(_Panel):
         self.w_agent.description = text("agent", self.lang)
 
     def _refresh_shop(self) -> None:
-        from csana.present import charts
         from csana.diagnose.drilldown import SHOP
+        from csana.present import charts
 
         lang = self.lang
         plan = self.diagnosis.plan.with_columns(pl.col("names").list.join(list_separator(lang)))

@@ -92,7 +92,7 @@ def test_shape_problems_all_reported_with_file_and_key(tmp_path: Path):
     text = str(err.value)
     assert "rules.yaml" in text and "3 problem(s)" in text
     assert "unknown key 'method.confidenc'" in text and "confidence" in text
-    assert "rules.low_sales.checks.0.test" in text and "rules.low_aov.checks.0.margin" in text
+    assert "rules.low_sales.checks[0] (sales_amount).test" in text and "rules.low_aov.checks[0]" in text and ".margin" in text
 
 
 def test_meaning_problems_all_reported(tmp_path: Path):
