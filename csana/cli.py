@@ -33,15 +33,9 @@ PARAMS = click.option("--params", "params_file", type=click.Path(dir_okay=False)
 
 def load_data(data: str):
     """DATA on the command line: 'demo' (the built-in demo), raw logs, or platform exports."""
-    if data == "demo":
-        from csana.demo.generator import demo_dataset
+    from csana.ingest.open import open_data
 
-        return demo_dataset()
-    if not Path(data).exists():
-        raise CsanaError("no such file or folder", file=data, fix="give a folder of CSV/XLSX/Parquet files, or 'demo'")
-    from csana.exports.load import load_any
-
-    return load_any(data)
+    return open_data(data)
 
 
 @cli.command("metrics")

@@ -47,7 +47,8 @@ from csana.errors import CsanaError
 from csana.exports.load import load_any
 from csana.ingest.raw import LoadParams, load
 from csana.metrics.catalogue import CATALOGUE
-from csana.params import MetricParams, read_config, validate
+from csana.config import read_config, validate
+from csana.params import MetricParams
 from csana.scoring.payroll import payroll, write_payroll
 from csana.report import build_context
 from csana.report.config import ReportConfig

@@ -214,7 +214,7 @@ def unpaid_orders(metrics: pl.DataFrame, totals: pl.DataFrame, z: float) -> pl.D
 
 def reminder_effect(dataset: Dataset, month: str, unpaid_after_min: float, z: float, lang: str) -> pl.DataFrame:
     """Orders of the month still unpaid after the grace period: paid in the end, with vs without a reminder."""
-    from csana.metrics.engine import month_window
+    from csana.periods import month_window
 
     window = month_window(month)
     grace = pl.duration(microseconds=int(unpaid_after_min * 60 * 1_000_000))
@@ -254,7 +254,7 @@ def lost_reasons(dataset: Dataset, month: str) -> pl.DataFrame:
 
     Reasons are free text typed by agents, so phone numbers or addresses in them are masked.
     """
-    from csana.metrics.engine import month_window
+    from csana.periods import month_window
     from csana.privacy import mask_text
 
     window = month_window(month)

@@ -53,6 +53,7 @@ from csana.ingest.files import (
     read_workbook,
 )
 from csana.metrics.catalogue import CATALOGUE, METRICS, PUBLIC_IDS, Metric
+from csana.periods import month_end, month_window
 
 SOURCES_DIR = PARAMS_DIR / "sources"
 HEADER_SEARCH_ROWS = 30
@@ -339,13 +340,8 @@ def period_in_text(text: str) -> tuple[dt.date, dt.date] | None:
             return day, day
     for match in _NAME_MONTH.finditer(t):
         if first := _date(match[1], match[2], "1"):
-            return first, _month_end(first)
+            return first, month_end(first)
     return None
-
-
-def _month_end(day: dt.date) -> dt.date:
-    nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return nxt - dt.timedelta(days=1)
 
 
 # -- reading files -------------------------------------------------------------------------------
@@ -852,15 +848,13 @@ def latest_export_month(dataset: Dataset) -> str:
     """The latest month the rows cover to its last day, else the latest month with rows."""
     rows = dataset[TABLE]
     end, start = rows["period_end"].max(), rows["period_start"].min()
-    if end == _month_end(end):
+    if end == month_end(end):
         return end.strftime("%Y-%m")
     previous = end.replace(day=1) - dt.timedelta(days=1)
     return previous.strftime("%Y-%m") if previous >= start else end.strftime("%Y-%m")
 
 
 def _month_rows(dataset: Dataset, month: str | None) -> tuple[str, pl.DataFrame]:
-    from csana.metrics.engine import month_window
-
     month = month or latest_export_month(dataset)
     window = month_window(month)
     rows = dataset[TABLE]
@@ -928,8 +922,6 @@ def group_export(dataset: Dataset, month: str | None, by: Literal["shop", "team"
 
 def benchmark_metrics(dataset: Dataset, month: str | None = None) -> pl.DataFrame:
     """Peer benchmark rows (同行同层优秀 …) of ``month`` combined like agents: one row per label."""
-    from csana.metrics.engine import month_window
-
     month = month or latest_export_month(dataset)
     window = month_window(month)
     rows = dataset["benchmarks"].filter((pl.col("period_start") >= window.start) & (pl.col("period_end") < window.end))

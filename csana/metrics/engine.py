@@ -10,9 +10,7 @@ never filter, join or collect — this module does, once.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,56 +21,16 @@ from csana.facts.derived import Derived, derive
 from csana.ingest.dataset import Dataset
 from csana.metrics.catalogue import METRICS, PUBLIC_IDS, Metric
 from csana.params import MetricParams
+from csana.periods import LAST_YEAR, Period, Window, month_window, previous_month  # noqa: F401  (re-exported)
 
-Period = Literal["month", "day"]
 IDENTITY = ("agent_id", "name", "team", "role")
 COMPONENT_IDS: tuple[str, ...] = tuple(m.id for m in METRICS if not m.public)
-
-
-@dataclass(frozen=True)
-class Window:
-    """The days [start, end) being measured and how they are grouped into periods."""
-
-    start: dt.date
-    end: dt.date
-    by: Period
-    label: str
-
-    def period(self, day: pl.Expr) -> pl.Expr:
-        """The period key of an event on ``day``: the month label or the day itself."""
-        return pl.lit(self.label) if self.by == "month" else day
-
-    def contains(self, day: pl.Expr) -> pl.Expr:
-        return (day >= self.start) & (day < self.end)
 
 
 def resolve_params(params: MetricParams | None, overrides: dict[str, Any]) -> MetricParams:
     """The params to use: the given object (or params/metrics.yaml) with per-call overrides."""
     base = params if params is not None else MetricParams.load()
     return base.with_overrides(**overrides) if overrides else base
-
-
-LAST_YEAR = 9998
-"""Months up to December of this year can be measured (delayed metrics look 60 days past them)."""
-
-
-def month_window(month: str, by: Period = "month") -> Window:
-    """The window of calendar month ``YYYY-MM``."""
-    if not isinstance(month, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        raise CsanaError(f"month {month!r} is not of the form YYYY-MM", fix="e.g. --month 2026-10")
-    year, mon = int(month[:4]), int(month[5:])
-    if year > LAST_YEAR:
-        raise CsanaError(f"month {month} is beyond {LAST_YEAR}-12 (a placeholder date such as 9999-12-31?)",
-                         fix="choose a real month; set such rows aside in the data")
-    start = dt.date(year, mon, 1)
-    end = start + dt.timedelta(days=calendar.monthrange(year, mon)[1])
-    return Window(start, end, by, month)
-
-
-def previous_month(month: str) -> str:
-    """The calendar month before ``YYYY-MM``."""
-    start = month_window(month).start
-    return (start - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
 def months_with_data(derived: Derived) -> list[str]:

@@ -12,6 +12,7 @@ with headless Chromium. Modules: :mod:`~csana.report.config` (configurations),
 
 from __future__ import annotations
 
+from csana.ingest.open import open_data
 from csana.report.batch import (
     BatchResult,
     plan,
@@ -20,10 +21,10 @@ from csana.report.batch import (
     resolve_month,
 )
 from csana.report.config import ReportConfig, ReportParams, load_config
-from csana.report.context import ReportContext, build_context, open_dataset
+from csana.report.context import ReportContext, build_context
 from csana.report.render import Rendered
 
 __all__ = [
     "BatchResult", "Rendered", "ReportConfig", "ReportContext", "ReportParams", "build_context", "load_config",
-    "open_dataset", "plan", "render_all", "render_report", "resolve_month",
+    "open_data", "plan", "render_all", "render_report", "resolve_month",
 ]

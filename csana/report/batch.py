@@ -16,9 +16,10 @@ from pathlib import Path
 
 from csana.errors import CsanaError
 from csana.ingest.dataset import Dataset
+from csana.ingest.open import open_data
 from csana.params import MetricParams
 from csana.report.config import ReportConfig, load_config
-from csana.report.context import for_shop, open_dataset, shops
+from csana.report.context import for_shop, shops
 from csana.report.render import NOTEBOOK, Rendered, render, title
 
 
@@ -49,7 +50,7 @@ def plan(config: ReportConfig, all_teams: bool = False) -> list[ReportConfig]:
     """
     from csana.metrics.engine import agent_metrics
 
-    dataset = open_dataset(config.data)
+    dataset = open_data(config.data)
     found = shops(dataset)
     shop_list: list[str | None] = found if config.shop is None and len(found) > 1 else [config.shop]
     planned = []
@@ -82,7 +83,7 @@ def resolve_month(config: ReportConfig, dataset: Dataset | None = None) -> Repor
         return config
     from csana.metrics.engine import latest_complete_month
 
-    data = _scoped(dataset if dataset is not None else open_dataset(config.data), config.shop)
+    data = _scoped(dataset if dataset is not None else open_data(config.data), config.shop)
     return config.model_copy(update={"month": latest_complete_month(data, _params(config))})
 
 

@@ -22,6 +22,7 @@ import polars as pl
 from csana.errors import CsanaError
 from csana.i18n import check_lang
 from csana.ingest.dataset import Dataset
+from csana.ingest.open import open_data
 from csana.params import MetricParams
 
 if TYPE_CHECKING:
@@ -32,23 +33,6 @@ if TYPE_CHECKING:
 
 SHOP_TABLES_BY_ORDER = ("reminders", "reviews", "disputes")
 """Tables without shop_id that belong to a shop through their order."""
-
-
-def open_dataset(data: str | Path | Dataset) -> Dataset:
-    """The report's data: a Dataset as is, 'demo' for the bundled demo shop, else a folder or file of
-    raw logs or platform exports (as ``csana metrics`` reads it)."""
-    if isinstance(data, Dataset):
-        return data
-    if str(data).strip().lower() == "demo":
-        from csana.demo.generator import demo_dataset
-
-        return demo_dataset()
-    path = Path(str(data)).expanduser()
-    if not path.exists():
-        raise CsanaError("no such file or folder", file=str(path), fix="give a folder of CSV/XLSX/Parquet files, or demo")
-    from csana.exports.load import load_any
-
-    return load_any(path)
 
 
 def shops(dataset: Dataset) -> list[str]:
@@ -139,7 +123,7 @@ class ReportContext:
 
     @property
     def month_days(self) -> tuple[dt.date, dt.date]:
-        from csana.metrics.engine import month_window
+        from csana.periods import month_window
 
         window = month_window(self.month)
         return window.start, window.end - dt.timedelta(days=1)
@@ -166,7 +150,7 @@ class ReportContext:
     def responses(self) -> pl.DataFrame:
         """Answered bursts of the month in the scope (the events behind the response-time metrics)."""
         from csana.facts.derived import derive
-        from csana.metrics.engine import month_window
+        from csana.periods import month_window
 
         window = month_window(self.month)
         return derive(self.dataset, self.params).responses.filter(
@@ -210,7 +194,7 @@ def _narrow(period: Period, team: str | None) -> Period:
 
 
 def _previous(dataset: Dataset, month: str, params: MetricParams, team: str | None) -> Period | None:
-    from csana.metrics.engine import previous_month
+    from csana.periods import previous_month
 
     try:
         return _narrow(_period(dataset, previous_month(month), params), team)
@@ -285,7 +269,7 @@ def build_context(
     from csana.scoring.scheme import load_scheme
 
     check_lang(lang)
-    dataset = open_dataset(data)
+    dataset = open_data(data)
     if shop is not None:
         dataset = for_shop(dataset, shop)
     params = MetricParams.load(metrics)

@@ -53,7 +53,7 @@ def serve(data: str | None = None, month: str | None = None, lang: str = "zh", *
     if data and data != "demo" and not Path(data).exists():
         raise CsanaError("no such file or folder", file=data, fix="give a folder of CSV/XLSX/Parquet files, or 'demo'")
     if month:  # checked here: inside Voilà a bad month would only show in the browser
-        from csana.metrics.engine import month_window
+        from csana.periods import month_window
 
         month_window(month)
     cmd = [sys.executable, "-m", *voila_args(notebook, port=port, ip=ip, open_browser=open_browser)]

@@ -33,11 +33,13 @@ from typing import Any
 import ipywidgets as ipw
 import polars as pl
 
+from csana.config import PARAMS_DIR
 from csana.errors import CsanaError
 from csana.i18n import LANG_NAMES, LANGS, Captions, check_lang, list_separator
 from csana.ingest.dataset import Dataset
+from csana.ingest.open import open_data
 from csana.metrics.catalogue import CATALOGUE, PUBLIC_IDS, label
-from csana.params import PARAMS_DIR, MetricParams
+from csana.params import MetricParams
 from csana.present.formatting import DASH, format_value, plain_number, short_value
 
 DASHBOARD_ENV = "CSANA_DASHBOARD"
@@ -90,22 +92,6 @@ def running_in_dashboard() -> bool:
 
 
 # -- data ---------------------------------------------------------------------------------
-
-
-def open_dataset(data: str | Path | Dataset | None) -> Dataset:
-    """The dataset to explore: a Dataset as is, a path (raw logs or platform exports), None or 'demo' = the demo shop."""
-    if isinstance(data, Dataset):
-        return data
-    if data is None or str(data).strip() in ("", "demo"):
-        from csana.demo.generator import demo_dataset
-
-        return demo_dataset()
-    path = Path(str(data).strip()).expanduser()
-    if not path.exists():
-        raise CsanaError("no such file or folder", file=str(path), fix="give a folder of CSV/XLSX/Parquet files, or leave it empty for the demo")
-    from csana.exports.load import load_any
-
-    return load_any(path)
 
 
 def available_months(dataset: Dataset, params: MetricParams | None = None) -> list[str]:
@@ -456,7 +442,7 @@ class Explorer(_Panel):
             data = data if data is not None else os.environ.get("CSANA_DATA") or None
             month = month or os.environ.get("CSANA_MONTH") or None
             lang = os.environ.get("CSANA_LANG") or lang
-        dataset = open_dataset(data)
+        dataset = open_data(data)
         label = str(data) if data is not None and not isinstance(data, Dataset) else ""
         read_only = running_in_dashboard() if read_only is None else read_only
         return cls(dataset, month=month, lang=lang, scheme=scheme, read_only=read_only, data_label=label, **kwargs)
@@ -481,7 +467,7 @@ class Explorer(_Panel):
 
         Not offered on the read-only dashboard, whose data is chosen on the command line.
         """
-        self.dataset = open_dataset(data)
+        self.dataset = open_data(data)
         self.frames = MonthFrames.compute(self.dataset, None, self.params)
         self._sync_choices()
         self._refresh_all()
@@ -921,7 +907,7 @@ class Diagnoser(_Panel):
     def open(cls, data: str | Path | Dataset | None = None, *, month: str | None = None, lang: str = "zh",
              **kwargs: Any) -> Diagnoser:
         """Load ``data`` (None = the demo shop) and build the diagnoser."""
-        return cls(open_dataset(data), month=month, lang=lang, **kwargs)
+        return cls(open_data(data), month=month, lang=lang, **kwargs)
 
     def _compute(self) -> None:
         from csana.diagnose.drilldown import conversion_drilldown

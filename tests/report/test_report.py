@@ -206,9 +206,9 @@ def test_one_report_per_shop_and_team(two_shops):
 
 
 def test_shop_filter_keeps_only_its_rows(two_shops):
-    from csana.report.context import open_dataset
+    from csana.ingest.open import open_data
 
-    dataset = open_dataset(str(two_shops))
+    dataset = open_data(str(two_shops))
     assert shops(dataset) == ["s01", "s02"]
     one = for_shop(dataset, "s02")
     assert set(one.messages["shop_id"]) == {"s02"} and set(one.orders["shop_id"]) == {"s02"}
