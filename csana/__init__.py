@@ -30,7 +30,7 @@ _API = {
     "LoadParams": "csana.ingest.raw",
     "rejection_summary": "csana.ingest.raw",
     "load_export": "csana.exports.load",
-    "write_export": "csana.exports.load",
+    "write_export": "csana.exports.write",
     "demo_dataset": "csana.demo.generator",
     "generate_demo": "csana.demo.generator",
     "write_demo": "csana.demo.generator",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from csana.metrics import engine
 from csana.cli import main
 from csana.demo.generator import demo_dataset
+from csana.metrics import engine
 
 
 def test_help_lists_every_command(capsys):

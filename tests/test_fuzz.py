@@ -36,23 +36,23 @@ from hostile import HOSTILE, assert_inert_html, assert_inert_svg, report_parts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from csana.metrics import engine
 from csana.cli import main
-from csana.ingest.dataset import Dataset
+from csana.config import read_config, validate
 from csana.demo.generator import generate_demo, write_demo
-from csana.diagnose.findings import diagnose
-from csana.diagnose.rules import DiagnosticRules, meaning_problems
 from csana.diagnose.drilldown import conversion_drilldown
+from csana.diagnose.findings import diagnose
+from csana.diagnose.review import review_sample
+from csana.diagnose.rules import DiagnosticRules, meaning_problems
 from csana.errors import CsanaError
 from csana.exports.load import load_any
+from csana.ingest.dataset import Dataset
 from csana.ingest.raw import LoadParams, load
+from csana.metrics import engine
 from csana.metrics.catalogue import CATALOGUE
-from csana.config import read_config, validate
 from csana.params import MetricParams
-from csana.scoring.payroll import payroll, write_payroll
 from csana.report import build_context
 from csana.report.config import ReportConfig
-from csana.diagnose.review import review_sample
+from csana.scoring.payroll import payroll, write_payroll
 from csana.scoring.scheme import Scheme
 from csana.scoring.scorecard import load_scheme, score
 from csana.ui.widgets import Diagnoser, Explorer, excerpt_html, table_html

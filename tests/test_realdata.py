@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 
 import csana
-from csana.metrics import engine
 from csana.facts.derived import derive
+from csana.metrics import engine
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 pytestmark = pytest.mark.skipif(not REALDATA.exists(), reason="shared/realdata is not beside the checkout")

@@ -46,11 +46,11 @@ from hostile import network_loads, report_parts
 from csana.cli import main
 from csana.demo.generator import demo_dataset, generate_demo, write_demo
 from csana.diagnose.rules import load_rules
-from csana.metrics.engine import agent_metrics, latest_complete_month
 from csana.errors import CsanaError
-from csana.present.formatting import DASH
 from csana.ingest.raw import load
 from csana.metrics.catalogue import label
+from csana.metrics.engine import agent_metrics, latest_complete_month
+from csana.present.formatting import DASH
 from csana.privacy import pseudonym, resolve_salt
 from csana.report import build_context, sections
 from csana.report.format import esc
@@ -450,8 +450,9 @@ def test_usage_mistakes_name_the_option_and_point_to_help(argv: list[str], reaso
 
 
 def test_unknown_export_flavour_names_the_known_ones(tmp_path: Path) -> None:
+    from csana.exports.load import load_export
+    from csana.exports.write import write_export
     from csana.metrics.engine import agent_daily_metrics
-    from csana.exports.load import load_export, write_export
 
     daily = agent_daily_metrics(demo_dataset(), "2026-10")
     with pytest.raises(CsanaError, match="unknown export source 'taobao'.*chitu, qianniu"):

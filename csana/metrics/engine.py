@@ -46,7 +46,7 @@ def months_with_data(derived: Derived) -> list[str]:
 def latest_complete_month(dataset: Dataset, params: MetricParams | None = None) -> str:
     """The latest month with data that the data covers to its last day (else the latest month with data)."""
     if dataset.kind == "export":
-        from csana.exports.load import latest_export_month
+        from csana.facts.export import latest_export_month
 
         return latest_export_month(dataset)
     derived = derive(dataset, resolve_params(params, {}))
@@ -241,7 +241,7 @@ def agent_metrics(dataset: Dataset, month: str | None = None, params: MetricPara
     (``agent_metrics(ds, "2026-10", slow_response_s=120)``).
     """
     if dataset.kind == "export":
-        from csana.exports.load import aggregate_export
+        from csana.facts.export import aggregate_export
 
         return aggregate_export(dataset, month)
     return _raw_metrics(dataset, month, params, overrides, "month")
@@ -250,7 +250,7 @@ def agent_metrics(dataset: Dataset, month: str | None = None, params: MetricPara
 def agent_daily_metrics(dataset: Dataset, month: str | None = None, params: MetricParams | None = None, **overrides: Any) -> pl.DataFrame:
     """The same metrics per agent per day of ``month`` (column ``date``), for trends and daily monitoring."""
     if dataset.kind == "export":
-        from csana.exports.load import daily_export
+        from csana.facts.export import daily_export
 
         return daily_export(dataset, month)
     return _raw_metrics(dataset, month, params, overrides, "day")
@@ -294,7 +294,7 @@ def group_metrics(dataset: Dataset, month: str, params: MetricParams, by: Litera
     holds no customer ids to count once).
     """
     if dataset.kind == "export":
-        from csana.exports.load import group_export
+        from csana.facts.export import group_export
 
         return group_export(dataset, month, by)
     derived = derive(dataset, params)

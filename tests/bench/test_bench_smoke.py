@@ -16,8 +16,8 @@ pytest.importorskip("duckdb")
 
 from csana.bench import runner as bench  # noqa: E402
 from csana.cli import main  # noqa: E402
-from csana.ingest.dataset import Dataset  # noqa: E402
 from csana.errors import CsanaError  # noqa: E402
+from csana.ingest.dataset import Dataset  # noqa: E402
 from csana.params import MetricParams  # noqa: E402
 
 

@@ -20,15 +20,25 @@ from hypothesis import strategies as st
 import csana
 from csana.cli import main
 from csana.demo.generator import (
-    DEMO_DIR, FILTER_KEYWORDS, PHRASES, TEST_ACCOUNTS, _calendar, _groups, _pick, _within_offsets, demo_dataset,
-    generate_demo, scale_for, write_demo,
+    DEMO_DIR,
+    FILTER_KEYWORDS,
+    PHRASES,
+    TEST_ACCOUNTS,
+    _calendar,
+    _groups,
+    _pick,
+    _within_offsets,
+    demo_dataset,
+    generate_demo,
+    scale_for,
+    write_demo,
 )
-from csana.facts.derived import derive
-from csana.metrics.engine import agent_metrics, group_metrics, latest_complete_month
 from csana.errors import CsanaError
+from csana.facts.derived import derive
+from csana.ingest.schema import TABLES
+from csana.metrics.engine import agent_metrics, group_metrics, latest_complete_month
 from csana.params import MetricParams
 from csana.scoring.scheme import MANUAL_INDICATORS
-from csana.ingest.schema import TABLES
 
 MONTH = "2026-10"
 PARAMS = MetricParams.load()

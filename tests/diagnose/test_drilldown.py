@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from drill_shop import MONTH, PARAMS, shop
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csana.ingest.dataset import Dataset
+from csana.diagnose.drilldown import (
+    SHOP,
+    bucket_labels,
+    bucket_of,
+    conversion_drilldown,
+    opportunity,
+)
 from csana.diagnose.findings import FINDING_SCHEMA, PLAN_SCHEMA, Diagnosis
 from csana.diagnose.rules import load_rules
-from csana.diagnose.drilldown import SHOP, bucket_labels, bucket_of, conversion_drilldown, opportunity
-from csana.metrics.engine import FUNNEL_STAGES, agent_metrics, shop_metrics
 from csana.errors import CsanaError
-from drill_shop import MONTH, PARAMS, shop
+from csana.ingest.dataset import Dataset
+from csana.metrics.engine import FUNNEL_STAGES, agent_metrics, shop_metrics
 
 RULES = load_rules()
 
@@ -205,8 +211,8 @@ def test_lost_reasons_mask_personal_data_typed_by_agents():
 
     import polars as pl
 
-    from csana.ingest.dataset import Dataset
     from csana.diagnose.drilldown import lost_reasons
+    from csana.ingest.dataset import Dataset
 
     ds = Dataset(tables={"lost_reasons": pl.DataFrame(
         {"customer_id": ["c1", "c2"], "agent_id": ["a1", "a1"], "date": [dt.date(2026, 10, 1)] * 2,

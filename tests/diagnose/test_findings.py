@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csana.diagnose.findings import Diagnosis, diagnose
+from csana.diagnose.intervals import poisson, wilson, z_value
 from csana.diagnose.rules import DEFAULT_FILE, load_rules
 from csana.errors import CsanaError
-from csana.diagnose.intervals import poisson, wilson, z_value
 from csana.metrics.catalogue import CATALOGUE
 
 Z95 = 1.959963984540054
@@ -362,8 +362,9 @@ def test_a_rate_is_weak_only_when_its_whole_interval_is_below_the_threshold(base
 
 
 def test_intervals_of_averages_from_the_raw_events():
-    from csana.metrics.engine import agent_metrics
     from drill_shop import MONTH, PARAMS, shop
+
+    from csana.metrics.engine import agent_metrics
 
     ds = shop()
     found = diagnose(agent_metrics(ds, MONTH, PARAMS), ds, params=PARAMS).findings.filter(pl.col("agent_id") == "a1")

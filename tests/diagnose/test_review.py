@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from drill_shop import MONTH, PARAMS, shop
 
 from csana.diagnose.findings import FINDING_SCHEMA, PLAN_SCHEMA, Diagnosis
+from csana.diagnose.review import review_sample
 from csana.diagnose.rules import load_rules
 from csana.privacy import pseudonym
-from csana.diagnose.review import review_sample
-from drill_shop import MONTH, PARAMS, shop
 
 RULES = load_rules()
 SALT = "test-salt"

@@ -19,18 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import csana
-from csana.exports import load as exports
 from csana.errors import CsanaError
-from csana.exports.load import (
-    SOURCES_DIR,
-    aggregate_export,
+from csana.exports import mapping
+from csana.exports.cells import (
     clean_text,
-    daily_export,
-    is_export,
-    load_any,
-    load_export,
-    load_source,
-    normalize_header,
     parse_count,
     parse_duration_s,
     parse_money,
@@ -38,8 +30,12 @@ from csana.exports.load import (
     parse_period,
     parse_rate,
     period_in_text,
-    write_export,
 )
+from csana.exports.load import is_export, load_any, load_export
+from csana.exports.mapping import SOURCES_DIR, load_source, normalize_header
+from csana.exports.write import write_export
+from csana.facts import export as export_facts
+from csana.facts.export import aggregate_export, daily_export
 from csana.metrics.catalogue import PUBLIC_IDS
 
 DATA = Path(__file__).parents[1] / "data" / "exports"
@@ -188,7 +184,7 @@ def test_messy_csv_agents_dates_and_values(chitu):
 
 def test_messy_csv_monthly_aggregate_is_exact(chitu):
     m = aggregate_export(chitu)  # month=None → the only month, 2024-10
-    assert m.columns == ["agent_id", "name", "team", "role", "month", *PUBLIC_IDS, *exports.COMPONENT_IDS]
+    assert m.columns == ["agent_id", "name", "team", "role", "month", *PUBLIC_IDS, *export_facts.COMPONENT_IDS]
     mei = row(m, "小美")  # rows of Oct 1, 2, 3
     assert mei["month"] == "2024-10"
     assert (mei["consult_customers"], mei["received_customers"], mei["inquiry_customers"]) == (25, 22, 18)  # 12+8+5, 10+8+4, 8+6+4
@@ -235,7 +231,7 @@ def test_benchmark_rows_are_kept_apart(chitu):
     assert bench["label"].to_list() == ["同行同层优秀", "同行同层平均"]
     # no date cell: they cover the range in the title, 2024-10-01 … 2024-10-03
     assert set(zip(bench["period_start"], bench["period_end"])) == {(D(2024, 10, 1), D(2024, 10, 3))}
-    combined = exports.benchmark_metrics(chitu, "2024-10")
+    combined = export_facts.benchmark_metrics(chitu, "2024-10")
     best = combined.filter(pl.col("label") == "同行同层优秀").row(0, named=True)
     assert best["conv_final"] == pytest.approx(8 / 15)
     assert best["first_response_s"] == 15
@@ -386,7 +382,7 @@ def test_mapping_unknown_key(tmp_path):
 
 
 def test_shipped_mappings_are_valid():
-    names = [m.name for m in exports.all_sources()]
+    names = [m.name for m in mapping.all_sources()]
     assert names == ["chitu", "qianniu"]
 
 
@@ -546,10 +542,10 @@ def test_monthly_ratios_are_ratios_of_sums(rows):
         schema=["agent_id", "date", "inquiry_customers", "conv_final_customers", "replied_customers", "first_response_s"],
         orient="row",
     ).with_columns(pl.col("agent_id").alias("name"), pl.lit(None, pl.String).alias("team"))
-    frame = exports._with_all_metrics(frame.with_columns(pl.col("first_response_s").cast(pl.Float64)))
-    completed, _ = exports.complete(frame)
-    combined = exports.combine(completed, ["agent_id"]).sort("agent_id")
-    shuffled = exports.combine(completed.reverse(), ["agent_id"]).sort("agent_id")
+    frame = export_facts._with_all_metrics(frame.with_columns(pl.col("first_response_s").cast(pl.Float64)))
+    completed, _ = export_facts.complete(frame)
+    combined = export_facts.combine(completed, ["agent_id"]).sort("agent_id")
+    shuffled = export_facts.combine(completed.reverse(), ["agent_id"]).sort("agent_id")
     assert combined.select(PUBLIC_IDS).equals(shuffled.select(PUBLIC_IDS))
     for got in combined.iter_rows(named=True):
         mine = [r for r in rows if r[0] == got["agent_id"]]
@@ -585,11 +581,11 @@ def test_metrics_cli_reads_an_export_folder_and_says_people_are_customer_days(tm
 
 
 def test_shop_and_team_totals_recompute_ratios_from_all_parts(chitu):
-    shop = exports.group_export(chitu, "2024-10", "shop").row(0, named=True)
+    shop = export_facts.group_export(chitu, "2024-10", "shop").row(0, named=True)
     assert (shop["shop"], shop["consult_customers"]) == ("*", 41)  # 25 + 16 customer-days
     assert shop["conv_final"] == pytest.approx(11 / 25)  # (7 + 4) / (14 + 11): rows with both parts
     assert shop["first_response_s"] == pytest.approx((4905 + 580) / 33)  # weighted by 回复人数 20 + 13
-    teams = exports.group_export(chitu, "2024-10", "team")
+    teams = export_facts.group_export(chitu, "2024-10", "team")
     assert teams["team"].to_list() == ["—"]  # the export has no team column
 
 

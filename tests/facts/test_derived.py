@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-
 from builders import dataset, messages, orders
+
 from csana.facts.derived import derive
 from csana.params import MetricParams
 

@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csana.errors import CsanaError
-from csana.ingest.files import _is_utf8, data_files, decode, header_row, read_text, read_workbook
+from csana.ingest.files import (
+    _is_utf8,
+    data_files,
+    decode,
+    header_row,
+    read_text,
+    read_workbook,
+)
 
 KNOWN = {"agent", "ts", "sender", "text"}
 

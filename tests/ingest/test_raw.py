@@ -22,11 +22,11 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import csana.ingest.raw as csana_io
-from csana.ingest.dataset import FILES_SCHEMA, REJECTED_SCHEMA, Dataset
-from csana.metrics.engine import agent_metrics
 from csana.errors import CsanaError
+from csana.ingest.dataset import FILES_SCHEMA, REJECTED_SCHEMA, Dataset
 from csana.ingest.raw import LoadParams, conform_frame, load, rejection_summary
 from csana.ingest.schema import TABLES
+from csana.metrics.engine import agent_metrics
 
 DATA = Path(__file__).parents[1] / "data" / "io"
 T = dt.datetime

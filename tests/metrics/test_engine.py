@@ -7,10 +7,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from builders import dataset, messages, orders, table
-from csana.metrics import engine
+
 from csana.errors import CsanaError
+from csana.metrics import engine
 from csana.metrics.catalogue import CATALOGUE, PUBLIC_IDS
 
 FILTER = {"keywords": ["加微信"], "customers": ["spam01"]}

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+from builders import dataset
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from builders import dataset
-from csana.errors import CsanaError
 from polars.testing import assert_frame_equal
+
+from csana.errors import CsanaError
 from csana.metrics import engine
 from csana.metrics.catalogue import METRICS
 

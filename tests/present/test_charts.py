@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csana.present import charts
 from csana.metrics.catalogue import label
+from csana.present import charts
 
 
 @pytest.fixture(autouse=True)

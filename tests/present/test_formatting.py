@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from csana.present.formatting import delta, format_metric, format_value, plain_number, short_value, signed_value
+from csana.present.formatting import (
+    delta,
+    format_metric,
+    format_value,
+    plain_number,
+    short_value,
+    signed_value,
+)
 
 
 @pytest.mark.parametrize(("value", "unit", "lang", "shown"), [

@@ -16,13 +16,22 @@ import pytest
 
 from csana.cli import main
 from csana.demo.generator import demo_dataset, generate_demo, write_demo
-from csana.metrics.engine import agent_metrics, latest_complete_month
 from csana.errors import CsanaError
 from csana.metrics.catalogue import label
-from csana.report import BatchResult, ReportConfig, ReportParams, build_context, load_config, plan, render_all
-from csana.report import batch, sections
-from csana.report.context import for_shop, shops
+from csana.metrics.engine import agent_metrics, latest_complete_month
 from csana.present.formatting import delta, format_metric, format_value
+from csana.report import (
+    BatchResult,
+    ReportConfig,
+    ReportParams,
+    batch,
+    build_context,
+    load_config,
+    plan,
+    render_all,
+    sections,
+)
+from csana.report.context import for_shop, shops
 from csana.report.format import esc, html_table, text_column
 from csana.report.render import NOTEBOOK, Rendered
 
@@ -174,8 +183,8 @@ def test_appendix_accounts_for_rows_parameters_and_coverage(ctx):
 
 
 def test_platform_export_report_counts_customer_days(shop, tmp_path):
+    from csana.exports.write import write_export
     from csana.metrics.engine import agent_daily_metrics
-    from csana.exports.load import write_export
 
     write_export(agent_daily_metrics(shop, "2026-10"), tmp_path / "赤兔_2026-10.csv")
     exported = build_context(str(tmp_path))

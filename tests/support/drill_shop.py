@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 
 from builders import dataset, messages, orders, table
+
 from csana.ingest.dataset import Dataset
 from csana.params import MetricParams
 

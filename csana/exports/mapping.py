@@ -1,0 +1,152 @@
+"""Export flavours: one mapping file per platform export in ``params/sources/``.
+
+A *flavour* is one export format (赤兔, 千牛 汇总分析 …): which header spellings mean which
+canonical field, how each is parsed, which rows are totals or peer benchmarks, which cells are
+placeholders. :func:`load_source` reads and checks one; headers are matched after
+:func:`normalize_header` (full-/half-width folded, spaces and unit suffixes dropped).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, PrivateAttr
+
+from csana.config import PARAMS_DIR, Frozen, read_config, validate
+from csana.errors import CsanaError
+from csana.metrics.catalogue import CATALOGUE
+
+SOURCES_DIR = PARAMS_DIR / "sources"
+
+
+TABLE = "agent_period"
+
+
+Kind = Literal["agent", "date", "text", "count", "money", "rate", "number", "duration"]
+
+
+IDENTITY_KINDS: dict[str, Kind] = {"agent": "agent", "date": "date", "team": "text"}
+
+
+KINDS_BY_UNIT: dict[str, tuple[str, ...]] = {
+    "people": ("count",), "orders": ("count",), "messages": ("count",), "units": ("count",),
+    "yuan": ("money",), "ratio": ("rate", "number"), "seconds": ("duration",),
+    "hours": ("number",), "score": ("number",), "yuan/hour": ("money", "number"),
+}
+
+
+class HeaderVariant(Frozen):
+    """One accepted header spelling; ``scale`` multiplies plain numbers (minutes → seconds: 60)."""
+
+    header: str = Field(min_length=1)
+    scale: float = Field(1.0, gt=0)
+
+
+class FieldSpec(Frozen):
+    """How one canonical field appears in an export: its parse kind and header spellings."""
+
+    kind: Kind
+    headers: tuple[str | HeaderVariant, ...] = Field(min_length=1)
+
+    def variants(self) -> tuple[HeaderVariant, ...]:
+        return tuple(h if isinstance(h, HeaderVariant) else HeaderVariant(header=h) for h in self.headers)
+
+
+class SourceMapping(Frozen):
+    """One export flavour (params/sources/<name>.yaml); see the comments in chitu.yaml."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    zh: str
+    description: str = ""
+    required: tuple[str, ...] = ("agent",)
+    signature: tuple[str, ...] = ()
+    fields: dict[str, FieldSpec]
+    ignore: tuple[str, ...] = ()
+    summary_rows: tuple[str, ...] = ()
+    benchmark_rows: tuple[str, ...] = ()
+    placeholders: tuple[str, ...] = ()
+    _file: str = PrivateAttr("<memory>")
+
+    @property
+    def file(self) -> str:
+        """The mapping file this flavour was read from (named in errors: the file to edit)."""
+        return self._file
+
+    def lookup(self) -> dict[str, tuple[str, float]]:
+        """Normalised header → (field id, scale)."""
+        return {normalize_header(v.header): (fid, v.scale) for fid, spec in self.fields.items() for v in spec.variants()}
+
+    def header_of(self, field_id: str) -> str:
+        """The field's main header spelling (its first unscaled variant)."""
+        variants = self.fields[field_id].variants()
+        return next((v.header for v in variants if v.scale == 1), variants[0].header)
+
+
+def mapping_problems(mapping: SourceMapping) -> list[str]:
+    """Meaning checks of a mapping (after its shape was validated), all problems at once."""
+    problems = []
+    for fid, spec in mapping.fields.items():
+        if fid in IDENTITY_KINDS:
+            if spec.kind != IDENTITY_KINDS[fid]:
+                problems.append(f"'fields.{fid}.kind' must be {IDENTITY_KINDS[fid]} (got {spec.kind})")
+        elif fid not in CATALOGUE:
+            problems.append(f"unknown field 'fields.{fid}' (allowed: agent, date, team, or a metric id: {', '.join(CATALOGUE)})")
+        elif spec.kind not in KINDS_BY_UNIT[CATALOGUE[fid].unit]:
+            allowed = " or ".join(KINDS_BY_UNIT[CATALOGUE[fid].unit])
+            problems.append(f"'fields.{fid}.kind' must be {allowed} for a metric in {CATALOGUE[fid].unit} (got {spec.kind})")
+    owners: dict[str, str] = {}
+    for fid, spec in mapping.fields.items():
+        for variant in spec.variants():
+            key = normalize_header(variant.header)
+            if owners.setdefault(key, fid) != fid:
+                problems.append(f"header '{variant.header}' is listed under both fields.{owners[key]} and fields.{fid}")
+    if "agent" not in mapping.fields:
+        problems.append("'fields.agent' is missing: every export names its agents")
+    problems += [f"'required' names '{r}', which is not under fields" for r in mapping.required if r not in mapping.fields]
+    return problems
+
+
+def load_source(source: str | Path | SourceMapping) -> SourceMapping:
+    """A flavour by name (``"chitu"``, a file in params/sources/) or by the path of a mapping file."""
+    if isinstance(source, SourceMapping):
+        return source
+    path = Path(source)
+    if path.suffix.lower() not in (".yaml", ".yml", ".json"):
+        path = SOURCES_DIR / f"{source}.yaml"
+        if not path.exists():
+            known = ", ".join(sorted(p.stem for p in SOURCES_DIR.glob("*.yaml")))
+            raise CsanaError(f"unknown export source '{source}'", fix=f"use one of: {known}, or the path of a mapping file")
+    mapping = validate(SourceMapping, read_config(path), path)
+    problems = mapping_problems(mapping)
+    if problems:
+        raise CsanaError(f"{len(problems)} problem(s): " + "; ".join(problems), file=str(path))
+    mapping._file = str(path)
+    return mapping
+
+
+def all_sources() -> list[SourceMapping]:
+    """Every flavour in params/sources/, by name."""
+    return [load_source(p) for p in sorted(SOURCES_DIR.glob("*.yaml"))]
+
+
+UNIT_SUFFIX = re.compile(r"\((?:人|人数|元|件|个|次|条|单|%|秒|s)\)$")
+
+
+ARROW = re.compile(r"[-—–]+>|→|⟶|➝|➔")
+
+
+def normalize_header(text: object) -> str:
+    """Header text as matched: NFKC (full-width → half-width), no spaces, lower case, '->' arrows,
+    and no unit-only suffix such as (人), (元), (秒)."""
+    t = unicodedata.normalize("NFKC", str(text)).lower()
+    t = re.sub(r"\s+", "", t)
+    t = ARROW.sub("->", t)
+    return UNIT_SUFFIX.sub("", t)
+
+
+def _norm_values(values: Iterable[str]) -> list[str]:
+    return [unicodedata.normalize("NFKC", v).strip().lower() for v in values]
