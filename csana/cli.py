@@ -47,26 +47,27 @@ def load_data(data: str):
 @LANG
 def metrics_command(data: str, month: str | None, params_file: str | None, out: str | None, daily: bool, lang: str) -> None:
     """Per-agent metrics of a month (spec 1 §3), from raw logs or platform exports."""
-    from csana.metrics import engine
+    from csana.ingest.dataset import Capability
+    from csana.metrics import engine, provisional
     from csana.params import MetricParams
 
     dataset = load_data(data)
     params = MetricParams.load(params_file)
     compute = engine.agent_daily_metrics if daily else engine.agent_metrics
     table = compute(dataset, month, params)
-    if dataset.kind == "export":  # unknown headers, derived counts, people counts as customer-days
+    if not dataset.can(Capability.DISTINCT_CUSTOMERS):  # unknown headers, derived counts, customer-days
         for note in dataset.warnings:
             click.echo(f"注意: {note}" if lang == "zh" else f"note: {note}", err=True)
     if out:
         from csana.writers import write_table
 
-        table = engine.with_provisional(table, dataset, params)
+        table = provisional.with_provisional(table, dataset, params)
         click.echo(f"wrote {write_table(table, out)} ({table.height} rows)")
         return
     print_metrics(table, "date" if daily else "month", lang)
-    if dataset.kind == "raw":
+    if dataset.can(Capability.DATA_END):
         month = month or engine.latest_complete_month(dataset, params)
-        print_provisional(engine.provisional(dataset, month, params), lang)
+        print_provisional(provisional.provisional(dataset, month, params), lang)
 
 
 def print_metrics(table, period: str, lang: str) -> None:
@@ -164,8 +165,8 @@ def print_payroll(sheet, scheme, lang: str) -> None:
 @click.option("--all", "show_ok", is_flag=True, help="also list the indicators that are fine")
 def diagnose_command(data: str, month: str | None, lang: str, params_file: str | None, rules_file: str | None, show_ok: bool) -> None:
     """Weak indicators per agent with evidence, factors and actions, and the team training plan (spec 2 §2)."""
-    from csana.diagnose.findings import diagnose, print_diagnosis
-    from csana.diagnose.rules import load_rules
+    from csana.diagnosis.findings import diagnose, print_diagnosis
+    from csana.diagnosis.rules import load_rules
     from csana.metrics import engine
     from csana.params import MetricParams
 

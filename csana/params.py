@@ -115,3 +115,9 @@ class MetricParams(Frozen):
         data = self.model_dump()
         data.update({k: v for k, v in overrides.items() if v is not None})
         return validate(type(self), data, "overrides")
+
+
+def resolve_params(params: MetricParams | None, overrides: dict[str, Any]) -> MetricParams:
+    """The params to use: the given object (or params/metrics.yaml) with per-call overrides."""
+    base = params if params is not None else MetricParams.load()
+    return base.with_overrides(**overrides) if overrides else base

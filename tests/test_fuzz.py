@@ -39,16 +39,17 @@ from hypothesis import strategies as st
 from csana.cli import main
 from csana.config import read_config, validate
 from csana.demo.generator import generate_demo, write_demo
-from csana.diagnose.drilldown import conversion_drilldown
-from csana.diagnose.findings import diagnose
-from csana.diagnose.review import review_sample
-from csana.diagnose.rules import DiagnosticRules, meaning_problems
+from csana.diagnosis.drilldown import conversion_drilldown
+from csana.diagnosis.findings import diagnose
+from csana.diagnosis.review import review_sample
+from csana.diagnosis.rules import DiagnosticRules, meaning_problems
 from csana.errors import CsanaError
 from csana.exports.load import load_any
 from csana.ingest.dataset import Dataset
 from csana.ingest.raw import LoadParams, load
 from csana.metrics import engine
 from csana.metrics.catalogue import CATALOGUE
+from csana.metrics.shop import shop_metrics
 from csana.params import MetricParams
 from csana.report import build_context
 from csana.report.config import ReportConfig
@@ -139,7 +140,7 @@ def test_engine_scoring_and_diagnostics_never_crash(dataset: Dataset) -> None:
             assert ((values >= 0) & (values <= 1 + 1e-9)).all(), m.id
     daily = engine.agent_daily_metrics(dataset, MONTH)
     assert set(daily["agent_id"]) == set(metrics["agent_id"])
-    shop = engine.shop_metrics(dataset, MONTH)
+    shop = shop_metrics(dataset, MONTH)
     assert shop.totals.height == 1
     credited = engine.attribution(dataset, MONTH)["credited_agent"].drop_nulls()
     assert set(credited) <= set(metrics["agent_id"])
@@ -550,7 +551,7 @@ def test_edited_config_files_load_and_work_or_explain(small_shop: tuple[Dataset,
         if isinstance(loaded, MetricParams):
             shop.cache.clear()
             diagnose(engine.agent_metrics(shop, month, loaded), shop, params=loaded)
-            engine.shop_metrics(shop, month, loaded)
+            shop_metrics(shop, month, loaded)
         elif isinstance(loaded, Scheme):
             payroll(score(metrics, loaded), loaded)
         elif isinstance(loaded, DiagnosticRules):

@@ -15,6 +15,7 @@ import pytest
 import csana
 from csana.facts.derived import derive
 from csana.metrics import engine
+from csana.metrics.shop import shop_metrics
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 pytestmark = pytest.mark.skipif(not REALDATA.exists(), reason="shared/realdata is not beside the checkout")
@@ -92,5 +93,5 @@ def test_metrics_on_real_data(realdata):
     assert ((metrics["reply_rate"].drop_nulls() >= 0) & (metrics["reply_rate"].drop_nulls() <= 1)).all()
     # Olist buyers never tweeted, so every October-2017 Olist order is silent and no agent sells
     assert metrics["sales_amount"].sum() == 0
-    value = engine.shop_metrics(realdata, month).service_value
+    value = shop_metrics(realdata, month).service_value
     assert value.filter(pl.col("kind") == "silent")["orders"][0] > 0

@@ -45,7 +45,7 @@ from hostile import network_loads, report_parts
 
 from csana.cli import main
 from csana.demo.generator import demo_dataset, generate_demo, write_demo
-from csana.diagnose.rules import load_rules
+from csana.diagnosis.rules import load_rules
 from csana.errors import CsanaError
 from csana.ingest.raw import load
 from csana.metrics.catalogue import label
@@ -631,7 +631,7 @@ def test_salt_keys_the_pseudonyms(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_switch_leaves_excerpts_out_of_the_report(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """review.excerpts: false in params/diagnostics.yaml: the report's review sample shows facts, no message text."""
-    import csana.diagnose.rules as rules_module
+    import csana.diagnosis.rules as rules_module
 
     shop = generate_demo(seed=7, agents=6, months=2, scale=0.3)
     with_text = sections.review(build_context(shop, month="2026-10", scorecards=False)).data

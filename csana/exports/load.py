@@ -33,6 +33,7 @@ from pathlib import Path
 import polars as pl
 
 from csana.errors import CsanaError
+from csana.exports.complete import complete, with_all_columns
 from csana.exports.mapping import (
     IDENTITY_KINDS,
     TABLE,
@@ -48,11 +49,16 @@ from csana.exports.read import (
     _parse_file,
     _pick_mapping,
 )
-from csana.facts.export import _with_all_metrics, complete
-from csana.ingest.dataset import FILES_SCHEMA, REJECTED_SCHEMA, Dataset
-from csana.metrics.catalogue import CATALOGUE, METRICS
+from csana.ingest.dataset import (
+    EXPORT_CAPABILITIES,
+    FILES_SCHEMA,
+    REJECTED_SCHEMA,
+    Dataset,
+)
+from csana.metrics.catalogue import CATALOGUE
 
-PEOPLE_IDS: tuple[str, ...] = tuple(m.id for m in METRICS if m.unit == "people")
+PEOPLE_IDS: tuple[str, ...] = tuple(c for c, m in CATALOGUE.items() if m.unit == "people")
+"""People counts (measures of distinct customers, and metrics over them): customer-days when summed over days."""
 
 
 def load_export(path: str | Path, source: str | Path | SourceMapping | None = None) -> Dataset:
@@ -88,7 +94,7 @@ def load_export(path: str | Path, source: str | Path | SourceMapping | None = No
 
 
 def _dataset(rows: pl.DataFrame, source: str, encodings: dict[str, str | None], notes: list[str]) -> Dataset:
-    rows = _with_agent_ids(_with_all_metrics(rows.with_columns(
+    rows = _with_agent_ids(with_all_columns(rows.with_columns(
         *[pl.lit(None, pl.String).alias(c) for c in ("agent", "team") if c not in rows.columns])))
     bad = rows.filter(pl.col("problem_column").is_not_null())
     kept, duplicates = _without_duplicates(rows.filter(pl.col("kind").is_in(["agent", "benchmark"]) & pl.col("problem_column").is_null()))
@@ -110,7 +116,7 @@ def _dataset(rows: pl.DataFrame, source: str, encodings: dict[str, str | None], 
         pl.col("name").first(), pl.col("team").drop_nulls().first()).sort("agent_id")
     return Dataset(
         tables={TABLE: completed, "benchmarks": benchmarks, "agents": agent_table},
-        source=source, kind="export", rejected=rejected, files=_files_table(rows, kept, rejected, encodings),
+        source=source, capabilities=EXPORT_CAPABILITIES, rejected=rejected, files=_files_table(rows, kept, rejected, encodings),
         warnings=list(dict.fromkeys(notes)),
     )
 

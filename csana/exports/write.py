@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 
 from csana.errors import CsanaError
+from csana.exports.complete import WEIGHT_FIELDS
 from csana.exports.mapping import load_source
-from csana.facts.export import WEIGHT_FIELDS
 
 
 def _written(kind: str, column: pl.Expr, text: bool) -> pl.Expr:

@@ -9,10 +9,12 @@ rows used + rows rejected = rows read.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 import polars as pl
 
+from csana.errors import CsanaError
 from csana.ingest.schema import TABLES, empty
 
 REJECTED_SCHEMA: dict[str, pl.DataType] = {
@@ -33,18 +35,46 @@ FILES_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+class Capability(StrEnum):
+    """What an input can answer beyond per-agent totals; a feature that needs one asks for it.
+
+    Raw chat logs and orders can answer all of them; a platform export (per-agent rows of
+    totals) answers none: its people counts are customer-days, it holds no single message or
+    order, and its figures are the platform's own (final when the platform says so).
+    """
+
+    EVENTS = "events"
+    """Single messages, receptions and responses: response-time distributions, drill-downs, chat excerpts."""
+    ORDERS = "orders"
+    """Single orders with their credit: silent orders, the funnel's ordered stage, reminders' effect, audits."""
+    DISTINCT_CUSTOMERS = "distinct_customers"
+    """People counted once per month and group (exports sum customer-days)."""
+    DATA_END = "data_end"
+    """The data's last day is known, so delayed metrics can be marked provisional until final."""
+
+
+NEEDS: dict[Capability, str] = {
+    Capability.EVENTS: "raw chat logs (single messages)",
+    Capability.ORDERS: "raw orders (single orders with their credit)",
+    Capability.DISTINCT_CUSTOMERS: "raw chat logs (customers counted once)",
+    Capability.DATA_END: "raw chat logs and orders (a known last day)",
+}
+RAW_CAPABILITIES = frozenset(Capability)
+EXPORT_CAPABILITIES: frozenset[Capability] = frozenset()
+
+
 @dataclass(eq=False)
 class Dataset:
     """Canonical tables (see :mod:`csana.ingest.schema`) and the bookkeeping of how they were read.
 
-    ``kind`` is ``"raw"`` for chat logs and orders (spec 1 §1a) and ``"export"`` for
-    platform performance exports (§1b), whose per-agent rows live in the
-    ``agent_period`` table.
+    ``capabilities`` say what the input can answer (:class:`Capability`): everything for raw
+    chat logs and orders (docs/inputs.md), nothing beyond per-agent totals for platform
+    performance exports, whose per-agent rows live in the ``agent_period`` table.
     """
 
     tables: dict[str, pl.DataFrame]
     source: str = "<memory>"
-    kind: Literal["raw", "export"] = "raw"
+    capabilities: frozenset[Capability] = RAW_CAPABILITIES
     rejected: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTED_SCHEMA))
     files: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FILES_SCHEMA))
     warnings: list[str] = field(default_factory=list)
@@ -58,6 +88,16 @@ class Dataset:
         if name in TABLES:
             return empty(name)
         raise KeyError(f"unknown table {name!r}; known: {', '.join(TABLES)}")
+
+    def can(self, capability: Capability) -> bool:
+        """Whether the input can answer what ``capability`` stands for."""
+        return capability in self.capabilities
+
+    def require(self, capability: Capability, feature: str) -> None:
+        """Raise a clear error when ``feature`` needs what this input cannot answer."""
+        if not self.can(capability):
+            raise CsanaError(f"{feature} needs {NEEDS[capability]}; platform exports hold per-agent totals only",
+                             file=self.source, fix="load the chat-log and order files (csana.load) for it")
 
     def has(self, name: str, column: str | None = None) -> bool:
         """Whether the table was given (and holds ``column``, when named)."""

@@ -210,7 +210,7 @@ def load(path: str | Path | Sequence[str | Path], params: LoadParams | None = No
     files = _file_counts(sources, rejected)
     _require_usable(files, rejected, tables)
     warnings += _rejection_lines(rejected)
-    return Dataset(tables=tables, source=str(root), kind="raw", rejected=rejected, files=files, warnings=warnings)
+    return Dataset(tables=tables, source=str(root), rejected=rejected, files=files, warnings=warnings)
 
 
 def conform_frame(table_name: str, df: pl.DataFrame, source: str = "<memory>", params: LoadParams | None = None,

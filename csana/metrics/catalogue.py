@@ -1,67 +1,104 @@
-"""The metric catalogue: every per-agent metric of spec 1 §3, declared once, as data.
+"""The metric catalogue: every per-agent number csana computes, declared once, as data.
 
-Each :class:`Metric` says what it is called (中文 and English), its unit, whether
-higher or lower is better, and how it is computed:
+Three layers, each declared here and read by everything else (the engine, export
+aggregation, scoring and team goals, diagnostics, widgets, reports, docs/metrics.md):
 
-* an *aggregate* metric is one polars expression evaluated by
-  :mod:`csana.metrics.engine` over one period fact table (``source``), grouped by agent
-  and period — the expression never filters, joins or collects;
-* a *ratio* metric is ``num / den`` of two other metrics, null when ``den`` is 0
-  (never NaN, inf or 0), so monthly ratios can always be recomputed from their
-  parts (daily rows, platform exports);
-* a *derived* metric is an expression over other metric columns.
+fact table (:class:`FactTable`)
+    the raw-log facts of one period, one row per agent × period × thing (a customer, a
+    reception, a response, an order …); built by :mod:`csana.facts.raw` from the derived
+    tables (receptions, bursts, attribution). Its columns are listed with their meaning.
+measure (:class:`Measure`)
+    one aggregate of a fact table — a count, a sum, a count of distinct customers or a
+    quantile — with how it may be combined: counts and sums add up exactly over days,
+    agents and teams; distinct customers summed over days are customer-days (and over
+    agents count a customer twice); quantiles cannot be combined at all. A platform export
+    provides measures directly (or metrics from which they are rebuilt exactly).
+metric (:class:`Metric`)
+    what users read, typed over measures (as MetricFlow does): ``simple`` (one additive
+    measure), ``ratio`` (numerator / denominator, null when the denominator is 0 — never
+    NaN, inf or 0), ``mean`` (a total / the count it averages over; its ``spread`` measure
+    of squares gives the standard deviation behind a confidence interval), ``quantile``
+    (one quantile measure) and ``derived`` (a linear expression over measures).
 
-Components (``public=False``) are the additive numerators and denominators behind
-the ratios and averages. Reports, widgets, schemes and diagnostics read names,
-units and directions from here; nothing else repeats them.
-
-Period fact tables (built by :func:`csana.metrics.engine.period_facts`; all hold
-``agent_id`` and ``period``):
-
-``contacts``
-    one row per agent × customer with a reception in the period: ``received``,
-    ``inquiry``, ``replied``, ``slow``, ``conv_base`` (inquiry customer not left out
-    as assisted), ``conv_next_day``, ``conv_final`` (in the numerators).
-``receptions``
-    received (not filtered) receptions starting in the period: message counts,
-    ``duration_s``, ``first_response_s`` (null when the first burst was unanswered
-    or outside service hours).
-``responses``
-    answered bursts of received receptions that started within service hours:
-    ``response_s``.
-``sales``
-    orders credited to the agent and paid in the period: ``amount``, ``units``,
-    ``customer_id``, ``refund_amount``, ``repeat`` (paid again within repeat_days).
-``created``
-    orders credited to the agent and created in the period: ``paid``.
-``assists``
-    one row per assisting agent × order paid in the period: ``customer_id``.
-``reminders``
-    one row per reminding agent × order created in the period that it reminded while
-    unpaid: ``recovered``.
-``reviews``, ``disputes``, ``online``
-    the optional tables, each row given to an agent (its own ``agent_id`` or the
-    order's credited agent) and a period.
+Because every ratio and mean is rebuilt from additive measures, months, teams and
+platform-export days aggregate exactly: Σ numerator / Σ denominator, never a mean of
+daily ratios. Each metric names the test that pins it on a hand-computed fixture
+(``test``); docs/metrics.md is generated from this module (:mod:`csana.metrics.docs`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import polars as pl
 
-Unit = Literal["people", "orders", "messages", "yuan", "units", "ratio", "seconds", "hours", "score", "yuan/hour"]
+Unit = Literal["people", "orders", "messages", "yuan", "units", "ratio", "seconds", "hours", "score", "yuan/hour",
+               "yuan²", "units²", "seconds²"]
 Direction = Literal["higher", "lower", "neutral"]
-Source = Literal[
-    "contacts", "receptions", "responses", "sales", "created", "assists", "reminders",
-    "reviews", "disputes", "online", "derived",
-]
+Fact = Literal["contacts", "receptions", "responses", "sales", "created", "assists", "reminders", "reviews",
+               "disputes", "online"]
+Agg = Literal["count", "sum", "distinct", "quantile"]
+MetricType = Literal["simple", "ratio", "mean", "quantile", "derived"]
+COUNT_UNITS = ("people", "orders", "messages", "units")
+TEST_FILE = "tests/metrics/test_catalogue.py"
 
 
 @dataclass(frozen=True)
-class Metric:
-    """One metric: names, unit, direction and how to compute it."""
+class FactTable:
+    """One raw-log fact table of a period: its grain and the meaning of its columns."""
+
+    name: Fact
+    grain: str
+    columns: dict[str, str]
+
+
+FACT_TABLES: dict[str, FactTable] = {t.name: t for t in (
+    FactTable("contacts", "one row per agent × period × customer with a reception (接待) in the period", {
+        "received": "the customer had a received (not filtered) reception",
+        "inquiry": "the customer had an inquiry reception (询单: received, and no order in the postsale_days before it)",
+        "replied": "an agent (not an auto-reply) wrote in a received reception",
+        "slow": "a received reception had ≥ slow_min_count responses slower than slow_response_s",
+        "ordered": "an order is credited to the agent through an inquiry reception of the period",
+        "conv_next_day": "such an order was paid by the end of the day after that reception's day",
+        "conv_final": "such an order was paid by the end of that day + final_pay_days",
+        "conv_base": "an inquiry customer, unless the agent only assisted them (协助) and did not convert them itself",
+    }),
+    FactTable("receptions", "one row per received reception starting in the period", {
+        "customer_msgs": "customer messages", "agent_msgs": "agent messages (auto-replies excluded)",
+        "duration_s": "last − first message time, gaps over max_gap_s cut",
+        "first_response_s": "the first burst's response time (null: unanswered or outside service hours)",
+    }),
+    FactTable("responses", "one row per answered customer burst of a received reception, started within service hours", {
+        "response_s": "seconds from the burst's first message to the next agent message",
+    }),
+    FactTable("sales", "one row per order credited to the agent and paid in the period", {
+        "amount": "paid amount", "units": "units", "customer_id": "the buyer",
+        "refund_amount": "refunded amount (when orders give it)",
+        "repeat": "the buyer paid another order within repeat_days after this one",
+        "buyer_amount": "the buyer's total amount of such orders in the period",
+        "buyer_units": "the buyer's total units of such orders in the period",
+    }),
+    FactTable("created", "one row per order credited to the agent and created in the period", {
+        "paid": "the order was paid by the data's end",
+    }),
+    FactTable("assists", "one row per assisting agent × order paid in the period and credited to another agent", {
+        "customer_id": "the order's customer",
+    }),
+    FactTable("reminders", "one row per reminding agent × order created in the period that it reminded while unpaid", {
+        "recovered": "the order was paid after the reminder",
+    }),
+    FactTable("reviews", "one row per review in the period, given to its agent (else the order's credited agent)", {
+        "service_score": "the 1–5 service score", "low_quality": "flagged low quality",
+    }),
+    FactTable("disputes", "one row per dispute or complaint in the period, given to its agent (else the credited one)", {}),
+    FactTable("online", "one row per agent × day logged in", {"online_s": "seconds logged in"}),
+)}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One aggregate of a fact table; ``agg`` says how it combines (see the module docstring)."""
 
     id: str
     zh: str
@@ -69,26 +106,74 @@ class Metric:
     unit: Unit
     direction: Direction
     definition: str
-    source: Source
-    expr: pl.Expr | None = None
-    ratio: tuple[str, str] | None = None
-    public: bool = True
+    fact: Fact
+    agg: Agg
+    expr: pl.Expr = field(compare=False)
     requires: str | None = None
-    """Optional table (or table.column) the metric needs; null when it was not given."""
-    zero_when_absent: bool = True
-    """An agent with no rows in the source gets 0 (counts, sums); False leaves it null (quantiles)."""
+    """Optional input table (or table.column) the measure needs; null when it was not given."""
+
+    @property
+    def additive(self) -> bool:
+        """Exact when summed over days, agents and teams (counts of events, amounts, durations)."""
+        return self.agg in ("count", "sum")
+
+    @property
+    def combinable(self) -> bool:
+        """May be summed at all: distinct customers sum to customer-days; quantiles never combine."""
+        return self.agg != "quantile"
+
+    @property
+    def dtype(self) -> pl.DataType:
+        return pl.Int64 if self.unit in COUNT_UNITS else pl.Float64
 
     def label(self, lang: str = "zh") -> str:
-        """The display name in ``lang`` ('zh' or 'en')."""
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric as users read it, typed over measures (see the module docstring)."""
+
+    id: str
+    zh: str
+    en: str
+    unit: Unit
+    direction: Direction
+    definition: str
+    type: MetricType
+    measures: tuple[str, ...]
+    """simple/quantile: (measure,); ratio: (numerator, denominator); mean: (total, count);
+    derived: the measures its expression reads. A ratio's parts may be derived metrics."""
+    test: str
+    """The test that pins the metric on a hand-computed fixture (file::function)."""
+    expr: pl.Expr | None = field(default=None, compare=False)
+    spread: str | None = None
+    """mean: the measure of squares (Σ x²) behind the standard deviation of its events."""
+    requires: str | None = None
+
+    @property
+    def ratio(self) -> tuple[str, str] | None:
+        """(numerator, denominator) of a ratio or mean, else None."""
+        return (self.measures[0], self.measures[1]) if self.type in ("ratio", "mean") else None
+
+    @property
+    def dtype(self) -> pl.DataType:
+        if self.type == "simple":
+            return MEASURE_BY_ID[self.measures[0]].dtype
+        return pl.Int64 if self.type == "derived" and self.unit in COUNT_UNITS else pl.Float64
+
+    def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
 
     def compute(self) -> pl.Expr:
-        """The expression that yields this metric's column (aggregate or over metric columns)."""
+        """The metric as an expression over one row of measure columns (the engine sums rows first)."""
         if self.ratio is not None:
             num, den = self.ratio
             return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None).alias(self.id)
-        assert self.expr is not None, self.id
-        return self.expr.alias(self.id)
+        if self.type == "derived":
+            assert self.expr is not None
+            return self.expr.alias(self.id)
+        return pl.col(self.measures[0]).alias(self.id)
 
 
 def _count(flag: str) -> pl.Expr:
@@ -99,148 +184,214 @@ def _people() -> pl.Expr:
     return pl.col("customer_id").n_unique().cast(pl.Int64)
 
 
-_M = Metric
-METRICS: tuple[Metric, ...] = (
-    # -- traffic (people) ------------------------------------------------------------
+def _squares(column: str) -> pl.Expr:
+    return (pl.col(column).cast(pl.Float64) ** 2).sum()
+
+
+def _measure(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, fact: Fact, agg: Agg,
+             expr: pl.Expr, requires: str | None = None) -> Measure:
+    return Measure(id, zh, en, unit, direction, definition, fact, agg, expr, requires)
+
+
+_M = _measure
+MEASURES: tuple[Measure, ...] = (
+    # -- traffic (contacts: one row per customer, so counts of flags are distinct customers) --------
     _M("consult_customers", "咨询人数", "Consulting customers", "people", "higher",
-       "received + filtered customers: distinct customers with any reception in the period", "contacts", pl.len().cast(pl.Int64)),
+       "received + filtered customers: distinct customers with any reception in the period", "contacts", "distinct",
+       pl.len().cast(pl.Int64)),
     _M("received_customers", "接待人数", "Received customers", "people", "higher",
-       "customers with a non-filtered reception", "contacts", _count("received")),
+       "customers with a non-filtered reception", "contacts", "distinct", _count("received")),
     _M("filtered_customers", "接待过滤人数", "Filtered customers", "people", "neutral",
-       "customers with only filtered receptions (ads, spam, blacklisted)", "contacts", (~pl.col("received")).sum().cast(pl.Int64)),
+       "customers with only filtered receptions (ads, spam, blacklisted)", "contacts", "distinct",
+       (~pl.col("received")).sum().cast(pl.Int64)),
     _M("inquiry_customers", "询单人数", "Inquiry customers", "people", "higher",
-       "customers with an inquiry reception (received, and no order in the postsale_days before it)", "contacts", _count("inquiry")),
-    # -- sales -----------------------------------------------------------------------
+       "customers with an inquiry reception (received, and no order in the postsale_days before it)", "contacts",
+       "distinct", _count("inquiry")),
+    # -- sales ---------------------------------------------------------------------------------------
     _M("sales_amount", "销售额", "Sales amount", "yuan", "higher",
-       "sum of amount of orders credited to the agent and paid in the period", "sales", pl.col("amount").sum()),
+       "sum of amount of orders credited to the agent and paid in the period", "sales", "sum", pl.col("amount").sum()),
     _M("sales_units", "销售量", "Units sold", "units", "higher",
-       "sum of units of those orders", "sales", pl.col("units").sum().cast(pl.Int64)),
+       "sum of units of those orders", "sales", "sum", pl.col("units").sum().cast(pl.Int64)),
     _M("buyers", "销售人数", "Buyers", "people", "higher",
-       "distinct customers of those orders", "sales", _people()),
-    _M("aov", "客单价", "Average order value", "yuan", "higher",
-       "sales_amount / buyers", "derived", ratio=("sales_amount", "buyers")),
-    _M("units_per_buyer", "客件数", "Units per buyer", "units", "higher",
-       "sales_units / buyers", "derived", ratio=("sales_units", "buyers")),
-    # -- conversion ------------------------------------------------------------------
+       "distinct customers of those orders", "sales", "distinct", _people()),
+    # -- conversion ----------------------------------------------------------------------------------
     _M("conv_base_customers", "询单人数(除协助)", "Inquiry customers (less assisted)", "people", "neutral",
-       "inquiry customers, less those the agent only assisted (section 2 'Assist')", "contacts", _count("conv_base"), public=False),
+       "inquiry customers, less those the agent only assisted", "contacts", "distinct", _count("conv_base")),
     _M("ordered_customers", "询单→下单人数", "Inquiry → ordered customers", "people", "higher",
        "inquiry customers with an order credited to the agent through an inquiry reception in the period (paid or not)",
-       "contacts", _count("ordered"), public=False),
+       "contacts", "distinct", _count("ordered")),
     _M("conv_next_day_customers", "询单→次日付款人数", "Inquiry → next-day paid customers", "people", "higher",
        "inquiry customers with an order credited through an inquiry reception in the period, "
-       "paid by the end of the day after that reception's day", "contacts", _count("conv_next_day"), public=False),
+       "paid by the end of the day after that reception's day", "contacts", "distinct", _count("conv_next_day")),
     _M("conv_final_customers", "询单→最终付款人数", "Inquiry → final paid customers", "people", "higher",
-       "same, paid by the end of that day + final_pay_days", "contacts", _count("conv_final"), public=False),
-    _M("conv_next_day", "询单→次日付款成功率", "Inquiry → next-day payment rate", "ratio", "higher",
-       "conv_next_day_customers / inquiry customers (less assisted)", "derived",
-       ratio=("conv_next_day_customers", "conv_base_customers")),
-    _M("conv_final", "询单→最终付款成功率", "Inquiry → final payment rate", "ratio", "higher",
-       "conv_final_customers / inquiry customers (less assisted)", "derived",
-       ratio=("conv_final_customers", "conv_base_customers")),
+       "same, paid by the end of that day + final_pay_days", "contacts", "distinct", _count("conv_final")),
     _M("created_orders", "下单数", "Orders created", "orders", "higher",
-       "credited orders created in the period", "created", pl.len().cast(pl.Int64), public=False),
+       "credited orders created in the period", "created", "count", pl.len().cast(pl.Int64)),
     _M("created_paid_orders", "下单并付款数", "Orders created and paid", "orders", "higher",
-       "of those, paid by the data's end", "created", _count("paid"), public=False),
-    _M("order_to_pay", "下单→付款率", "Order → payment rate", "ratio", "higher",
-       "credited orders created in the period and paid (by the data's end) / credited orders created in the period",
-       "derived", ratio=("created_paid_orders", "created_orders")),
+       "of those, paid by the data's end", "created", "count", _count("paid")),
     _M("assist_customers", "协助人数", "Assisted customers", "people", "neutral",
        "customers of orders paid in the period, credited to another agent, that this agent served in the "
-       "attribution window before the order (协助下单) or between order and payment (协助跟进)", "assists", _people()),
-    # -- service ---------------------------------------------------------------------
+       "attribution window before the order (协助下单) or between order and payment (协助跟进)", "assists", "distinct",
+       _people()),
+    # -- service -------------------------------------------------------------------------------------
     _M("customer_msgs", "买家消息数", "Customer messages", "messages", "neutral",
-       "customer messages in the agent's received receptions", "receptions", pl.col("customer_msgs").sum().cast(pl.Int64), public=False),
+       "customer messages in the agent's received receptions", "receptions", "sum",
+       pl.col("customer_msgs").sum().cast(pl.Int64)),
     _M("agent_msgs", "客服消息数", "Agent messages", "messages", "higher",
-       "agent messages (auto-replies excluded) in the agent's received receptions", "receptions",
-       pl.col("agent_msgs").sum().cast(pl.Int64), public=False),
-    _M("qa_ratio", "答问比", "Answer/question ratio", "ratio", "higher",
-       "agent messages / customer messages in the agent's received receptions (auto excluded)", "derived",
-       ratio=("agent_msgs", "customer_msgs")),
+       "agent messages (auto-replies excluded) in the agent's received receptions", "receptions", "sum",
+       pl.col("agent_msgs").sum().cast(pl.Int64)),
     _M("replied_customers", "回复人数", "Replied customers", "people", "higher",
-       "customers with ≥1 agent message in a received reception", "contacts", _count("replied"), public=False),
-    _M("reply_rate", "回复率", "Reply rate", "ratio", "higher",
-       "customers with ≥1 agent message in a received reception / received_customers", "derived",
-       ratio=("replied_customers", "received_customers")),
-    _M("unreplied_customers", "未回复人数", "Unreplied customers", "people", "lower",
-       "received − replied customers", "derived", (pl.col("received_customers") - pl.col("replied_customers"))),
+       "customers with ≥1 agent message in a received reception", "contacts", "distinct", _count("replied")),
     _M("slow_customers", "慢响应人数", "Slow-response customers", "people", "lower",
-       "customers with a slow received reception (≥ slow_min_count responses > slow_response_s)", "contacts", _count("slow")),
+       "customers with a slow received reception (≥ slow_min_count responses > slow_response_s)", "contacts",
+       "distinct", _count("slow")),
     _M("first_response_count", "首次响应次数", "First responses", "messages", "neutral",
-       "received receptions whose first burst was answered (within service hours)", "receptions",
-       pl.col("first_response_s").count().cast(pl.Int64), public=False),
+       "received receptions whose first burst was answered (within service hours)", "receptions", "count",
+       pl.col("first_response_s").count().cast(pl.Int64)),
     _M("first_response_total_s", "首次响应总时长", "First response total", "seconds", "lower",
-       "sum of those first responses", "receptions", pl.col("first_response_s").sum(), public=False),
-    _M("first_response_s", "首次响应时间", "First response time", "seconds", "lower",
-       "mean first response over received receptions whose first burst was answered", "derived",
-       ratio=("first_response_total_s", "first_response_count")),
+       "sum of those first responses", "receptions", "sum", pl.col("first_response_s").sum()),
     _M("response_count", "响应次数", "Responses", "messages", "neutral",
-       "answered bursts of received receptions (within service hours)", "responses", pl.len().cast(pl.Int64), public=False),
+       "answered bursts of received receptions (within service hours)", "responses", "count", pl.len().cast(pl.Int64)),
     _M("response_total_s", "响应总时长", "Response total", "seconds", "lower",
-       "sum of those response times", "responses", pl.col("response_s").sum(), public=False),
-    _M("avg_response_s", "平均响应时间", "Average response time", "seconds", "lower",
-       "mean response time over all answered bursts", "derived", ratio=("response_total_s", "response_count")),
+       "sum of those response times", "responses", "sum", pl.col("response_s").sum()),
     _M("p50_response_s", "响应时间中位数", "Median response time", "seconds", "lower",
-       "median of the same response times (linear interpolation)", "responses",
-       pl.col("response_s").quantile(0.5, interpolation="linear"), zero_when_absent=False),
+       "median of the same response times (linear interpolation)", "responses", "quantile",
+       pl.col("response_s").quantile(0.5, interpolation="linear")),
     _M("p90_response_s", "响应时间P90", "90th-percentile response time", "seconds", "lower",
        "90th percentile of the same response times (linear interpolation, as numpy's default): means hide the long tail",
-       "responses", pl.col("response_s").quantile(0.9, interpolation="linear"), zero_when_absent=False),
+       "responses", "quantile", pl.col("response_s").quantile(0.9, interpolation="linear")),
     _M("reception_total_s", "接待总时长", "Reception time total", "seconds", "neutral",
-       "total duration of received receptions (gaps over max_gap_s cut)", "receptions", pl.col("duration_s").sum(), public=False),
-    _M("avg_reception_s", "平均接待时长", "Average reception time", "seconds", "neutral",
-       "total duration of received receptions / replied customers", "derived",
-       ratio=("reception_total_s", "replied_customers")),
-    # -- payment reminders (催付) ------------------------------------------------------
+       "total duration of received receptions (gaps over max_gap_s cut)", "receptions", "sum", pl.col("duration_s").sum()),
+    # -- payment reminders (催付) ------------------------------------------------------------------
     _M("reminded_orders", "催付单数", "Reminded orders", "orders", "higher",
-       "orders created in the period that the agent reminded while unpaid", "reminders", pl.len().cast(pl.Int64)),
+       "orders created in the period that the agent reminded while unpaid", "reminders", "count", pl.len().cast(pl.Int64)),
     _M("recovered_orders", "挽回单数", "Recovered orders", "orders", "higher",
-       "of those, paid after the reminder", "reminders", _count("recovered")),
-    _M("recovery_rate", "挽单率", "Recovery rate", "ratio", "higher",
-       "recovered_orders / reminded_orders", "derived", ratio=("recovered_orders", "reminded_orders")),
-    # -- after-sales and reputation ------------------------------------------------------
+       "of those, paid after the reminder", "reminders", "count", _count("recovered")),
+    # -- after-sales and reputation -------------------------------------------------------------------
     _M("refund_amount", "成功退款金额", "Refunded amount", "yuan", "lower",
-       "refund_amount of the orders in sales_amount", "sales", pl.col("refund_amount").sum(), public=False,
+       "refund_amount of the orders in sales_amount", "sales", "sum", pl.col("refund_amount").sum(),
        requires="orders.refund_amount"),
-    _M("refund_rate", "退款率", "Refund rate", "ratio", "lower",
-       "refunded amount / sales_amount", "derived", ratio=("refund_amount", "sales_amount"), requires="orders.refund_amount"),
     _M("review_count", "评价数", "Reviews", "orders", "neutral",
-       "reviews in the period given to the agent", "reviews", pl.len().cast(pl.Int64), public=False, requires="reviews"),
+       "reviews in the period given to the agent", "reviews", "count", pl.len().cast(pl.Int64), requires="reviews"),
     _M("service_score_total", "服务评分合计", "Service score total", "score", "higher",
-       "sum of those reviews' service_score", "reviews", pl.col("service_score").sum(), public=False, requires="reviews"),
-    _M("service_score", "服务态度评分", "Service score (DSR)", "score", "higher",
-       "mean review service_score", "derived", ratio=("service_score_total", "review_count"), requires="reviews"),
+       "sum of those reviews' service_score", "reviews", "sum", pl.col("service_score").sum(), requires="reviews"),
     _M("good_reviews", "好评数", "Good reviews", "orders", "higher",
-       "reviews with service_score ≥ 4", "reviews", (pl.col("service_score") >= 4).sum().cast(pl.Int64), public=False,
+       "reviews with service_score ≥ 4", "reviews", "count", (pl.col("service_score") >= 4).sum().cast(pl.Int64),
        requires="reviews"),
-    _M("good_review_rate", "好评率", "Good review rate", "ratio", "higher",
-       "reviews with service_score ≥ 4 / reviews", "derived", ratio=("good_reviews", "review_count"), requires="reviews"),
     _M("low_quality_reviews", "低质评价", "Low-quality reviews", "orders", "lower",
-       "reviews flagged low_quality", "reviews", pl.col("low_quality").fill_null(False).sum().cast(pl.Int64),
+       "reviews flagged low_quality", "reviews", "count", pl.col("low_quality").fill_null(False).sum().cast(pl.Int64),
        requires="reviews"),
     _M("disputes", "纠纷投诉", "Disputes", "orders", "lower",
-       "disputes and complaints in the period given to the agent", "disputes", pl.len().cast(pl.Int64), requires="disputes"),
+       "disputes and complaints in the period given to the agent", "disputes", "count", pl.len().cast(pl.Int64),
+       requires="disputes"),
     _M("repeat_buyers", "回头客人数", "Repeat buyers", "people", "higher",
-       "of the agent's buyers, those who paid another order within repeat_days after", "sales",
-       pl.col("customer_id").filter(pl.col("repeat")).n_unique().cast(pl.Int64), public=False),
-    _M("repeat_rate", "回头率", "Repeat rate", "ratio", "higher",
-       "repeat_buyers / buyers (provisional until the data covers repeat_days after the period)", "derived",
-       ratio=("repeat_buyers", "buyers")),
+       "of the agent's buyers, those who paid another order within repeat_days after", "sales", "distinct",
+       pl.col("customer_id").filter(pl.col("repeat")).n_unique().cast(pl.Int64)),
     _M("online_s", "在线秒数", "Online seconds", "seconds", "neutral",
-       "seconds logged in", "online", pl.col("online_s").sum(), public=False, requires="online"),
-    _M("online_hours", "在线时长", "Online hours", "hours", "neutral",
-       "hours logged in during the period", "derived", pl.col("online_s") / 3600, requires="online"),
-    _M("sales_per_online_hour", "每小时销售额", "Sales per online hour", "yuan/hour", "higher",
-       "sales_amount / online_hours", "derived", ratio=("sales_amount", "online_hours"), requires="online"),
+       "seconds logged in", "online", "sum", pl.col("online_s").sum(), requires="online"),
+    # -- spreads: Σ x² behind the standard deviation of a mean's events (intervals in diagnostics) -----
+    _M("first_response_sq_total_s", "首次响应平方和", "First responses, sum of squares", "seconds²", "neutral",
+       "Σ first_response_s² over the receptions in first_response_count", "receptions", "sum",
+       _squares("first_response_s")),
+    _M("response_sq_total_s", "响应时间平方和", "Responses, sum of squares", "seconds²", "neutral",
+       "Σ response_s² over the responses in response_count", "responses", "sum", _squares("response_s")),
+    _M("buyer_amount_sq_total", "买家金额平方和", "Buyer amounts, sum of squares", "yuan²", "neutral",
+       "Σ over buyers of (the buyer's amount)²", "sales", "sum", (pl.col("amount") * pl.col("buyer_amount")).sum()),
+    _M("buyer_units_sq_total", "买家件数平方和", "Buyer units, sum of squares", "units²", "neutral",
+       "Σ over buyers of (the buyer's units)²", "sales", "sum",
+       (pl.col("units").cast(pl.Float64) * pl.col("buyer_units")).sum()),
 )
-
-CATALOGUE: dict[str, Metric] = {m.id: m for m in METRICS}
-PUBLIC_IDS: tuple[str, ...] = tuple(m.id for m in METRICS if m.public)
-"""The canonical metric columns of the per-agent table, in display order."""
+MEASURE_BY_ID: dict[str, Measure] = {m.id: m for m in MEASURES}
 
 
-def metric(metric_id: str) -> Metric:
-    """Look a metric up by id, with the list of valid ids when it is unknown."""
+def _test(metric_id: str) -> str:
+    return f"{TEST_FILE}::test_{metric_id}"
+
+
+def simple(measure_id: str) -> Metric:
+    """A metric that is one measure as it is (names, unit and direction are the measure's)."""
+    m = MEASURE_BY_ID[measure_id]
+    kind: MetricType = "quantile" if m.agg == "quantile" else "simple"
+    return Metric(m.id, m.zh, m.en, m.unit, m.direction, m.definition, kind, (m.id,), _test(m.id), requires=m.requires)
+
+
+def ratio(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, num: str, den: str, *,
+          kind: MetricType = "ratio", spread: str | None = None, requires: str | None = None) -> Metric:
+    """num / den, null when den is 0 (``kind='mean'``: a total over the count it averages over)."""
+    return Metric(id, zh, en, unit, direction, definition, kind, (num, den), _test(id), spread=spread, requires=requires)
+
+
+def derived(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, expr: pl.Expr,
+            measures: tuple[str, ...], requires: str | None = None) -> Metric:
+    """A linear expression over measures, so it adds up like they do."""
+    return Metric(id, zh, en, unit, direction, definition, "derived", measures, _test(id), expr=expr, requires=requires)
+
+
+METRICS: tuple[Metric, ...] = (
+    simple("consult_customers"), simple("received_customers"), simple("filtered_customers"), simple("inquiry_customers"),
+    simple("sales_amount"), simple("sales_units"), simple("buyers"),
+    ratio("aov", "客单价", "Average order value", "yuan", "higher", "sales_amount / buyers", "sales_amount", "buyers",
+          kind="mean", spread="buyer_amount_sq_total"),
+    ratio("units_per_buyer", "客件数", "Units per buyer", "units", "higher", "sales_units / buyers", "sales_units",
+          "buyers", kind="mean", spread="buyer_units_sq_total"),
+    ratio("conv_next_day", "询单→次日付款成功率", "Inquiry → next-day payment rate", "ratio", "higher",
+          "conv_next_day_customers / inquiry customers (less assisted)", "conv_next_day_customers", "conv_base_customers"),
+    ratio("conv_final", "询单→最终付款成功率", "Inquiry → final payment rate", "ratio", "higher",
+          "conv_final_customers / inquiry customers (less assisted)", "conv_final_customers", "conv_base_customers"),
+    ratio("order_to_pay", "下单→付款率", "Order → payment rate", "ratio", "higher",
+          "credited orders created in the period and paid (by the data's end) / credited orders created in the period",
+          "created_paid_orders", "created_orders"),
+    simple("assist_customers"),
+    ratio("qa_ratio", "答问比", "Answer/question ratio", "ratio", "higher",
+          "agent messages / customer messages in the agent's received receptions (auto excluded)", "agent_msgs",
+          "customer_msgs"),
+    ratio("reply_rate", "回复率", "Reply rate", "ratio", "higher",
+          "customers with ≥1 agent message in a received reception / received_customers", "replied_customers",
+          "received_customers"),
+    derived("unreplied_customers", "未回复人数", "Unreplied customers", "people", "lower", "received − replied customers",
+            pl.col("received_customers") - pl.col("replied_customers"), ("received_customers", "replied_customers")),
+    simple("slow_customers"),
+    ratio("first_response_s", "首次响应时间", "First response time", "seconds", "lower",
+          "mean first response over received receptions whose first burst was answered", "first_response_total_s",
+          "first_response_count", kind="mean", spread="first_response_sq_total_s"),
+    ratio("avg_response_s", "平均响应时间", "Average response time", "seconds", "lower",
+          "mean response time over all answered bursts", "response_total_s", "response_count", kind="mean",
+          spread="response_sq_total_s"),
+    simple("p50_response_s"), simple("p90_response_s"),
+    ratio("avg_reception_s", "平均接待时长", "Average reception time", "seconds", "neutral",
+          "total duration of received receptions / replied customers", "reception_total_s", "replied_customers",
+          kind="mean"),
+    simple("reminded_orders"), simple("recovered_orders"),
+    ratio("recovery_rate", "挽单率", "Recovery rate", "ratio", "higher", "recovered_orders / reminded_orders",
+          "recovered_orders", "reminded_orders"),
+    ratio("refund_rate", "退款率", "Refund rate", "ratio", "lower", "refunded amount / sales_amount", "refund_amount",
+          "sales_amount", requires="orders.refund_amount"),
+    ratio("service_score", "服务态度评分", "Service score (DSR)", "score", "higher", "mean review service_score",
+          "service_score_total", "review_count", kind="mean", requires="reviews"),
+    ratio("good_review_rate", "好评率", "Good review rate", "ratio", "higher", "reviews with service_score ≥ 4 / reviews",
+          "good_reviews", "review_count", requires="reviews"),
+    simple("low_quality_reviews"), simple("disputes"),
+    ratio("repeat_rate", "回头率", "Repeat rate", "ratio", "higher",
+          "repeat_buyers / buyers (provisional until the data covers repeat_days after the period)", "repeat_buyers",
+          "buyers"),
+    derived("online_hours", "在线时长", "Online hours", "hours", "neutral", "hours logged in during the period",
+            pl.col("online_s") / 3600, ("online_s",), requires="online"),
+    ratio("sales_per_online_hour", "每小时销售额", "Sales per online hour", "yuan/hour", "higher",
+          "sales_amount / online_hours", "sales_amount", "online_hours", requires="online"),
+)
+METRIC_BY_ID: dict[str, Metric] = {m.id: m for m in METRICS}
+
+CATALOGUE: dict[str, Metric | Measure] = {**MEASURE_BY_ID, **METRIC_BY_ID}
+"""Everything addressable by id: metrics, and the measures behind them (a simple metric shares its measure's id)."""
+PUBLIC_IDS: tuple[str, ...] = tuple(METRIC_BY_ID)
+"""The metric columns of the per-agent table, in display order."""
+COMPONENT_IDS: tuple[str, ...] = tuple(m for m in MEASURE_BY_ID if m not in METRIC_BY_ID)
+"""The measures that are not metrics themselves (numerators, denominators, spreads), in declaration order."""
+OUTPUT_IDS: tuple[str, ...] = (*PUBLIC_IDS, *COMPONENT_IDS)
+
+
+def metric(metric_id: str) -> Metric | Measure:
+    """Look a metric (or measure) up by id, with the list of valid metric ids when it is unknown."""
     try:
         return CATALOGUE[metric_id]
     except KeyError:
@@ -255,9 +406,22 @@ def label(metric_id: str, lang: str = "zh") -> str:
     return found.label(lang) if found else metric_id
 
 
+def combinable(metric_id: str) -> bool:
+    """Whether a metric can be recomputed for a group (a team, a month of days) from its parts."""
+    if metric_id in MEASURE_BY_ID:
+        return MEASURE_BY_ID[metric_id].combinable
+    return all(combinable(part) for part in METRIC_BY_ID[metric_id].measures)
+
+
+def dtype(column: str) -> pl.DataType:
+    """The polars type of a metric or measure column."""
+    return CATALOGUE[column].dtype
+
+
 def catalogue_frame(lang: str = "zh") -> pl.DataFrame:
-    """The catalogue as a table (for reports' definitions appendix and the CLI)."""
-    return pl.DataFrame(
-        [{"id": m.id, "zh": m.zh, "en": m.en, "unit": m.unit, "direction": m.direction,
-          "definition": m.definition, "public": m.public} for m in METRICS]
-    )
+    """The catalogue as a table (for reports' definitions appendix and the CLI): metrics, then other measures."""
+    rows = [{"id": m.id, "zh": m.zh, "en": m.en, "unit": m.unit, "direction": m.direction,
+             "definition": m.definition, "public": True} for m in METRICS]
+    rows += [{"id": m.id, "zh": m.zh, "en": m.en, "unit": m.unit, "direction": m.direction,
+              "definition": m.definition, "public": False} for m in MEASURES if m.id not in METRIC_BY_ID]
+    return pl.DataFrame(rows)

@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 from IPython.display import HTML
 
+from csana.facts import facts_of
 from csana.metrics.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.present.formatting import DASH
 from csana.report.common import (
@@ -44,10 +45,9 @@ def _coverage(ctx: ReportContext) -> str:
         (t("messages", lang), f"{_span(ds.messages, 'ts')} ({ds.messages.height:,})"),
         (t("orders", lang), f"{_span(ds.orders, 'created_at')} ({ds.orders.height:,})"),
     ]
-    if ds.kind == "raw":
-        from csana.facts.derived import derive
-
-        rows.append((t("data_end", lang), f"{derive(ds, ctx.params).data_end:%Y-%m-%d}"))
+    data_end = facts_of(ds, ctx.params).data_end()
+    if data_end is not None:
+        rows.append((t("data_end", lang), f"{data_end:%Y-%m-%d}"))
     return _defs(rows)
 
 

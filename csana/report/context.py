@@ -21,14 +21,14 @@ import polars as pl
 
 from csana.errors import CsanaError
 from csana.i18n import check_lang
-from csana.ingest.dataset import Dataset
+from csana.ingest.dataset import Capability, Dataset
 from csana.ingest.open import open_data
 from csana.params import MetricParams
 
 if TYPE_CHECKING:
-    from csana.diagnose.drilldown import Drilldown
-    from csana.diagnose.findings import Diagnosis
-    from csana.metrics.engine import ShopMetrics
+    from csana.diagnosis.drilldown import Drilldown
+    from csana.diagnosis.findings import Diagnosis
+    from csana.metrics.shop import ShopMetrics
     from csana.scoring.scheme import Scheme
 
 SHOP_TABLES_BY_ORDER = ("reminders", "reviews", "disputes")
@@ -67,7 +67,7 @@ def for_shop(dataset: Dataset, shop: str) -> Dataset:
     for name in ("agents", "online", "manual_scores", "lost_reasons"):
         if dataset.has(name):
             tables[name] = dataset[name].filter(pl.col("agent_id").is_in(agent_ids))
-    return Dataset(tables=tables, source=f"{dataset.source} [shop {shop}]", kind=dataset.kind,
+    return Dataset(tables=tables, source=f"{dataset.source} [shop {shop}]", capabilities=dataset.capabilities,
                    rejected=dataset.rejected, files=dataset.files, warnings=list(dataset.warnings))
 
 
@@ -159,25 +159,19 @@ class ReportContext:
         )
 
     def daily(self) -> pl.DataFrame:
-        """The scope's metrics per day of the month (customers counted once per day in the scope)."""
-        from csana.facts.derived import derive
-        from csana.metrics.engine import evaluate, month_window
+        """The scope's metrics per day of the month (raw logs: customers counted once per day in the scope)."""
+        from csana.metrics.shop import group_metrics
 
-        group = _team_of(self.dataset) if self.team else pl.lit("*")
-        frame = evaluate(self.dataset, derive(self.dataset, self.params), month_window(self.month, "day"), group)
+        by = "team" if self.team else "shop"
+        frame = group_metrics(self.dataset, self.month, self.params, by, period="day")
         if self.team:
-            frame = frame.filter(pl.col("agent_id") == self.team)
-        return frame.rename({"period": "date"}).sort("date")
-
-
-def _team_of(dataset: Dataset) -> pl.Expr:
-    agents = dataset["agents"]
-    teams = dict(zip(agents["agent_id"], agents["team"])) if "team" in agents.columns else {}
-    return pl.col("agent_id").replace_strict(teams, default=None, return_dtype=pl.String)
+            frame = frame.filter(pl.col("team") == self.team)
+        return frame.sort("date")
 
 
 def _period(dataset: Dataset, month: str, params: MetricParams) -> Period:
-    from csana.metrics.engine import agent_metrics, shop_metrics
+    from csana.metrics.engine import agent_metrics
+    from csana.metrics.shop import shop_metrics
 
     shop = shop_metrics(dataset, month, params)
     totals = shop.totals.row(0, named=True) if shop.totals.height else {}
@@ -221,7 +215,7 @@ def _scores(agents: pl.DataFrame, schemes: tuple[tuple[str, Scheme], ...], datas
 
 def _diagnosis(agents: pl.DataFrame, dataset: Dataset, params: MetricParams, lang: str, team: str | None) -> Diagnosis:
     """Findings benchmarked against every agent of the month; for a team, only its agents and plan rows."""
-    from csana.diagnose.findings import Diagnosis, diagnose
+    from csana.diagnosis.findings import Diagnosis, diagnose
 
     found = diagnose(agents, dataset, lang=lang, params=params)
     if team is None:
@@ -242,10 +236,10 @@ def _diagnosis(agents: pl.DataFrame, dataset: Dataset, params: MetricParams, lan
 def _drilldown(dataset: Dataset, month: str, params: MetricParams, diagnosis: Diagnosis, lang: str,
                agents: pl.DataFrame, excerpts: bool | None) -> tuple[Drilldown | None, pl.DataFrame | None]:
     """The conversion drill-down and the chat-review sample (of the scope's agents, and the best examples)."""
-    if dataset.kind != "raw":
+    if not dataset.can(Capability.EVENTS):
         return None, None
-    from csana.diagnose.drilldown import conversion_drilldown
-    from csana.diagnose.review import review_sample
+    from csana.diagnosis.drilldown import conversion_drilldown
+    from csana.diagnosis.review import review_sample
 
     drilldown = conversion_drilldown(dataset, month, params, diagnosis=diagnosis, lang=lang)
     sample = review_sample(dataset, diagnosis, month, params, lang=lang, excerpts=excerpts)

@@ -23,7 +23,10 @@ import altair as alt
 import polars as pl
 from IPython.display import HTML
 
+from csana.errors import CsanaError
+from csana.ingest.dataset import Capability
 from csana.metrics.catalogue import label
+from csana.metrics.shop import funnel
 from csana.present import charts
 from csana.present.formatting import (
     DASH,
@@ -142,12 +145,12 @@ def summary(ctx: ReportContext) -> HTML:
         f"<h2>{esc(t('summary', lang))}</h2>",
         f'<div class="kpi-grid">{tiles}</div>',
         f"<ul>{items}</ul>",
-        note(t("people_note" if ctx.dataset.kind == "raw" else "people_note_export", lang)),
+        note(t("people_note" if ctx.dataset.can(Capability.DISTINCT_CUSTOMERS) else "people_note_export", lang)),
     )
 
 
 def _service_value_line(ctx: ReportContext) -> str:
-    if ctx.dataset.kind != "raw":
+    if not ctx.dataset.can(Capability.ORDERS):
         return ""  # exports do not tell silent orders
     kinds = {r["kind"]: r for r in ctx.now.shop.service_value.iter_rows(named=True)}
     served, silent = kinds.get("served", {}), kinds.get("silent", {})
@@ -214,7 +217,7 @@ def charts_heading(ctx: ReportContext) -> HTML:
 
 def response_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
     """Distribution of the month's answered response times with P50, P90 and the slow threshold."""
-    if ctx.dataset.kind != "raw":
+    if not ctx.dataset.can(Capability.EVENTS):
         return html(note(t("raw_only", ctx.lang)))
     responses = ctx.responses()
     if responses.height == 0:
@@ -224,23 +227,23 @@ def response_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
 
 def funnel_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
     """The scope's conversion funnel (consult → received → inquiry → ordered → paid); exports lack 'ordered'."""
-    from csana.metrics.engine import funnel
-
-    if ctx.dataset.kind != "raw" or not ctx.now.totals:
+    if not ctx.dataset.can(Capability.ORDERS) or not ctx.now.totals:
         return html(note(t("raw_only", ctx.lang)))
     return charts.funnel(funnel(ctx.now.totals), ctx.lang)
 
 
 def trend_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
-    """Daily received customers, sales, conversion and response time of the scope."""
-    if ctx.dataset.kind != "raw":
+    """Daily received customers, sales, conversion and response time of the scope (exports: from daily rows)."""
+    try:
+        daily = ctx.daily()
+    except CsanaError:  # an export of per-period rows has no days
         return html(note(t("raw_only", ctx.lang)))
-    return charts.daily_trend(ctx.daily(), TREND_METRICS, ctx.lang)
+    return charts.daily_trend(daily, TREND_METRICS, ctx.lang)
 
 
 def value_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
     """CS-served vs silent orders: the value customer service adds to AOV."""
-    if ctx.dataset.kind != "raw":
+    if not ctx.dataset.can(Capability.ORDERS):
         return html(note(t("raw_only", ctx.lang)))
     chart = charts.served_vs_silent(ctx.now.shop.service_value, ctx.lang)
     if ctx.team is None:

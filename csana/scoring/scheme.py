@@ -57,7 +57,7 @@ from pydantic import (
 
 from csana.config import PARAMS_DIR, Frozen, read_config, validate
 from csana.errors import CsanaError
-from csana.metrics.catalogue import CATALOGUE
+from csana.metrics.catalogue import CATALOGUE, combinable
 
 SCHEMES_DIR = PARAMS_DIR / "schemes"
 """Where the ready-made schemes (templates) live."""
@@ -403,17 +403,14 @@ class TeamGoal(Named, Threshold):
         return value
 
 
-ADDITIVE_UNITS = {"people", "orders", "messages", "yuan", "units", "hours"}
-
-
 def team_formula(metric_id: str) -> tuple[str, ...] | None:
-    """How a team-level value is rebuilt: (num, den) for ratios, (id,) for sums, None if it cannot."""
+    """How a team-level value is rebuilt from agents' columns: (num, den) for ratios and means,
+    (id,) for what adds up, None when it cannot be combined (a quantile): the catalogue says which."""
     found = CATALOGUE[metric_id]
-    if found.ratio is not None:
-        return found.ratio
-    if found.unit in ADDITIVE_UNITS or (found.unit == "seconds" and found.source != "responses"):
-        return (metric_id,)
-    return None
+    ratio = getattr(found, "ratio", None)
+    if ratio is not None:
+        return ratio
+    return (metric_id,) if combinable(metric_id) else None
 
 
 class Commission(Frozen):

@@ -95,19 +95,11 @@ def running_in_dashboard() -> bool:
 
 
 def available_months(dataset: Dataset, params: MetricParams | None = None) -> list[str]:
-    """Every calendar month the data touches, oldest first (raw data); exports: their periods."""
-    if dataset.kind == "export":
-        from csana.metrics.engine import latest_complete_month
+    """Every calendar month the data touches, oldest first (raw logs and platform exports alike)."""
+    from csana.facts import facts_of
+    from csana.params import resolve_params
 
-        return [latest_complete_month(dataset, params)]
-    from csana.facts.derived import data_span
-
-    start, end = data_span(dataset)
-    months, day = [], start.replace(day=1)
-    while day <= end:
-        months.append(day.strftime("%Y-%m"))
-        day = (day + dt.timedelta(days=32)).replace(day=1)
-    return months
+    return facts_of(dataset, resolve_params(params, {})).months_touched()
 
 
 @dataclass(frozen=True)
@@ -910,9 +902,9 @@ class Diagnoser(_Panel):
         return cls(open_data(data), month=month, lang=lang, **kwargs)
 
     def _compute(self) -> None:
-        from csana.diagnose.drilldown import conversion_drilldown
-        from csana.diagnose.findings import diagnose
-        from csana.diagnose.review import review_sample
+        from csana.diagnosis.drilldown import conversion_drilldown
+        from csana.diagnosis.findings import diagnose
+        from csana.diagnosis.review import review_sample
         from csana.metrics.engine import agent_metrics
 
         self.metrics = agent_metrics(self.dataset, self.month, self.params)
@@ -935,7 +927,7 @@ class Diagnoser(_Panel):
         return self.sample.filter((pl.col("agent_id") == (agent_id or self.agent_id)) & (pl.col("kind") != "best"))
 
     def funnel(self, agent_id: str | None = None) -> pl.DataFrame:
-        from csana.diagnose.drilldown import SHOP
+        from csana.diagnosis.drilldown import SHOP
 
         return self.drill.funnel.filter(pl.col("agent_id") == (agent_id or SHOP))
 
@@ -1006,7 +998,7 @@ class Diagnoser(_Panel):
         self.w_agent.description = text("agent", self.lang)
 
     def _refresh_shop(self) -> None:
-        from csana.diagnose.drilldown import SHOP
+        from csana.diagnosis.drilldown import SHOP
         from csana.present import charts
 
         lang = self.lang

@@ -36,7 +36,8 @@ from csana.demo.generator import (
 from csana.errors import CsanaError
 from csana.facts.derived import derive
 from csana.ingest.schema import TABLES
-from csana.metrics.engine import agent_metrics, group_metrics, latest_complete_month
+from csana.metrics.engine import agent_metrics, latest_complete_month
+from csana.metrics.shop import group_metrics
 from csana.params import MetricParams
 from csana.scoring.scheme import MANUAL_INDICATORS
 

@@ -31,12 +31,17 @@ from csana.exports.cells import (
     parse_rate,
     period_in_text,
 )
+from csana.exports.complete import complete, with_all_columns
 from csana.exports.load import is_export, load_any, load_export
 from csana.exports.mapping import SOURCES_DIR, load_source, normalize_header
 from csana.exports.write import write_export
-from csana.facts import export as export_facts
-from csana.facts.export import aggregate_export, daily_export
-from csana.metrics.catalogue import PUBLIC_IDS
+from csana.facts.export import weighted
+from csana.ingest.dataset import Capability
+from csana.metrics.catalogue import COMPONENT_IDS, PUBLIC_IDS
+from csana.metrics.engine import agent_daily_metrics, evaluate
+from csana.metrics.engine import agent_metrics as aggregate_export
+from csana.metrics.shop import benchmark_metrics, group_metrics
+from csana.params import MetricParams
 
 DATA = Path(__file__).parents[1] / "data" / "exports"
 CHITU_CSV = DATA / "赤兔_客服绩效_2024-10-01_2024-10-03.csv"
@@ -184,7 +189,7 @@ def test_messy_csv_agents_dates_and_values(chitu):
 
 def test_messy_csv_monthly_aggregate_is_exact(chitu):
     m = aggregate_export(chitu)  # month=None → the only month, 2024-10
-    assert m.columns == ["agent_id", "name", "team", "role", "month", *PUBLIC_IDS, *export_facts.COMPONENT_IDS]
+    assert m.columns == ["agent_id", "name", "team", "role", "month", *PUBLIC_IDS, *COMPONENT_IDS]
     mei = row(m, "小美")  # rows of Oct 1, 2, 3
     assert mei["month"] == "2024-10"
     assert (mei["consult_customers"], mei["received_customers"], mei["inquiry_customers"]) == (25, 22, 18)  # 12+8+5, 10+8+4, 8+6+4
@@ -231,14 +236,14 @@ def test_benchmark_rows_are_kept_apart(chitu):
     assert bench["label"].to_list() == ["同行同层优秀", "同行同层平均"]
     # no date cell: they cover the range in the title, 2024-10-01 … 2024-10-03
     assert set(zip(bench["period_start"], bench["period_end"])) == {(D(2024, 10, 1), D(2024, 10, 3))}
-    combined = export_facts.benchmark_metrics(chitu, "2024-10")
+    combined = benchmark_metrics(chitu, "2024-10")
     best = combined.filter(pl.col("label") == "同行同层优秀").row(0, named=True)
     assert best["conv_final"] == pytest.approx(8 / 15)
     assert best["first_response_s"] == 15
 
 
 def test_daily_export(chitu):
-    daily = daily_export(chitu, "2024-10")
+    daily = agent_daily_metrics(chitu, "2024-10")
     assert daily.height == 5 and "date" in daily.columns
     mei = daily.filter((pl.col("agent_id") == "小美") & (pl.col("date") == D(2024, 10, 1))).row(0, named=True)
     assert (mei["consult_customers"], mei["reply_rate"], mei["first_response_s"]) == (12, 0.9, 515)
@@ -281,7 +286,7 @@ def qianniu_month_xlsx(path: Path) -> Path:
 
 def test_xlsx_monthly_qianniu_export(tmp_path):
     ds = load_export(qianniu_month_xlsx(tmp_path / "千牛客服绩效_2024年10月.xlsx"))
-    assert ds.kind == "export"
+    assert not ds.can(Capability.EVENTS) and ds.has("agent_period")
     period = ds["agent_period"]
     assert set(zip(period["period_start"], period["period_end"])) == {(D(2024, 10, 1), D(2024, 10, 31))}
     assert period["date"].is_null().all()  # a period row, not a day
@@ -542,10 +547,10 @@ def test_monthly_ratios_are_ratios_of_sums(rows):
         schema=["agent_id", "date", "inquiry_customers", "conv_final_customers", "replied_customers", "first_response_s"],
         orient="row",
     ).with_columns(pl.col("agent_id").alias("name"), pl.lit(None, pl.String).alias("team"))
-    frame = export_facts._with_all_metrics(frame.with_columns(pl.col("first_response_s").cast(pl.Float64)))
-    completed, _ = export_facts.complete(frame)
-    combined = export_facts.combine(completed, ["agent_id"]).sort("agent_id")
-    shuffled = export_facts.combine(completed.reverse(), ["agent_id"]).sort("agent_id")
+    frame = with_all_columns(frame.with_columns(pl.col("first_response_s").cast(pl.Float64)))
+    completed, _ = complete(frame)
+    combined = evaluate(weighted(completed).lazy(), ["agent_id"]).sort("agent_id")
+    shuffled = evaluate(weighted(completed.reverse()).lazy(), ["agent_id"]).sort("agent_id")
     assert combined.select(PUBLIC_IDS).equals(shuffled.select(PUBLIC_IDS))
     for got in combined.iter_rows(named=True):
         mine = [r for r in rows if r[0] == got["agent_id"]]
@@ -581,11 +586,11 @@ def test_metrics_cli_reads_an_export_folder_and_says_people_are_customer_days(tm
 
 
 def test_shop_and_team_totals_recompute_ratios_from_all_parts(chitu):
-    shop = export_facts.group_export(chitu, "2024-10", "shop").row(0, named=True)
+    shop = group_metrics(chitu, "2024-10", MetricParams.load(), "shop").row(0, named=True)
     assert (shop["shop"], shop["consult_customers"]) == ("*", 41)  # 25 + 16 customer-days
     assert shop["conv_final"] == pytest.approx(11 / 25)  # (7 + 4) / (14 + 11): rows with both parts
     assert shop["first_response_s"] == pytest.approx((4905 + 580) / 33)  # weighted by 回复人数 20 + 13
-    teams = export_facts.group_export(chitu, "2024-10", "team")
+    teams = group_metrics(chitu, "2024-10", MetricParams.load(), "team")
     assert teams["team"].to_list() == ["—"]  # the export has no team column
 
 

@@ -23,7 +23,12 @@ from polars.testing import assert_frame_equal
 
 import csana.ingest.raw as csana_io
 from csana.errors import CsanaError
-from csana.ingest.dataset import FILES_SCHEMA, REJECTED_SCHEMA, Dataset
+from csana.ingest.dataset import (
+    FILES_SCHEMA,
+    RAW_CAPABILITIES,
+    REJECTED_SCHEMA,
+    Dataset,
+)
 from csana.ingest.raw import LoadParams, conform_frame, load, rejection_summary
 from csana.ingest.schema import TABLES
 from csana.metrics.engine import agent_metrics
@@ -70,7 +75,7 @@ def error(*names: str) -> str:
 
 def test_baseline_loads_into_canonical_types() -> None:
     ds = load_files("messages.csv", "orders.csv")
-    assert ds.kind == "raw"
+    assert ds.capabilities == RAW_CAPABILITIES
     for name in ("messages", "orders"):
         for column, dtype in TABLES[name].required.items():
             assert ds.tables[name].schema[column] == dtype

@@ -10,8 +10,9 @@ import pytest
 from builders import dataset, messages, orders, table
 
 from csana.errors import CsanaError
-from csana.metrics import engine
+from csana.metrics import engine, provisional
 from csana.metrics.catalogue import CATALOGUE, PUBLIC_IDS
+from csana.metrics.shop import shop_metrics
 
 FILTER = {"keywords": ["加微信"], "customers": ["spam01"]}
 
@@ -142,7 +143,7 @@ def test_sales_and_conversion_by_hand():
 
 
 def test_shop_counts_each_customer_once():
-    shop = engine.shop_metrics(SALES, "2026-10")
+    shop = shop_metrics(SALES, "2026-10")
     totals = shop.totals.row(0, named=True)
     # customers with a reception: c1, c5, c7, c8, c9 → 5 (though c1 talked to three agents)
     assert totals["consult_customers"] == 5
@@ -157,7 +158,7 @@ def test_shop_counts_each_customer_once():
 
 def test_credited_plus_silent_is_all_paid_sales():
     m = engine.agent_metrics(SALES, "2026-10")
-    silent = engine.shop_metrics(SALES, "2026-10").service_value.filter(pl.col("kind") == "silent")["amount"][0]
+    silent = shop_metrics(SALES, "2026-10").service_value.filter(pl.col("kind") == "silent")["amount"][0]
     assert m["sales_amount"].sum() + silent == 300 + 200 + 100 + 400 + 80
 
 
@@ -199,7 +200,7 @@ def test_month_boundaries():
 
 def test_provisional_flags():
     # the data ends Nov 1 08:00: October's conv_next_day is final (needs Nov 1), conv_final needs Nov 3.
-    flags = {r["metric"]: r for r in engine.provisional(BOUNDARY, "2026-10").iter_rows(named=True)}
+    flags = {r["metric"]: r for r in provisional.provisional(BOUNDARY, "2026-10").iter_rows(named=True)}
     assert flags["conv_next_day"]["provisional"] is False
     assert flags["conv_final"]["provisional"] is True
     assert flags["conv_final"]["final_on"] == dt.date(2026, 11, 3)
@@ -297,12 +298,12 @@ def test_every_public_metric_is_a_column_has_a_definition_and_a_hand_computed_ca
 
 def test_provisional_columns_for_files():
     # data ends Nov 1: October's conv_next_day final on Nov 1 (final), conv_final on Nov 3 (provisional)
-    table = engine.with_provisional(engine.agent_metrics(BOUNDARY, "2026-10"), BOUNDARY)
+    table = provisional.with_provisional(engine.agent_metrics(BOUNDARY, "2026-10"), BOUNDARY)
     first = table.row(0, named=True)
     assert (first["conv_next_day_final_on"], first["conv_next_day_provisional"]) == (dt.date(2026, 11, 1), False)
     assert (first["conv_final_final_on"], first["conv_final_provisional"]) == (dt.date(2026, 11, 3), True)
     # daily rows: Oct 31's next-day conversion needs Nov 1 (final); Sep 30's needs Oct 1
-    daily = engine.with_provisional(engine.agent_daily_metrics(BOUNDARY, "2026-10"), BOUNDARY)
+    daily = provisional.with_provisional(engine.agent_daily_metrics(BOUNDARY, "2026-10"), BOUNDARY)
     last = daily.sort("date").row(-1, named=True)
     assert (last["date"], last["conv_next_day_provisional"], last["conv_final_provisional"]) == (dt.date(2026, 10, 31), False, True)
 

@@ -13,6 +13,7 @@ from polars.testing import assert_frame_equal
 from csana.errors import CsanaError
 from csana.metrics import engine
 from csana.metrics.catalogue import METRICS
+from csana.metrics.shop import shop_metrics
 
 START = dt.datetime(2026, 9, 28)
 AGENTS = ["a1", "a2", "a3"]
@@ -69,7 +70,7 @@ def test_invariants(msgs, ords):
     assert (table["conv_next_day_customers"] <= table["conv_final_customers"]).all()
     assert (table["slow_customers"] <= table["received_customers"]).all()
     # credited + silent paid sales = all paid sales in the period
-    shop = engine.shop_metrics(ds, "2026-10", filter=FILTER)
+    shop = shop_metrics(ds, "2026-10", filter=FILTER)
     silent = shop.service_value.filter(pl.col("kind") == "silent")["amount"][0]
     paid_in_oct = o.filter(pl.col("paid_at").dt.strftime("%Y-%m") == "2026-10")["amount"].sum()
     assert abs(table["sales_amount"].sum() + silent - paid_in_oct) < 1e-6

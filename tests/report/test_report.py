@@ -17,6 +17,7 @@ import pytest
 from csana.cli import main
 from csana.demo.generator import demo_dataset, generate_demo, write_demo
 from csana.errors import CsanaError
+from csana.ingest.dataset import Capability
 from csana.metrics.catalogue import label
 from csana.metrics.engine import agent_metrics, latest_complete_month
 from csana.present.formatting import delta, format_metric, format_value
@@ -188,7 +189,7 @@ def test_platform_export_report_counts_customer_days(shop, tmp_path):
 
     write_export(agent_daily_metrics(shop, "2026-10"), tmp_path / "赤兔_2026-10.csv")
     exported = build_context(str(tmp_path))
-    assert exported.dataset.kind == "export" and exported.month == "2026-10" and exported.before is None
+    assert not exported.dataset.can(Capability.EVENTS) and exported.month == "2026-10" and exported.before is None
     assert "顾客·天" in html(sections.summary(exported))
     assert "需要聊天记录" in html(sections.funnel_chart(exported))  # exports hold no 'ordered' stage
     cards = html(sections.scorecards(exported))

@@ -1,7 +1,7 @@
 """Diagnostics (对症下药): weak indicators → influencing factors → training actions.
 
 :func:`diagnose` reads a per-agent metric table (:func:`csana.agent_metrics`) and the
-rule table (params/diagnostics.yaml, :mod:`csana.diagnose.rules`) and returns a
+rule table (params/diagnostics.yaml, :mod:`csana.diagnosis.rules`) and returns a
 :class:`Diagnosis`: per agent, each check's finding with its evidence; per team, the
 actions ranked by how many agents need them (the training plan).
 
@@ -23,8 +23,9 @@ interval (sample size n)
     Byar's interval on the count, scaled by value/count (for an amount, the count
     behind it: sales_amount per buyer), n = the count or the check's ``n`` (the
     opportunities, e.g. inquiry customers for sales); ``mean``: averages, n = the
-    denominator (response_count, buyers, …), and when the raw dataset is given a
-    normal interval mean ± z·sd/√n from the individual events. See :mod:`csana.diagnose.intervals`.
+    denominator (response_count, buyers, …), and a normal interval mean ± z·sd/√n where the
+    metric table holds the mean's spread measure (Σ x² of its events: raw logs do, platform
+    exports do not). See :mod:`csana.diagnosis.intervals`.
 status
     ``not_enough_data`` when the value or the benchmark is missing or n < min_count;
     ``ok`` when the value is on the good side of the threshold; ``weak`` when the
@@ -44,12 +45,12 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.diagnose.intervals import mean_interval, poisson, wilson, z_value
-from csana.diagnose.rules import Check, DiagnosticRules, Rule, load_rules
+from csana.diagnosis.intervals import mean_interval, poisson, wilson, z_value
+from csana.diagnosis.rules import Check, DiagnosticRules, Rule, load_rules
 from csana.errors import CsanaError
 from csana.i18n import check_lang
 from csana.ingest.dataset import Dataset
-from csana.metrics.catalogue import CATALOGUE
+from csana.metrics.catalogue import CATALOGUE, Measure, Metric
 from csana.params import MetricParams
 
 STATUSES = ("weak", "ok", "not_enough_data")
@@ -116,17 +117,16 @@ def diagnose(
     """Weak indicators per agent with evidence, factors and actions, and the team plan.
 
     ``metrics``: a per-agent table as :func:`csana.agent_metrics` returns (the
-    component columns behind the ratios give the sample sizes). ``dataset``: the raw
-    dataset the metrics came from, for intervals of averages (optional). ``rules``: a
-    :class:`DiagnosticRules`, a path, or None for params/diagnostics.yaml.
+    measure columns behind the ratios give the sample sizes, the spreads the intervals of
+    means). ``dataset`` and ``params``: the data and params the metrics came from (optional).
+    ``rules``: a :class:`DiagnosticRules`, a path, or None for params/diagnostics.yaml.
     """
     check_lang(lang)
     rules = rules if isinstance(rules, DiagnosticRules) else load_rules(rules)
     frame = _prepare(metrics)
-    spread = event_spreads(dataset, frame, params) if dataset is not None and dataset.kind == "raw" else None
     z = z_value(rules.method.confidence)
     parts = [
-        judge(frame, rule_id, rule, i, check, rules, z, spread, lang)
+        judge(frame, rule_id, rule, i, check, rules, z, lang)
         for rule_id, rule in rules.rules.items()
         for i, check in enumerate(rule.checks)
     ]
@@ -151,7 +151,7 @@ def _num(frame: pl.DataFrame, metric_id: str | None) -> pl.Expr:
     return pl.col(metric_id).cast(pl.Float64)
 
 
-def sample(frame: pl.DataFrame, check: Check, z: float, spread: pl.DataFrame | None) -> pl.LazyFrame:
+def sample(frame: pl.DataFrame, check: Check, z: float) -> pl.LazyFrame:
     """Per agent: value, n and the interval's bounds before any benchmark (see module doc)."""
     m = CATALOGUE[check.metric]
     value, n = pl.col("value"), pl.col("n")
@@ -168,12 +168,19 @@ def sample(frame: pl.DataFrame, check: Check, z: float, spread: pl.DataFrame | N
         lf = lf.with_columns(per_unit=pl.coalesce(per_unit, per_unit.median().over("month")).fill_null(1.0))
         low, high = poisson(k, z)
         return lf.with_columns(ci_low=low * pl.col("per_unit"), ci_high=high * pl.col("per_unit")).drop("per_unit", "k")
-    lf = frame.lazy().select(*IDENTITY, value=_num(frame, m.id), n=_num(frame, check.n or m.ratio[1]))
-    if spread is None:
-        return lf.with_columns(ci_low=pl.lit(None, pl.Float64), ci_high=pl.lit(None, pl.Float64))
-    sd = spread.lazy().filter(pl.col("metric") == m.id).select("agent_id", "month", "sd")
+    lf = frame.lazy().select(*IDENTITY, value=_num(frame, m.id), n=_num(frame, check.n or m.ratio[1]), sd=spread(frame, m))
     low, high = mean_interval(value, pl.col("sd"), n, z)
-    return lf.join(sd, on=["agent_id", "month"], how="left").with_columns(ci_low=low, ci_high=high).drop("sd")
+    return lf.with_columns(ci_low=low, ci_high=high).drop("sd")
+
+
+def spread(frame: pl.DataFrame, m: Metric | Measure) -> pl.Expr:
+    """The standard deviation (n − 1) of the events behind a mean, from its measures: total S, count c
+    and sum of squares Q give sd = √((Q − S²/c) / (c − 1)); null without a spread measure or with c < 2."""
+    if not isinstance(m, Metric) or m.spread is None or m.ratio is None:
+        return pl.lit(None, pl.Float64)
+    total, count, squares = _num(frame, m.ratio[0]), _num(frame, m.ratio[1]), _num(frame, m.spread)
+    variance = (squares - total**2 / count) / (count - 1)
+    return pl.when(count >= 2).then(variance.clip(lower_bound=0).sqrt())
 
 
 def applies(rule: Rule) -> pl.Expr:
@@ -254,7 +261,7 @@ def note(min_count: int, lang: str) -> pl.Expr:
 
 def judge(
     frame: pl.DataFrame, rule_id: str, rule: Rule, index: int, check: Check, rules: DiagnosticRules,
-    z: float, spread: pl.DataFrame | None, lang: str,
+    z: float, lang: str,
 ) -> pl.DataFrame:
     """Findings of one check for every agent the rule applies to."""
     m = CATALOGUE[check.metric]
@@ -273,7 +280,7 @@ def judge(
     }
     order = list(rules.rules).index(rule_id) * 100 + index
     return (
-        sample(frame.filter(applies(rule)), check, z, spread)
+        sample(frame.filter(applies(rule)), check, z)
         .with_columns(team_median(check, rules))
         .with_columns(benchmark(check, higher))
         .with_columns(threshold=threshold, norm=pl.lit(check.norm, pl.Float64), min_count=pl.lit(min_count, pl.Int64))
@@ -320,37 +327,6 @@ def training_plan(findings: pl.DataFrame, rules: DiagnosticRules, lang: str) -> 
         .select(list(PLAN_SCHEMA))
         .cast(PLAN_SCHEMA)  # type: ignore[arg-type]
     )
-
-
-# -- spreads of averages, from the raw dataset ----------------------------------------------------
-
-def event_spreads(dataset: Dataset, metrics: pl.DataFrame, params: MetricParams | None) -> pl.DataFrame:
-    """Per agent and month, the standard deviation of the events behind each average.
-
-    avg_response_s: each answered burst's response time; first_response_s: each
-    reception's first response; aov / units_per_buyer: each buyer's total amount /
-    units. These feed the normal interval of a mean (``test: mean``).
-    """
-    from csana.facts.derived import derive
-    from csana.metrics.engine import month_window, period_facts, resolve_params
-
-    params = resolve_params(params, {})
-    derived = derive(dataset, params)
-    parts = []
-    for month in metrics["month"].drop_nulls().unique().sort().to_list():
-        facts = period_facts(dataset, derived, month_window(month))
-        buyers = facts["sales"].group_by("agent_id", "customer_id").agg(pl.col("amount").sum(), pl.col("units").sum())
-        sds = [
-            facts["responses"].group_by("agent_id").agg(sd=pl.col("response_s").std()).with_columns(metric=pl.lit("avg_response_s")),
-            facts["receptions"].group_by("agent_id").agg(sd=pl.col("first_response_s").drop_nulls().std())
-            .with_columns(metric=pl.lit("first_response_s")),
-            buyers.group_by("agent_id").agg(sd=pl.col("amount").std()).with_columns(metric=pl.lit("aov")),
-            buyers.group_by("agent_id").agg(sd=pl.col("units").cast(pl.Float64).std()).with_columns(metric=pl.lit("units_per_buyer")),
-        ]
-        parts.append(pl.concat([s.select("agent_id", "metric", pl.col("sd").cast(pl.Float64)) for s in sds]).with_columns(month=pl.lit(month)))
-    if not parts:
-        return pl.DataFrame(schema={"agent_id": pl.String, "metric": pl.String, "sd": pl.Float64, "month": pl.String})
-    return pl.concat(pl.collect_all(parts))
 
 
 # -- terminal output ---------------------------------------------------------------------------------

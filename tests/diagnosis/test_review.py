@@ -6,9 +6,9 @@ import polars as pl
 import pytest
 from drill_shop import MONTH, PARAMS, shop
 
-from csana.diagnose.findings import FINDING_SCHEMA, PLAN_SCHEMA, Diagnosis
-from csana.diagnose.review import review_sample
-from csana.diagnose.rules import load_rules
+from csana.diagnosis.findings import FINDING_SCHEMA, PLAN_SCHEMA, Diagnosis
+from csana.diagnosis.review import review_sample
+from csana.diagnosis.rules import load_rules
 from csana.privacy import pseudonym
 
 RULES = load_rules()
@@ -84,7 +84,7 @@ def test_switch_leaves_excerpts_out_and_english_labels():
 def test_message_cap_and_english_senders(tmp_path):
     data = (RULES.model_dump())
     data["review"]["max_messages"] = 2
-    from csana.diagnose.rules import DiagnosticRules
+    from csana.diagnosis.rules import DiagnosticRules
 
     rules = DiagnosticRules.model_validate(data)
     out = review_sample(shop(), weak(("a1", "low_conversion")), MONTH, PARAMS, rules=rules, lang="en", salt=SALT)

@@ -9,7 +9,7 @@ Loading is two-stage, as in dbt: the shape (unknown keys, wrong types) through
 pydantic, then the meaning (unknown metric / factor / action ids, a test that does
 not fit its metric, a norm missing for ``against: norm``); each stage reports every
 problem at once, naming the file, the key and the fix. The statistical method
-itself is documented in params/diagnostics.yaml and :mod:`csana.diagnose.findings`.
+itself is documented in params/diagnostics.yaml and :mod:`csana.diagnosis.findings`.
 """
 
 from __future__ import annotations

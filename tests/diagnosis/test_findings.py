@@ -14,9 +14,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csana.diagnose.findings import Diagnosis, diagnose
-from csana.diagnose.intervals import poisson, wilson, z_value
-from csana.diagnose.rules import DEFAULT_FILE, load_rules
+from csana.diagnosis.findings import Diagnosis, diagnose
+from csana.diagnosis.intervals import poisson, wilson, z_value
+from csana.diagnosis.rules import DEFAULT_FILE, load_rules
 from csana.errors import CsanaError
 from csana.metrics.catalogue import CATALOGUE
 
@@ -378,13 +378,17 @@ def test_intervals_of_averages_from_the_raw_events():
     # half 1.959964 · 7.6376/√3 = 8.6426
     assert avg["n"] == 3
     assert (avg["ci_low"], avg["ci_high"]) == (pytest.approx(9.6907, abs=1e-3), pytest.approx(26.9760, abs=1e-3))
-    # without the dataset the same averages carry no interval
-    bare = diagnose(agent_metrics(ds, MONTH, PARAMS)).findings
+    # the metric table alone carries what the intervals need (the spread measures, Σ x²): same without the dataset
+    alone = diagnose(agent_metrics(ds, MONTH, PARAMS)).findings.filter(pl.col("agent_id") == "a1")
+    assert alone.filter(pl.col("test") == "mean").equals(found.filter(pl.col("test") == "mean"))
+    # a table without them (as from a platform export) gives the same averages no interval
+    spreads = ["first_response_sq_total_s", "response_sq_total_s", "buyer_amount_sq_total", "buyer_units_sq_total"]
+    bare = diagnose(agent_metrics(ds, MONTH, PARAMS).drop(spreads)).findings
     assert bare.filter(pl.col("test") == "mean")["ci_low"].null_count() == bare.filter(pl.col("test") == "mean").height
 
 
 def test_mean_interval_floor():
-    from csana.diagnose.intervals import mean_interval
+    from csana.diagnosis.intervals import mean_interval
 
     # mean 10, sd 20, n 4: 10 ± 1.959964 · 10 = [−9.6, 29.6]; times cannot be negative → floor 0
     low, high = mean_interval(pl.col("m"), pl.col("sd"), pl.col("n"), Z95)

@@ -40,15 +40,19 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.diagnose.findings import Diagnosis, diagnose
-from csana.diagnose.intervals import wilson, z_value
-from csana.diagnose.rules import DiagnosticRules, load_rules
-from csana.errors import CsanaError
-from csana.ingest.dataset import Dataset
-from csana.params import MetricParams
+from csana.diagnosis.findings import Diagnosis, diagnose
+from csana.diagnosis.intervals import wilson, z_value
+from csana.diagnosis.rules import DiagnosticRules, load_rules
+from csana.facts import SHOP
+from csana.facts.derived import derive
+from csana.facts.raw import paid_by, reminded_while_unpaid
+from csana.ingest.dataset import Capability, Dataset
+from csana.metrics.engine import agent_metrics, latest_complete_month
+from csana.metrics.shop import FUNNEL_STAGES, shop_metrics
+from csana.params import MetricParams, resolve_params
+from csana.periods import month_window
+from csana.privacy import mask_text
 
-SHOP = "*"
-"""``agent_id`` of the shop-level rows."""
 NO_REPLY = "—"
 """Bucket of receptions whose first burst got no answer within service hours."""
 
@@ -80,16 +84,12 @@ def conversion_drilldown(
     lang: str = "zh",
 ) -> Drilldown:
     """The conversion drill-down of ``month`` (default: the latest complete month)."""
-    from csana.metrics import engine
-
-    if dataset.kind != "raw":
-        raise CsanaError("the conversion drill-down needs raw chat logs and orders, not platform exports",
-                         file=dataset.source, fix="load the chat-log and order files with csana.load()")
+    dataset.require(Capability.EVENTS, "the conversion drill-down")
     rules = rules if isinstance(rules, DiagnosticRules) else load_rules(rules)
-    params = engine.resolve_params(params, {})
-    month = month or engine.latest_complete_month(dataset, params)
-    metrics = engine.agent_metrics(dataset, month, params)
-    shop = engine.shop_metrics(dataset, month, params)
+    params = resolve_params(params, {})
+    month = month or latest_complete_month(dataset, params)
+    metrics = agent_metrics(dataset, month, params)
+    shop = shop_metrics(dataset, month, params)
     diagnosis = diagnosis or diagnose(metrics, dataset, rules, lang=lang, params=params)
     z = z_value(rules.method.confidence)
     receptions = inquiry_receptions(dataset, month, params, rules.drilldown.response_buckets)
@@ -111,8 +111,6 @@ def conversion_drilldown(
 
 def funnel(metrics: pl.DataFrame, totals: pl.DataFrame) -> pl.DataFrame:
     """The funnel per agent and for the shop, long: one row per agent × stage."""
-    from csana.metrics.engine import FUNNEL_STAGES
-
     stages = pl.DataFrame(
         [(s, col, zh, en, i) for i, (s, col, zh, en) in enumerate(FUNNEL_STAGES)],
         schema=["stage", "column", "zh", "en", "order"], orient="row",
@@ -150,9 +148,6 @@ def bucket_of(seconds: pl.Expr, edges: tuple[float, ...]) -> pl.Expr:
 
 def inquiry_receptions(dataset: Dataset, month: str, params: MetricParams, edges: tuple[float, ...]) -> pl.DataFrame:
     """The month's inquiry receptions: bucket of the first response, start hour, and whether they converted."""
-    from csana.facts.derived import derive
-    from csana.metrics.engine import month_window, paid_by
-
     derived = derive(dataset, params)
     window = month_window(month)
     keys = ["agent_id", "customer_id", "start"]
@@ -214,8 +209,6 @@ def unpaid_orders(metrics: pl.DataFrame, totals: pl.DataFrame, z: float) -> pl.D
 
 def reminder_effect(dataset: Dataset, month: str, unpaid_after_min: float, z: float, lang: str) -> pl.DataFrame:
     """Orders of the month still unpaid after the grace period: paid in the end, with vs without a reminder."""
-    from csana.periods import month_window
-
     window = month_window(month)
     grace = pl.duration(microseconds=int(unpaid_after_min * 60 * 1_000_000))
     orders = dataset.orders.lazy().filter(
@@ -224,7 +217,7 @@ def reminder_effect(dataset: Dataset, month: str, unpaid_after_min: float, z: fl
     )
     reminded = (
         dataset["reminders"].lazy().join(orders.select("order_id", "created_at", "paid_at"), on="order_id")
-        .filter((pl.col("ts") >= pl.col("created_at")) & (pl.col("paid_at").is_null() | (pl.col("ts") < pl.col("paid_at"))))
+        .filter(reminded_while_unpaid())
         .select("order_id").unique().with_columns(reminded=pl.lit(True))
     )
     names = {True: ("催付", "reminded"), False: ("未催付", "not reminded")}
@@ -254,9 +247,6 @@ def lost_reasons(dataset: Dataset, month: str) -> pl.DataFrame:
 
     Reasons are free text typed by agents, so phone numbers or addresses in them are masked.
     """
-    from csana.periods import month_window
-    from csana.privacy import mask_text
-
     window = month_window(month)
     lost = dataset["lost_reasons"].filter(window.contains(pl.col("date"))).with_columns(reason=mask_text(pl.col("reason")))
     both = pl.concat([lost.with_columns(agent_id=pl.lit(SHOP)), lost])

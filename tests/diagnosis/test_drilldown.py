@@ -8,18 +8,19 @@ from drill_shop import MONTH, PARAMS, shop
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csana.diagnose.drilldown import (
+from csana.diagnosis.drilldown import (
     SHOP,
     bucket_labels,
     bucket_of,
     conversion_drilldown,
     opportunity,
 )
-from csana.diagnose.findings import FINDING_SCHEMA, PLAN_SCHEMA, Diagnosis
-from csana.diagnose.rules import load_rules
+from csana.diagnosis.findings import FINDING_SCHEMA, PLAN_SCHEMA, Diagnosis
+from csana.diagnosis.rules import load_rules
 from csana.errors import CsanaError
-from csana.ingest.dataset import Dataset
-from csana.metrics.engine import FUNNEL_STAGES, agent_metrics, shop_metrics
+from csana.ingest.dataset import EXPORT_CAPABILITIES, Dataset
+from csana.metrics.engine import agent_metrics
+from csana.metrics.shop import FUNNEL_STAGES, shop_metrics
 
 RULES = load_rules()
 
@@ -166,7 +167,7 @@ def test_without_optional_tables():
 
 def test_exports_are_refused():
     with pytest.raises(CsanaError, match="raw chat logs"):
-        conversion_drilldown(Dataset(tables={}, kind="export"), MONTH)
+        conversion_drilldown(Dataset(tables={}, capabilities=EXPORT_CAPABILITIES), MONTH)
 
 
 @pytest.fixture(scope="module")
@@ -197,8 +198,8 @@ def test_demo_reconciles(demo):
 @settings(max_examples=25, deadline=None)
 @given(edges=st.lists(st.integers(1, 300), min_size=1, max_size=5, unique=True).map(sorted))
 def test_any_buckets_partition_the_receptions(drill, edges):
-    from csana.diagnose.drilldown import conversion_by, inquiry_receptions
-    from csana.diagnose.intervals import z_value
+    from csana.diagnosis.drilldown import conversion_by, inquiry_receptions
+    from csana.diagnosis.intervals import z_value
 
     rec = inquiry_receptions(shop(), MONTH, PARAMS, tuple(float(e) for e in edges))
     table = conversion_by(rec, ["bucket_order", "bucket"], z_value(0.95)).filter(pl.col("agent_id") == SHOP)
@@ -211,7 +212,7 @@ def test_lost_reasons_mask_personal_data_typed_by_agents():
 
     import polars as pl
 
-    from csana.diagnose.drilldown import lost_reasons
+    from csana.diagnosis.drilldown import lost_reasons
     from csana.ingest.dataset import Dataset
 
     ds = Dataset(tables={"lost_reasons": pl.DataFrame(

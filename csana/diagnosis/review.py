@@ -5,7 +5,7 @@ traffic alone is not reviewed), :func:`review_sample` picks:
 
 lost inquiries (``lost_inquiry``)
     inquiry receptions of the month that earned no paid order (conv_final's rule,
-    see :mod:`csana.diagnose.drilldown`), the most engaged first (most customer messages):
+    see :mod:`csana.diagnosis.drilldown`), the most engaged first (most customer messages):
     the customer asked a lot and still did not buy;
 slow receptions (``slow``)
     received receptions with at least ``slow_min_count`` responses slower than
@@ -28,11 +28,14 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.diagnose.findings import Diagnosis, diagnose
-from csana.diagnose.rules import DiagnosticRules, load_rules
-from csana.errors import CsanaError
-from csana.ingest.dataset import Dataset
-from csana.params import MetricParams
+from csana.diagnosis.drilldown import inquiry_receptions
+from csana.diagnosis.findings import Diagnosis, diagnose
+from csana.diagnosis.rules import DiagnosticRules, load_rules
+from csana.facts.derived import derive
+from csana.ingest.dataset import Capability, Dataset
+from csana.metrics.engine import agent_metrics, latest_complete_month
+from csana.params import MetricParams, resolve_params
+from csana.periods import month_window
 from csana.privacy import mask_text, pseudonymise
 
 KINDS = {
@@ -65,21 +68,15 @@ def review_sample(
     ``excerpts`` (default: the rules' review.excerpts) False leaves message text out
     entirely; ``salt`` (default: review.salt, then $CSANA_SALT) keys the pseudonyms.
     """
-    from csana.diagnose.drilldown import inquiry_receptions
-    from csana.facts.derived import derive
-    from csana.metrics import engine
-
-    if dataset.kind != "raw":
-        raise CsanaError("the chat-review sample needs raw chat logs", file=dataset.source,
-                         fix="load the chat-log and order files with csana.load()")
+    dataset.require(Capability.EVENTS, "the chat-review sample")
     rules = rules if isinstance(rules, DiagnosticRules) else load_rules(rules)
-    params = engine.resolve_params(params, {})
-    month = month or engine.latest_complete_month(dataset, params)
+    params = resolve_params(params, {})
+    month = month or latest_complete_month(dataset, params)
     if diagnosis is None:
-        diagnosis = diagnose(engine.agent_metrics(dataset, month, params), dataset, rules, lang=lang, params=params)
+        diagnosis = diagnose(agent_metrics(dataset, month, params), dataset, rules, lang=lang, params=params)
     review = rules.review
     inquiries = inquiry_receptions(dataset, month, params, rules.drilldown.response_buckets)
-    window = engine.month_window(month)
+    window = month_window(month)
     received = derive(dataset, params).receptions.filter(pl.col("received") & window.contains(pl.col("day")))
     weak = reviewable_agents(diagnosis, rules)
     picked = pl.concat(
