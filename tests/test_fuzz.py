@@ -56,7 +56,9 @@ from csana.report.config import ReportConfig
 from csana.scoring.payroll import payroll, write_payroll
 from csana.scoring.scheme import Scheme
 from csana.scoring.scorecard import load_scheme, score
-from csana.ui.widgets import Diagnoser, Explorer, excerpt_html, table_html
+from csana.ui.diagnoser import Diagnoser, excerpt_html
+from csana.ui.explorer import Explorer
+from csana.ui.panel import table_html
 from csana.writers import write_table
 
 MONTH = "2026-10"

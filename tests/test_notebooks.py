@@ -20,7 +20,7 @@ from jupyter_servers import isolated_env
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 WIDGET_NOTEBOOKS = ("explore.ipynb", "diagnose_conversion.ipynb")
-"""Notebooks that only call csana.ui.widgets: a few short cells, no logic."""
+"""Notebooks that only call a csana.ui panel (Explorer, Diagnoser): a few short cells, no logic."""
 
 
 def cells(path: Path) -> list[dict]:

@@ -15,12 +15,18 @@ import sys
 from pathlib import Path
 
 from csana.errors import CsanaError
-from csana.ui.widgets import DASHBOARD_ENV
 
+DASHBOARD_ENV = "CSANA_DASHBOARD"
+"""Set (to "1") by ``csana dashboard`` for its kernels: the explorer is then read-only."""
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "explore.ipynb"
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 """Holds voila/templates/csana; put on JUPYTER_PATH so Voilà finds the template by name."""
 DEFAULT_PORT = 8866
+
+
+def running_in_dashboard() -> bool:
+    """Whether this kernel was started by ``csana dashboard`` (Voilà, read-only)."""
+    return os.environ.get(DASHBOARD_ENV) == "1"
 
 
 def voila_args(notebook: Path = NOTEBOOK, *, port: int = DEFAULT_PORT, ip: str = "127.0.0.1", open_browser: bool = False) -> list[str]:
