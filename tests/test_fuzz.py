@@ -53,8 +53,8 @@ from csana.params import MetricParams
 from csana.report import build_context
 from csana.report.config import ReportConfig
 from csana.scoring.payroll import payroll, write_payroll
-from csana.scoring.scheme import Scheme
-from csana.scoring.scorecard import load_scheme, score
+from csana.scoring.scheme import Scheme, load_scheme
+from csana.scoring.scorecard import score
 from csana.ui.widgets import Diagnoser, Explorer, excerpt_html, table_html
 from csana.writers import write_table
 

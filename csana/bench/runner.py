@@ -851,7 +851,8 @@ def time_rescore(work_dir: Path, seed: int) -> dict[str, Any]:
     """
     from csana.demo.generator import generate_demo
     from csana.metrics.engine import agent_metrics
-    from csana.scoring.scorecard import load_scheme, score
+    from csana.scoring.scheme import load_scheme
+    from csana.scoring.scorecard import score
 
     dataset = generate_demo(seed=seed, agents=RESCORE_AGENTS, months=1, scale=0.5, end_month=DEMO_END)
     metrics = agent_metrics(dataset, DEMO_END)

@@ -38,7 +38,7 @@ from csana.facts.derived import derive
 from csana.ingest.schema import TABLES
 from csana.metrics.engine import agent_metrics, group_metrics, latest_complete_month
 from csana.params import MetricParams
-from csana.scoring.scheme import MANUAL_INDICATORS
+from csana.scoring.indicators import MANUAL_INDICATORS
 
 MONTH = "2026-10"
 PARAMS = MetricParams.load()

@@ -1,4 +1,4 @@
-"""score(): golden examples of spec 2, tier bounds, bases, insufficient data, every pay part."""
+"""score(): golden examples (the worked 289-point scheme), tier bounds, bases, insufficient data, every pay part."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from csana.errors import CsanaError
+from csana.scoring.columns import PAY_PARTS, score_labels
 from csana.scoring.scheme import Scheme, load_scheme
-from csana.scoring.scorecard import PAY_PARTS, score, score_labels
+from csana.scoring.scorecard import score
 
 MONTH = "2026-10"
 
@@ -37,7 +38,7 @@ def col(frame: pl.DataFrame, name: str) -> list[Any]:
     return frame[name].to_list()
 
 
-# -- spec 2 golden examples ---------------------------------------------------------------------
+# -- golden examples: the worked 289-point scheme --------------------------------------------------
 
 
 def test_golden_289_and_256() -> None:
@@ -669,7 +670,7 @@ def test_text_metric_column_is_a_clear_error() -> None:
 
 @pytest.mark.parametrize("kind", ["utf-8-sig", "gb18030", "xlsx"])
 def test_read_targets_csv_encodings_and_xlsx(tmp_path: Any, kind: str) -> None:
-    from csana.scoring.scorecard import read_targets
+    from csana.scoring.inputs import read_targets
 
     frame = pl.DataFrame({"indicator": ["completion"], "team": ["售前一组"], "agent_id": ["007"], "target": [90000]})
     if kind == "xlsx":
@@ -684,7 +685,7 @@ def test_read_targets_csv_encodings_and_xlsx(tmp_path: Any, kind: str) -> None:
 
 
 def test_read_targets_needs_its_columns(tmp_path: Any) -> None:
-    from csana.scoring.scorecard import read_targets
+    from csana.scoring.inputs import read_targets
 
     path = tmp_path / "t.csv"
     path.write_text("indicator,goal\ncompletion,1\n", encoding="utf-8")
