@@ -8,7 +8,6 @@ import pytest
 
 import csana
 
-
 SHADOWED = {"diagnose"}
 """Public names equal to a subpackage's name: importing csana.diagnose.* sets the attribute ``csana.diagnose``
 to the subpackage, so after the first call ``csana.diagnose(m, ds)`` finds a module (known, left to the layout)."""

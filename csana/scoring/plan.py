@@ -305,7 +305,8 @@ class Plan:
             share = pl.lit(goal.fund) / _over(pl.len(), keys)
         else:
             team_total = _over(pl.col("total").sum(), keys)
-            share = pl.when(team_total > 0).then(goal.fund * pl.col("total") / team_total).otherwise(pl.lit(goal.fund) / _over(pl.len(), keys))
+            equal = pl.lit(goal.fund) / _over(pl.len(), keys)
+            share = pl.when(team_total > 0).then(goal.fund * pl.col("total") / team_total).otherwise(equal)
         return pl.when(reached).then(share).otherwise(pl.lit(0.0))
 
     def pay_parts(self) -> list[pl.Expr]:
