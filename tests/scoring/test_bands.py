@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from csana.scoring.bands import RateBand, Tier, band_problems, number_text, percent_text, sorted_bands
+from csana.scoring.bands import (
+    RateBand,
+    Tier,
+    band_problems,
+    number_text,
+    percent_text,
+    sorted_bands,
+)
 
 
 def test_percent_strings_are_fractions() -> None:
