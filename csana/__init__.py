@@ -39,7 +39,7 @@ _API = {
     "agent_daily_metrics": "csana.metrics.engine",
     "shop_metrics": "csana.metrics.shop",
     "attribution": "csana.metrics.engine",
-    "load_scheme": "csana.scoring.scorecard",
+    "load_scheme": "csana.scoring.scheme",
     "Scheme": "csana.scoring.scheme",
     "score": "csana.scoring.scorecard",
     "diagnose": "csana.diagnosis.findings",

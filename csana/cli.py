@@ -117,11 +117,13 @@ def print_provisional(flags, lang: str) -> None:
 @LANG
 def score_command(data: str, month: str | None, scheme_file: str, targets_file: str | None, params_file: str | None,
                   out: str | None, lang: str) -> None:
-    """KPI scores and pay per agent by a scheme (spec 2 §1): the payroll sheet for finance."""
+    """KPI scores and pay per agent by a scheme (keys: params/schemes/README.md): the payroll sheet for finance."""
     from csana.metrics import engine
     from csana.params import MetricParams
+    from csana.scoring.inputs import read_targets
     from csana.scoring.payroll import payroll, write_payroll
-    from csana.scoring.scorecard import load_scheme, read_targets, score
+    from csana.scoring.scheme import load_scheme
+    from csana.scoring.scorecard import score
 
     scheme = load_scheme(scheme_file)
     targets = read_targets(targets_file) if targets_file else None
@@ -142,7 +144,7 @@ def print_payroll(sheet, scheme, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from csana.scoring.scorecard import PAY_PARTS, SUMMARY, score_labels
+    from csana.scoring.columns import PAY_PARTS, SUMMARY, score_labels
 
     labels = score_labels(scheme, lang)
     keep = [labels[c] for c in ("agent_id", "name", "total", "grade", "rank") if labels[c] in sheet.columns]

@@ -77,17 +77,3 @@ def test_metrics_file_says_what_is_provisional(tmp_path):
     assert table["conv_final_provisional"].unique().to_list() == [False]
     assert table["repeat_rate_provisional"].unique().to_list() == [True]
 
-
-def test_public_names_are_not_shadowed_by_subpackages() -> None:
-    """``csana.diagnose`` & co. are functions even after every subpackage was imported (a subpackage
-    named like a public function would replace it as an attribute of ``csana``)."""
-    import importlib
-    import pkgutil
-
-    import csana
-
-    for info in pkgutil.walk_packages(csana.__path__, "csana."):
-        if not info.name.endswith("bootstrap"):
-            importlib.import_module(info.name)
-    for name in csana.__all__:
-        assert not isinstance(getattr(csana, name), type(csana)), f"csana.{name} is a module"

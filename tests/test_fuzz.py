@@ -54,8 +54,8 @@ from csana.params import MetricParams
 from csana.report import build_context
 from csana.report.config import ReportConfig
 from csana.scoring.payroll import payroll, write_payroll
-from csana.scoring.scheme import Scheme
-from csana.scoring.scorecard import load_scheme, score
+from csana.scoring.scheme import Scheme, load_scheme
+from csana.scoring.scorecard import score
 from csana.ui.diagnoser import Diagnoser, excerpt_html
 from csana.ui.explorer import Explorer
 from csana.ui.panel import table_html

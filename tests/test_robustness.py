@@ -55,7 +55,8 @@ from csana.privacy import pseudonym, resolve_salt
 from csana.report import build_context, sections
 from csana.report.format import esc
 from csana.report.scorecards import scorecard
-from csana.scoring.scorecard import load_scheme, score
+from csana.scoring.scheme import load_scheme
+from csana.scoring.scorecard import score
 from csana.writers import write_table
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -541,7 +541,7 @@ def generate(n_messages: int, folder: Path, seed: int = 2026, csv: bool = False)
     """Write a demo shop of about ``n_messages`` messages to ``folder``/parquet (and /csv); returns its facts.
 
     Reuses the files when ``folder``/meta.json says they were made with the same size,
-    seed and generator (a digest of csana/demo.py).
+    seed and generator (a digest of the modules of csana/demo/).
     """
     import hashlib
 
@@ -549,7 +549,7 @@ def generate(n_messages: int, folder: Path, seed: int = 2026, csv: bool = False)
     from csana.demo.generator import generate_demo, write_demo
 
     meta_path = folder / "meta.json"
-    digest = hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(Path(demo.__file__).parent.glob("*.py")))).hexdigest()[:12]
     wanted = {"target": n_messages, "seed": seed, "generator": digest}
     if meta_path.exists():
         meta = json.loads(meta_path.read_text())
@@ -851,7 +851,8 @@ def time_rescore(work_dir: Path, seed: int) -> dict[str, Any]:
     """
     from csana.demo.generator import generate_demo
     from csana.metrics.engine import agent_metrics
-    from csana.scoring.scorecard import load_scheme, score
+    from csana.scoring.scheme import load_scheme
+    from csana.scoring.scorecard import score
 
     dataset = generate_demo(seed=seed, agents=RESCORE_AGENTS, months=1, scale=0.5, end_month=DEMO_END)
     metrics = agent_metrics(dataset, DEMO_END)

@@ -198,6 +198,6 @@ def score_text(row: Mapping[str, Any]) -> str:
 
 def status_text(status: str, lang: str) -> str:
     """A score status code in ``lang``."""
-    from csana.scoring.scorecard import STATUS
+    from csana.scoring.columns import STATUS
 
     return pick(STATUS.get(status, (status, status)), lang)

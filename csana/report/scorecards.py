@@ -107,7 +107,7 @@ def _score_table(ctx: ReportContext, row: Mapping[str, Any]) -> str:
 
 
 def _pay_table(ctx: ReportContext, row: Mapping[str, Any]) -> str:
-    from csana.scoring.scorecard import PAY_PARTS
+    from csana.scoring.columns import PAY_PARTS
 
     lang = ctx.lang
     lines = []

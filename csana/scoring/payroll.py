@@ -14,8 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
+from csana.scoring.columns import PAY_PARTS, STATUS, score_labels
 from csana.scoring.scheme import Scheme
-from csana.scoring.scorecard import PAY_PARTS, STATUS, score_labels
 from csana.writers import write_table
 
 DETAILS = ("ladder", "award", "reward", "penalty", "team_goal")

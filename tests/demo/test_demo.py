@@ -1,4 +1,4 @@
-"""The demo generator: deterministic, canonical, covering every part of specs 1 and 2, realistic numbers.
+"""The demo generator: deterministic, canonical, covering every table and rule the engine reads, realistic numbers.
 
 Most checks run on one small generated shop (``small``) and on the shipped demo
 (``shipped``: the defaults, loaded through csana.load like user data).
@@ -19,27 +19,24 @@ from hypothesis import strategies as st
 
 import csana
 from csana.cli import main
+from csana.demo.conversation import groups, within_offsets
 from csana.demo.generator import (
     DEMO_DIR,
-    FILTER_KEYWORDS,
-    PHRASES,
-    TEST_ACCOUNTS,
-    _calendar,
-    _groups,
-    _pick,
-    _within_offsets,
     demo_dataset,
     generate_demo,
     scale_for,
     write_demo,
 )
+from csana.demo.staff import pick
+from csana.demo.texts import FILTER_KEYWORDS, PHRASES, TEST_ACCOUNTS
+from csana.demo.timeline import make_calendar
 from csana.errors import CsanaError
 from csana.facts.derived import derive
 from csana.ingest.schema import TABLES
 from csana.metrics.engine import agent_metrics, latest_complete_month
 from csana.metrics.shop import group_metrics
 from csana.params import MetricParams
-from csana.scoring.scheme import MANUAL_INDICATORS
+from csana.scoring.indicators import MANUAL_INDICATORS
 
 MONTH = "2026-10"
 PARAMS = MetricParams.load()
@@ -261,7 +258,7 @@ def test_texts_are_chinese_and_include_personal_data(shipped: csana.Dataset) -> 
         assert (texts == opening).any(), opening
 
 
-# -- what the engine sees (spec 1 §2–3) --------------------------------------------------------------
+# -- what the engine sees (receptions, bursts, attribution, metrics) ---------------------------------
 
 
 def test_one_session_is_one_reception(shipped: csana.Dataset) -> None:
@@ -316,10 +313,10 @@ def test_skill_differences_are_visible(metrics: pl.DataFrame) -> None:
 
 
 def test_calendar_and_scale_arithmetic() -> None:
-    cal = _calendar("2026-10", 2, 4)
+    cal = make_calendar("2026-10", 2, 4)
     # September 30 days + October 31 + 4 days of November = 65 days; months end before day 30 and day 61
     assert (cal.start, cal.days, cal.month_ends) == (dt.date(2026, 9, 1), 65, [30, 61])
-    january = _calendar("2027-01", 2, 0)  # December 2026 + January 2027, across the year end
+    january = make_calendar("2027-01", 2, 0)  # December 2026 + January 2027, across the year end
     assert (january.start, january.days, january.month_ends) == (dt.date(2026, 12, 1), 62, [31, 62])
     # 12 agents → 3 after-sales, 9 pre-sales; 93 messages × 9 agents × 65 days = 54,405 messages at scale 1
     assert scale_for(54_405) == pytest.approx(1.0)
@@ -327,18 +324,18 @@ def test_calendar_and_scale_arithmetic() -> None:
 
 
 def test_group_helpers_by_hand() -> None:
-    owner, position, first = _groups(np.array([2, 0, 3]))
+    owner, position, first = groups(np.array([2, 0, 3]))
     assert owner.tolist() == [0, 0, 2, 2, 2]
     assert position.tolist() == [0, 1, 0, 1, 2]
     assert first.tolist() == [0, 2, 2]
     # gaps 0,5 | 0,3,4 → offsets within each group 0,5 | 0,3,7
-    assert _within_offsets(np.array([0, 5, 0, 3, 4]), owner, first).tolist() == [0, 5, 0, 3, 7]
+    assert within_offsets(np.array([0, 5, 0, 3, 4]), owner, first).tolist() == [0, 5, 0, 3, 7]
 
 
 def test_pick_draws_only_agents_on_duty_in_proportion() -> None:
     weights = np.array([[1.0, 0.0, 3.0], [0.0, 2.0, 0.0]])
     day = np.repeat([0, 1], 20_000)
-    agent = _pick(np.random.default_rng(0), weights, day)
+    agent = pick(np.random.default_rng(0), weights, day)
     assert set(agent[day == 1].tolist()) == {1}
     share = (agent[day == 0] == 2).mean()  # 3 / (1 + 3) = 0.75
     assert abs(share - 0.75) < 0.02

@@ -9,9 +9,10 @@ import polars as pl
 import pytest
 
 from csana.cli import main
+from csana.scoring.columns import PAY_PARTS
 from csana.scoring.payroll import payroll, write_payroll
 from csana.scoring.scheme import Scheme, load_scheme
-from csana.scoring.scorecard import PAY_PARTS, score
+from csana.scoring.scorecard import score
 
 SCHEME = Scheme.parse({
     "name": "测试方案", "name_en": "Test scheme",

@@ -263,7 +263,7 @@ def test_aftersales_returns_uses_the_golden_completion_tiers() -> None:
 
 def test_demo_manual_scores_match_the_manual_catalogue() -> None:
     from csana.demo.generator import generate_demo
-    from csana.scoring.scheme import MANUAL_INDICATORS
+    from csana.scoring.indicators import MANUAL_INDICATORS
 
     written = set(generate_demo(agents=4, months=1, scale=0.2)["manual_scores"]["indicator"].unique())
     used = {i.manual for name in TEMPLATES for i in load_scheme(name).indicators if i.manual}

@@ -1,4 +1,4 @@
-"""score(): golden examples of spec 2, tier bounds, bases, insufficient data, every pay part."""
+"""score(): golden examples (the worked 289-point scheme), tier bounds, bases, insufficient data, every pay part."""
 
 from __future__ import annotations
 
@@ -9,35 +9,13 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from score_builders import COMPLETION, CONV, MONTH, col, metrics, one, tiers
 
-from csana.errors import CsanaError
+from csana.scoring.columns import PAY_PARTS, score_labels
 from csana.scoring.scheme import Scheme, load_scheme
-from csana.scoring.scorecard import PAY_PARTS, score, score_labels
+from csana.scoring.scorecard import score
 
-MONTH = "2026-10"
-
-
-def metrics(**columns: list[Any]) -> pl.DataFrame:
-    """A hand-made metric table: agents a1, a2, … in team t1 unless ``team`` is given."""
-    n = len(next(iter(columns.values())))
-    base: dict[str, list[Any]] = {"agent_id": [f"a{i + 1}" for i in range(n)], "team": ["t1"] * n, "month": [MONTH] * n}
-    return pl.DataFrame({**base, **columns})
-
-
-def tiers(*rows: tuple[Any, Any, float]) -> list[dict[str, Any]]:
-    """(min, max, score) triples → tier dicts (None = open)."""
-    return [{k: v for k, v in (("min", lo), ("max", hi), ("score", s)) if v is not None} for lo, hi, s in rows]
-
-
-def one(indicator: dict[str, Any], **extra: Any) -> Scheme:
-    return Scheme.parse({"name": "测试", "indicators": [indicator], **extra})
-
-
-def col(frame: pl.DataFrame, name: str) -> list[Any]:
-    return frame[name].to_list()
-
-
-# -- spec 2 golden examples ---------------------------------------------------------------------
+# -- golden examples: the worked 289-point scheme --------------------------------------------------
 
 
 def test_golden_289_and_256() -> None:
@@ -72,10 +50,6 @@ def test_golden_pay_is_full_pay_times_256_over_289() -> None:
     manual = pl.DataFrame({"agent_id": ["a1"], "month": [MONTH], "indicator": ["chat_review"], "value": [85.0]})
     out = score(m, s, manual=manual)
     assert out["performance_pay"][0] == round(2000 * 256 / 289, 2) == 1771.63
-
-
-COMPLETION = {"id": "completion", "metric": "sales_amount", "basis": "target", "target": 100000, "weight": 1,
-              "tiers": tiers((1.0, None, 30), (0.9, 1.0, 25), (0.8, 0.9, 20), (0.7, 0.8, 15), (None, 0.7, 10))}
 
 
 @pytest.mark.parametrize(("sales", "points"), [
@@ -225,59 +199,7 @@ def test_target_basis_without_a_target() -> None:
     assert out["status"][0] == "not scored"
 
 
-# -- targets and manual scores -------------------------------------------------------------------
-
-
-def test_target_precedence_agent_team_shop_default() -> None:
-    m = metrics(sales_amount=[90000.0] * 4, team=["t1", "t1", "t2", "t3"])
-    targets = pl.DataFrame({
-        "indicator": ["completion"] * 5,
-        "agent_id": ["a1", None, None, None, "a2"],
-        "team": [None, "t1", "t2", None, None],
-        "month": [None, None, None, None, "2026-09"],  # a2's row is for another month: ignored
-        "target": [90000.0, 100000.0, 120000.0, 180000.0, 1.0],
-    })
-    out = score(m, one(COMPLETION), targets=targets)
-    # a1 own 90000 → 100%; a2 team t1 100000 → 90%; a3 team t2 120000 → 75%; a4 shop 180000 → 50%
-    assert col(out, "completion.target") == [90000, 100000, 120000, 180000]
-    assert col(out, "completion.score") == [30, 25, 15, 10]
-
-
-def test_month_specific_target_beats_general() -> None:
-    m = metrics(sales_amount=[90000.0])
-    targets = pl.DataFrame({"indicator": ["completion"] * 2, "agent_id": ["a1", "a1"], "month": [None, MONTH],
-                            "target": [200000.0, 90000.0]})
-    assert score(m, one(COMPLETION), targets=targets)["completion.target"][0] == 90000
-
-
-def test_unknown_indicator_in_targets() -> None:
-    targets = pl.DataFrame({"indicator": ["completon"], "target": [1.0]})
-    with pytest.raises(CsanaError, match="unknown indicator.*completon"):
-        score(metrics(sales_amount=[1.0]), one(COMPLETION), targets=targets)
-
-
-def test_manual_scores_join_by_agent_and_month() -> None:
-    line = {"manual": "typing_speed", "weight": 1, "tiers": tiers((60, None, 10), (None, 60, 3))}
-    manual = pl.DataFrame({"agent_id": ["a1", "a1", "a2"], "month": ["2026-09", MONTH, MONTH],
-                           "indicator": ["typing_speed"] * 3, "value": [10.0, 80.0, 50.0]})
-    out = score(metrics(received_customers=[1, 1, 1]), one(line), manual=manual)
-    assert col(out, "typing_speed.value") == [80, 50, None]
-    assert col(out, "typing_speed.status") == ["ok", "ok", "insufficient data"]
-
-
-def test_duplicate_manual_scores_are_an_error() -> None:
-    line = {"manual": "typing_speed", "weight": 1, "tiers": tiers((60, None, 10), (None, 60, 3))}
-    manual = pl.DataFrame({"agent_id": ["a1", "a1"], "month": [MONTH] * 2, "indicator": ["typing_speed"] * 2,
-                           "value": [80.0, 70.0]})
-    with pytest.raises(CsanaError, match="more than one score") as info:
-        score(metrics(received_customers=[1]), one(line), manual=manual)
-    assert info.value.rows == [2, 3]
-
-
 # -- gates, ladders, rewards, penalties ----------------------------------------------------------
-
-CONV = {"metric": "conv_final", "weight": 1, "min_sample": 20, "tiers": tiers((0.5, None, 10), (None, 0.5, 5))}
-
 
 def test_gates_and_their_effects() -> None:
     s = Scheme.parse({
@@ -463,25 +385,6 @@ def test_rows_keep_their_order_and_months_are_scored_apart() -> None:
     assert col(out, "rank") == [2, 1, 1, 2]
 
 
-def test_applies_to_selects_roles() -> None:
-    s = Scheme.parse({"name": "x", "applies_to": {"roles": ["presales"]}, "indicators": [CONV]})
-    m = metrics(conv_final=[0.6] * 3, conv_base_customers=[30] * 3).with_columns(
-        role=pl.Series(["presales", "aftersales", None]))
-    assert col(score(m, s), "agent_id") == ["a1", "a3"]
-
-
-def test_missing_metric_column_is_named() -> None:
-    with pytest.raises(CsanaError, match="lacks column.*conv_base_customers") as info:
-        score(metrics(conv_final=[0.5]), one(CONV))
-    assert info.value.column == "conv_base_customers"
-
-
-def test_duplicate_agents_are_an_error() -> None:
-    m = metrics(conv_final=[0.5, 0.6], conv_base_customers=[30, 30]).with_columns(agent_id=pl.lit("a1"))
-    with pytest.raises(CsanaError, match="more than once"):
-        score(m, one(CONV))
-
-
 def test_labels_cover_every_column() -> None:
     s = load_scheme("presales_traffic")
     out = score(template_metrics(), s, manual=template_manual())
@@ -641,52 +544,9 @@ def test_scheme_round_trips_through_yaml() -> None:
         assert again == s and again.content_hash == s.content_hash
 
 
-def test_no_month_and_no_team_columns() -> None:
-    line = {"manual": "typing_speed", "weight": 1, "tiers": tiers((60, None, 10), (None, 60, 3))}
-    m = pl.DataFrame({"agent_id": ["a1", "a2"], "received_customers": [100, 300]})
-    manual = pl.DataFrame({"agent_id": ["a1", "a2"], "month": [MONTH] * 2, "indicator": ["typing_speed"] * 2,
-                           "value": [80.0, float("nan")]})
-    share = {"id": "share", "metric": "received_customers", "basis": "relative", "weight": 1,
-             "tiers": tiers((1.0, None, 10), (None, 1.0, 0))}
-    out = score(m, Scheme.parse({"name": "x", "indicators": [line, share]}), manual=manual)
-    assert col(out, "typing_speed.status") == ["ok", "insufficient data"]  # NaN is no score
-    assert col(out, "share.value") == [0.5, 1.5]  # the whole table is one team
-    two_months = manual.with_columns(month=pl.Series(["2026-09", MONTH]))
-    with pytest.raises(CsanaError, match="no month column"):
-        score(m, Scheme.parse({"name": "x", "indicators": [line]}), manual=two_months)
-
-
 def test_no_agents() -> None:
     empty = metrics(conv_final=[0.5], conv_base_customers=[30]).clear()
     out = score(empty, one(CONV))
     assert out.height == 0 and "total_pay" in out.columns
 
 
-def test_text_metric_column_is_a_clear_error() -> None:
-    with pytest.raises(CsanaError, match="not numbers"):
-        score(metrics(conv_final=["50%"], conv_base_customers=[30]), one(CONV))
-
-
-@pytest.mark.parametrize("kind", ["utf-8-sig", "gb18030", "xlsx"])
-def test_read_targets_csv_encodings_and_xlsx(tmp_path: Any, kind: str) -> None:
-    from csana.scoring.scorecard import read_targets
-
-    frame = pl.DataFrame({"indicator": ["completion"], "team": ["售前一组"], "agent_id": ["007"], "target": [90000]})
-    if kind == "xlsx":
-        path = tmp_path / "targets.xlsx"
-        frame.write_excel(path)
-    else:
-        path = tmp_path / "targets.csv"
-        path.write_bytes("indicator,team,agent_id,target\ncompletion,售前一组,007,90000\n".encode(kind))
-    got = read_targets(path)
-    assert got["agent_id"].to_list() == ["007"] and got["team"].to_list() == ["售前一组"]
-    assert got["target"].cast(pl.Float64).to_list() == [90000.0]
-
-
-def test_read_targets_needs_its_columns(tmp_path: Any) -> None:
-    from csana.scoring.scorecard import read_targets
-
-    path = tmp_path / "t.csv"
-    path.write_text("indicator,goal\ncompletion,1\n", encoding="utf-8")
-    with pytest.raises(CsanaError, match="missing column.*target"):
-        read_targets(path)

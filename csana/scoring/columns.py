@@ -1,0 +1,90 @@
+"""The score table's columns: status codes, summary and pay columns, working columns, display labels.
+
+:func:`csana.scoring.scorecard.score` lists every column of the score table;
+columns starting with ``__`` are the plan's working columns and never reach it.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from csana.scoring.indicators import Indicator
+from csana.scoring.scheme import Scheme
+
+OK, NO_DATA, NO_TARGET = "ok", "insufficient data", "no target"
+STATUS: dict[str, tuple[str, str]] = {
+    OK: ("正常", "ok"),
+    NO_DATA: ("数据不足", "insufficient data"),
+    NO_TARGET: ("无目标", "no target"),
+    "incomplete": ("部分指标数据不足", "incomplete"),
+    "not scored": ("未评分", "not scored"),
+}
+"""Status codes of the score table and their (zh, en) display text."""
+
+PAY_PARTS: tuple[tuple[str, str, str], ...] = (
+    ("base_pay", "底薪", "Base pay"),
+    ("post_pay", "岗位工资", "Post pay"),
+    ("performance_pay", "绩效工资", "Performance pay"),
+    ("commission", "提成", "Commission"),
+    ("ladders", "阶梯奖励", "Ladder bonus"),
+    ("awards", "单项奖", "Awards"),
+    ("rewards", "奖励", "Rewards"),
+    ("penalties", "扣罚", "Penalties"),
+    ("team_bonus", "团体奖励", "Team bonus share"),
+    ("total_pay", "应发合计", "Total pay"),
+)
+"""Pay columns in order: (id, zh, en). total_pay = the parts with penalties subtracted."""
+
+SUMMARY: tuple[tuple[str, str, str], ...] = (
+    ("total", "总分", "Total score"),
+    ("full_score", "满分", "Full score"),
+    ("percent", "得分率", "Score %"),
+    ("rank", "排名", "Rank"),
+    ("grade", "等级", "Grade"),
+    ("status", "状态", "Status"),
+    ("missing", "数据不足指标", "Indicators lacking data"),
+    ("gates", "未过门槛", "Gates failed"),
+)
+"""Summary columns in order: (id, zh, en)."""
+
+ID_COLUMNS = ("agent_id", "name", "team", "role", "month")
+"""The identifying columns of the metric table the score table keeps (those present)."""
+
+TEAM = "__team"
+"""Working column: the agent's team as text, '' when unknown (team means, team awards and goals group by it)."""
+F64 = pl.Float64
+
+
+def manual_col(name: str) -> str:
+    """Working column holding manual indicator ``name`` (null where an agent has no score)."""
+    return f"__manual.{name}"
+
+
+def target_col(ind: Indicator) -> str:
+    """Output column holding the target of a target-basis indicator."""
+    return f"{ind.id}.target"
+
+
+def score_labels(scheme: Scheme, lang: str = "zh") -> dict[str, str]:
+    """Display names of the score table's columns in ``lang`` (for sheets, widgets, reports)."""
+    zh = lang == "zh"
+    labels = {"agent_id": "客服ID" if zh else "Agent ID", "name": "姓名" if zh else "Name",
+              "team": "组别" if zh else "Team", "role": "岗位" if zh else "Role", "month": "月份" if zh else "Month"}
+    parts = {
+        "value": ("值", "value"), "raw": ("原值", "raw"), "target": ("目标", "target"), "tier": ("档次", "tier"),
+        "score": ("得分", "score"), "weighted": ("加权分", "weighted"), "status": ("状态", "status"),
+    }
+    manual = scheme.manual_catalogue
+    for ind in scheme.indicators:
+        name = ind.label(lang, manual)
+        for key, (pzh, pen) in parts.items():
+            labels[f"{ind.id}.{key}"] = f"{name}{pzh}" if zh else f"{name} {pen}"
+    for col, lzh, len_ in (*SUMMARY, *PAY_PARTS):
+        labels[col] = lzh if zh else len_
+    details = (("gate", scheme.gates, "门槛", "gate"), ("ladder", scheme.ladders, "阶梯", "ladder"),
+               ("award", scheme.awards, "奖", "award"), ("reward", scheme.rewards, "奖励", "reward"),
+               ("penalty", scheme.penalties, "扣罚", "penalty"), ("team_goal", scheme.team_goals, "团体奖", "team goal"))
+    for prefix, items, pzh, pen in details:
+        for item in items:
+            labels[f"{prefix}.{item.id}"] = f"{pzh}:{item.label(lang)}" if zh else f"{pen}: {item.label(lang)}"
+    return labels
