@@ -1,0 +1,125 @@
+"""Commands about the data itself: ``csana metrics``, ``csana check``, ``csana demo``."""
+
+from __future__ import annotations
+
+import click
+
+from csana.cli.base import DATA, LANG, MONTH, PARAMS, cli, load_data
+
+
+@cli.command("metrics")
+@DATA
+@MONTH
+@PARAMS
+@click.option("--out", type=click.Path(dir_okay=False), help="write FILE.csv, .xlsx or .parquet (canonical ids as columns)")
+@click.option("--daily", is_flag=True, help="one row per agent per day instead of per month")
+@LANG
+def metrics_command(data: str, month: str | None, params_file: str | None, out: str | None, daily: bool, lang: str) -> None:
+    """Per-agent metrics of a month (spec 1 §3), from raw logs or platform exports."""
+    from csana.ingest.dataset import Capability
+    from csana.metrics import engine, provisional
+    from csana.params import MetricParams
+
+    dataset = load_data(data)
+    params = MetricParams.load(params_file)
+    compute = engine.agent_daily_metrics if daily else engine.agent_metrics
+    table = compute(dataset, month, params)
+    if not dataset.can(Capability.DISTINCT_CUSTOMERS):  # unknown headers, derived counts, customer-days
+        for note in dataset.warnings:
+            click.echo(f"注意: {note}" if lang == "zh" else f"note: {note}", err=True)
+    if out:
+        from csana.writers import write_table
+
+        table = provisional.with_provisional(table, dataset, params)
+        click.echo(f"wrote {write_table(table, out)} ({table.height} rows)")
+        return
+    print_metrics(table, "date" if daily else "month", lang)
+    if dataset.can(Capability.DATA_END):
+        month = month or engine.latest_complete_month(dataset, params)
+        print_provisional(provisional.provisional(dataset, month, params), lang)
+
+
+def print_metrics(table, period: str, lang: str) -> None:
+    """A readable table: one row per metric, one column per agent (and day, when daily).
+
+    The terminal tables here show user data (agent names, file names): rich's markup and emoji
+    codes are off, so a name like "[/]" or ":cat:" prints as written instead of failing or changing."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from csana.metrics.catalogue import PUBLIC_IDS, metric
+    from csana.present.formatting import format_value
+
+    for (when,), part in table.group_by(period, maintain_order=True):
+        grid = Table(title=f"{when}", show_lines=False)
+        grid.add_column("指标" if lang == "zh" else "metric")
+        names = [(n or a) for a, n in zip(part["agent_id"], part["name"])]
+        for name in names:
+            grid.add_column(str(name), justify="right")
+        for metric_id in PUBLIC_IDS:
+            m = metric(metric_id)
+            grid.add_row(m.label(lang), *[format_value(v, m.unit, lang) for v in part[metric_id]])
+        Console(width=max(100, 14 * (len(names) + 2)), markup=False, emoji=False).print(grid)
+
+
+def print_provisional(flags, lang: str) -> None:
+    """One line per delayed metric that is not final yet."""
+    from csana.metrics.catalogue import label
+
+    for row in flags.filter(flags["provisional"]).iter_rows(named=True):
+        name = label(row["metric"], lang)
+        if lang == "zh":
+            click.echo(f"注意: {name} 为暂定值(数据截至 {row['data_end']}), {row['final_on']} 后确定")
+        else:
+            click.echo(f"note: {name} is provisional (data ends {row['data_end']}); final on {row['final_on']}")
+
+
+@cli.command("demo")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="folder to write the tables into")
+@click.option("--seed", type=int, default=2026, show_default=True, help="random seed (same seed, same files)")
+@click.option("--agents", type=int, default=12, show_default=True, help="agents per shop (about a quarter after-sales)")
+@click.option("--months", type=int, default=2, show_default=True, help="complete months, ending with --end-month")
+@click.option("--scale", type=float, default=1.0, show_default=True, help="customer volume multiplier (1 ≈ 2,000 messages per agent-month)")
+@click.option("--shops", type=int, default=1, show_default=True, help="shops (shop_id s01, s02, …), each with its own agents")
+@click.option("--end-month", default="2026-10", show_default=True, metavar="YYYY-MM", help="last complete month (data runs 4 days past it)")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True, help="file format")
+def demo_command(out_dir: str, seed: int, agents: int, months: int, scale: float, shops: int, end_month: str, fmt: str) -> None:
+    """Write a realistic demo shop (chat logs, orders, agents, reminders, reviews, …) to OUT, one file per table."""
+    from csana.demo.generator import generate_demo, write_demo
+
+    dataset = generate_demo(seed, agents, months, scale, shops=shops, end_month=end_month)
+    for path in write_demo(dataset, out_dir, fmt):
+        click.echo(f"{path}  {dataset.tables[path.stem].height:,} rows")
+
+
+@cli.command("check")
+@DATA
+@click.option("--columns", "columns_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="column-name mapping YAML (default params/columns.yaml)")
+@click.option("--rejected", "rejected_out", type=click.Path(dir_okay=False), metavar="FILE.csv",
+              help="write every rejected row (file, row, column, reason, value) to this CSV")
+def check_command(data: str, columns_file: str | None, rejected_out: str | None) -> None:
+    """Load raw logs and report, per file, rows read/used/rejected and why rows were set aside."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from csana.ingest.raw import LoadParams, load, rejection_summary
+
+    dataset = load(data, LoadParams.load(columns_file))
+    files = Table(title="files")
+    for name in dataset.files.columns:
+        files.add_column(name, justify="right" if name.startswith("rows") else "left")
+    for row in dataset.files.iter_rows():
+        files.add_row(*["—" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row])
+    console = Console(width=120, markup=False, emoji=False)
+    console.print(files)
+    for line in dataset.warnings:
+        click.echo(f"warning: {line}")
+    if rejected_out:
+        from csana.writers import write_table
+
+        write_table(dataset.rejected, rejected_out)  # values are raw user data: formulas neutralised
+        click.echo(f"wrote {rejected_out} ({dataset.rejected.height} rows)")
+    kinds = rejection_summary(dataset).height
+    click.echo(f"{dataset.files['rows_used'].sum():,} rows used, {dataset.rejected.height:,} rejected"
+               + (f" ({kinds} kind(s) of problem, listed above)" if kinds else ""))

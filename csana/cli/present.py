@@ -1,0 +1,65 @@
+"""Commands that present: ``csana report`` (monthly report) and ``csana dashboard`` (Voilà explorer)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from csana.cli.base import LANG, MONTH, cli
+from csana.errors import CsanaError
+from csana.i18n import LANGS
+
+
+@cli.command("report")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="report configuration YAML (default params/report.yaml); the options below override it")
+@click.option("--data", metavar="DATA", help="data folder or file, or 'demo' (the bundled demo shop)")
+@MONTH
+@click.option("--team", metavar="TEAM", help="only this team's agents")
+@click.option("--shop", metavar="SHOP", help="only this shop_id (default: one report per shop when there are several)")
+@click.option("--scheme", metavar="NAMES", help="scoring schemes, comma-separated names or YAML paths")
+@click.option("--params", "metrics", type=click.Path(dir_okay=False), help="metric params YAML (default params/metrics.yaml)")
+@click.option("--lang", type=click.Choice(LANGS), help="report language (default zh)")
+@click.option("--format", "formats", metavar="html,pdf", help="output formats (default html,pdf)")
+@click.option("--out", type=click.Path(file_okay=False), help="output folder (default reports/); files go to OUT/<month>/")
+@click.option("--name", help="output file name stem (default monthly_report)")
+@click.option("--all-teams", is_flag=True, help="one report per team")
+@click.option("--scorecards/--no-scorecards", default=None, help="one printable scorecard page per agent (default on)")
+@click.option("--excerpts/--no-excerpts", default=None,
+              help="chat-review message excerpts (masked); default: review.excerpts of params/diagnostics.yaml")
+def report_command(config_file: str | None, all_teams: bool, **options: object) -> None:
+    """Monthly report: executed notebook, offline HTML and A4 PDF in reports/<month>/.
+
+    With no options: the demo data's latest complete month, in HTML and PDF.
+    """
+    from csana.report import load_config, plan, render_all
+
+    configs = plan(load_config(config_file, **options), all_teams=all_teams)
+    result = render_all(configs, show_progress=len(configs) > 1 or sys.stderr.isatty())
+    for done in result.done:
+        files = ", ".join(str(path) for kind, path in done.files.items() if kind != "ipynb")
+        click.echo(f"{files}  ({done.total_seconds:.1f} s; executed notebook: {done.files['ipynb']})")
+    if len(configs) == 1 and result.failed:
+        raise CsanaError(result.failed[0][1])
+    if result.failed:
+        click.echo(f"{len(result.failed)} of {len(configs)} reports failed:", err=True)
+        for config, message in result.failed:
+            click.echo(f"  {config.name}: {message}", err=True)
+        raise SystemExit(1)
+
+
+@cli.command("dashboard")
+@click.argument("data", metavar="[DATA]", required=False)
+@MONTH
+@LANG
+@click.option("--port", type=int, default=8866, show_default=True, help="port to serve on")
+@click.option("--ip", default="127.0.0.1", show_default=True, help="address to listen on (0.0.0.0 = the whole network)")
+@click.option("--open/--no-open", "open_browser", default=True, show_default=True, help="open a browser tab")
+def dashboard_command(data: str | None, month: str | None, lang: str, port: int, ip: str, open_browser: bool) -> None:
+    """Serve the explore notebook read-only (Voilà) for managers: DATA folder, or the demo shop."""
+    from csana.ui.dashboard import serve
+
+    code = serve(data, month, lang, port=port, ip=ip, open_browser=open_browser)
+    if code:
+        raise SystemExit(code)
