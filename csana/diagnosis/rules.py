@@ -97,7 +97,10 @@ class Drilldown(Frozen):
     """Settings of the conversion drill-down."""
 
     response_buckets: tuple[float, ...] = (20, 30, 60, 120)
-    unpaid_after_min: float = Field(60, ge=0, description="an order not paid within this many minutes counts as unpaid")
+    unpaid_after_min: float = Field(30, ge=0, description="the landmark of the reminder comparison: orders still "
+                                                          "unpaid this many minutes after creation, reminded by then or not")
+    reminder_horizon_h: float = Field(72, gt=0, description="the reminder comparison's outcome: paid within this many "
+                                                            "hours of creation")
 
     @field_validator("response_buckets")
     @classmethod
