@@ -36,22 +36,28 @@ gap
 
 A rule is weak for an agent when any of its checks is; the plan counts each agent
 once per action, however many of its rules call for it.
+
+Rules with ``level: shop`` (traffic) are never judged per agent: they are judged on the
+shop's and each team's totals against earlier months or a peer benchmark
+(:mod:`csana.diagnosis.shop`), and their operations actions go to ``Diagnosis.shop``, never
+to an agent's plan.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from csana.diagnosis.intervals import mean_interval, poisson, wilson, z_value
 from csana.diagnosis.rules import Check, DiagnosticRules, Rule, load_rules
+from csana.diagnosis.shop import SHOP_FINDING_SCHEMA, shop_findings
 from csana.errors import CsanaError
 from csana.i18n import check_lang
 from csana.ingest.dataset import Dataset
 from csana.metrics.catalogue import CATALOGUE, Measure, Metric
-from csana.params import MetricParams
+from csana.params import MetricParams, resolve_params
 
 STATUSES = ("weak", "ok", "not_enough_data")
 STATUS_LABELS = {
@@ -84,18 +90,26 @@ class Diagnosis:
     a note explaining the status, and the rule's factors and actions in ``lang``.
     ``plan``: the team training plan, one row per needed action with
     ``agents_needing`` (distinct agents with a weak rule calling for it), the agents
-    and the rules behind it, most needed first.
+    and the rules behind it, most needed first; only agent and team-lead actions.
+    ``shop``: the shop and team findings (columns in SHOP_FINDING_SCHEMA), whose actions
+    are operations' (empty without the dataset).
     """
 
     findings: pl.DataFrame
     plan: pl.DataFrame
     rules: DiagnosticRules
     lang: str = "zh"
+    shop: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SHOP_FINDING_SCHEMA))
 
     @property
     def weak(self) -> pl.DataFrame:
         """Only the weak findings."""
         return self.findings.filter(pl.col("status") == "weak")
+
+    @property
+    def shop_weak(self) -> pl.DataFrame:
+        """Only the weak shop and team findings (for operations)."""
+        return self.shop.filter(pl.col("status") == "weak")
 
     def agent(self, agent_id: str) -> pl.DataFrame:
         """One agent's findings."""
@@ -118,7 +132,8 @@ def diagnose(
 
     ``metrics``: a per-agent table as :func:`csana.agent_metrics` returns (the
     measure columns behind the ratios give the sample sizes, the spreads the intervals of
-    means). ``dataset`` and ``params``: the data and params the metrics came from (optional).
+    means). ``dataset`` and ``params``: the data and params the metrics came from (optional;
+    the shop and team findings need the dataset).
     ``rules``: a :class:`DiagnosticRules`, a path, or None for params/diagnostics.yaml.
     """
     check_lang(lang)
@@ -127,12 +142,13 @@ def diagnose(
     z = z_value(rules.method.confidence)
     parts = [
         judge(frame, rule_id, rule, i, check, rules, z, lang)
-        for rule_id, rule in rules.rules.items()
+        for rule_id, rule in rules.level("agent").items()
         for i, check in enumerate(rule.checks)
     ]
-    findings = pl.concat(parts, how="vertical")
+    findings = pl.concat(parts, how="vertical") if parts else pl.DataFrame(schema={**FINDING_SCHEMA, "_order": pl.Int32})
     findings = findings.sort("agent_id", "month", "_order", nulls_last=True)
-    return Diagnosis(findings.select(list(FINDING_SCHEMA)), training_plan(findings, rules, lang), rules, lang)
+    shop = shop_findings(frame, dataset, rules, resolve_params(params, {}) if dataset is not None else params, lang, z)
+    return Diagnosis(findings.select(list(FINDING_SCHEMA)), training_plan(findings, rules, lang), rules, lang, shop)
 
 
 def _prepare(metrics: pl.DataFrame) -> pl.DataFrame:

@@ -20,7 +20,7 @@ from csana.metrics.catalogue import CATALOGUE
 DASH = "—"
 Tone = Literal["good", "bad", "flat"]
 _MONEY = ("yuan", "yuan/hour")
-_SUFFIX = {"seconds": (" 秒", " s"), "hours": (" 小时", " h"), "yuan/hour": ("/小时", "/h")}
+_SUFFIX = {"seconds": (" 秒", " s"), "hours": (" 小时", " h"), "yuan/hour": ("/小时", "/h"), "people/hour": (" 人/小时", "/h")}
 _POINTS = ("个百分点", "pp")
 
 

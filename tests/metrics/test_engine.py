@@ -73,7 +73,7 @@ def test_service_metrics_by_hand():
 def test_optional_tables_absent_give_null():
     m = row(engine.agent_metrics(SERVICE, "2026-10"), "a1")
     for metric_id in ("service_score", "good_review_rate", "low_quality_reviews", "disputes", "online_hours",
-                      "sales_per_online_hour"):
+                      "sales_per_online_hour", "consult_per_online_hour"):
         assert m[metric_id] is None, metric_id
 
 
@@ -263,6 +263,8 @@ def test_reviews_disputes_online_repeat():
     assert a1["disputes"] == 1
     # online: 2 h + 3 h = 5 h; sales 400 → 80 per hour
     assert (a1["online_hours"], a1["sales_per_online_hour"]) == (5.0, 80.0)
+    # two customers consulted a1 in 5 online hours: 0.4 per hour
+    assert a1["consult_per_online_hour"] == pytest.approx(0.4)
     # repeat: c1 paid again on Nov 15 (45 days), c2 only after 75 days → 1 / 2
     assert a1["repeat_rate"] == 0.5
 
