@@ -41,7 +41,7 @@ text = Captions({
     "trend_title": ("每日趋势", "Daily trend"),
     "date": ("日期", "Date"),
     "value": ("数值", "Value"),
-    "served_title": ("客服接待 vs 静默下单", "Served vs silent orders"),
+    "served_title": ("客服接待与静默下单对比", "Served vs silent orders"),
     "served": ("客服接待", "Served by CS"),
     "silent": ("静默下单", "Silent"),
     "orders": ("订单数", "Orders"),

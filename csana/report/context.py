@@ -209,7 +209,8 @@ def _scores(agents: pl.DataFrame, schemes: tuple[tuple[str, Scheme], ...], datas
     from csana.scoring.scorecard import score
 
     manual = dataset["manual_scores"] if dataset.has("manual_scores") else None
-    parts = [score(agents, scheme, manual=manual).with_columns(scheme=pl.lit(name)) for name, scheme in schemes]
+    people = dataset["agents"] if dataset.has("agents") else None
+    parts = [score(agents, scheme, manual=manual, agents=people).with_columns(scheme=pl.lit(name)) for name, scheme in schemes]
     return pl.concat(parts, how="diagonal_relaxed").unique("agent_id", keep="first", maintain_order=True)
 
 
@@ -230,7 +231,8 @@ def _diagnosis(agents: pl.DataFrame, dataset: Dataset, params: MetricParams, lan
         .select(found.plan.columns)
         .sort("agents_needing", descending=True, maintain_order=True)
     )
-    return Diagnosis(findings, plan, found.rules, found.lang)
+    shop = found.shop.filter(pl.col("scope").is_in(["*", team]))
+    return Diagnosis(findings, plan, found.rules, found.lang, shop)
 
 
 def _drilldown(dataset: Dataset, month: str, params: MetricParams, diagnosis: Diagnosis, lang: str,

@@ -119,7 +119,23 @@ def _pay_table(ctx: ReportContext, row: Mapping[str, Any]) -> str:
         cell = "th" if part == "total_pay" else "td"
         lines.append(f'<tr><{cell}>{esc(pick((zh, en), lang))}</{cell}><{cell} class="num">{esc(shown)}</{cell}></tr>')
     head = f'<tr><th>{esc(t("pay_detail", lang))}</th><th class="num">{esc(t("amount", lang))}</th></tr>'
-    return f'<table class="data compact"><thead>{head}</thead><tbody>{"".join(lines)}</tbody></table>'
+    table = f'<table class="data compact"><thead>{head}</thead><tbody>{"".join(lines)}</tbody></table>'
+    return table + _gate_lines(ctx, row)
+
+
+def _gate_lines(ctx: ReportContext, row: Mapping[str, Any]) -> str:
+    """Each gate of the agent's scheme that failed or could not be judged, said in words (so the pay is explained)."""
+    from csana.scoring.columns import GATE_UNJUDGED
+
+    lang = ctx.lang
+    lines = []
+    for gate in ctx.scheme(row["scheme"]).gates:
+        unjudged = row.get(f"gate_unjudged.{gate.id}")
+        if unjudged is not None:
+            lines.append(f"{gate.label(lang)}{'：' if lang == 'zh' else ': '}{pick(GATE_UNJUDGED[unjudged], lang)}")
+        elif row.get(f"gate.{gate.id}"):
+            lines.append(t("gate_failed", lang, gate=gate.label(lang)))
+    return "".join(f'<p class="note"><span class="flag">{esc(line)}</span></p>' for line in lines)
 
 
 def _weakjoin(ctx: ReportContext, agent_id: str) -> str:
@@ -129,8 +145,8 @@ def _weakjoin(ctx: ReportContext, agent_id: str) -> str:
         return f"<p>{esc(t('none_weak', lang))}</p>"
     items = []
     for r in weak.iter_rows(named=True):
-        evidence = (f"{format_value(r['value'], r['unit'], lang)} vs "
-                    f"{format_value(r['benchmark'], r['unit'], lang)}")
+        evidence = t("evidence", lang, value=format_value(r["value"], r["unit"], lang),
+                     benchmark=format_value(r["benchmark"], r["unit"], lang))
         factors = join(r.get("factors") or [], lang)
         actions = "".join(f"<li>{esc(a)}</li>" for a in (r.get("actions") or []))
         items.append(

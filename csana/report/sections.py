@@ -6,8 +6,8 @@ format what the context holds; all data text is escaped (:func:`csana.report.for
 
 Sections, in report order: :func:`header`, :func:`summary`, :func:`leaderboard`,
 :func:`charts_heading` with :func:`response_chart`, :func:`funnel_chart`,
-:func:`trend_chart`, :func:`value_chart`; :func:`diagnostics` (training plan, weak
-indicators, conversion drill-down); :func:`review` (chat-review sample);
+:func:`trend_chart`, :func:`value_chart`; :func:`~csana.report.diagnosis.diagnostics` (training
+plan, weak indicators, shop findings, conversion drill-down); :func:`review` (chat-review sample);
 :func:`~csana.report.scorecards.scorecards` (one printed page per agent, for one-to-one
 reviews); :func:`~csana.report.appendix.appendix` (data quality, parameters,
 definitions, coverage).
@@ -33,8 +33,6 @@ from csana.present.formatting import (
     delta,
     format_metric,
     format_value,
-    missing,
-    signed_value,
 )
 from csana.report.appendix import appendix
 from csana.report.common import (
@@ -51,9 +49,9 @@ from csana.report.common import (
     t,
 )
 from csana.report.context import ReportContext
+from csana.report.diagnosis import diagnostics, shop_headline
 from csana.report.format import (
     Column,
-    count_column,
     esc,
     html_table,
     metric_column,
@@ -135,6 +133,9 @@ def summary(ctx: ReportContext) -> HTML:
         notes.append(t("weak_agents", lang, n=len(weak), action=first["action_label"], k=first["agents_needing"]))
     else:
         notes.append(t("no_weak", lang))
+    traffic = shop_headline(ctx)
+    if traffic:
+        notes.append(traffic)
     value = _service_value_line(ctx)
     if value:
         notes.append(value)
@@ -169,9 +170,13 @@ def _headline_metrics(scheme: Scheme) -> list[str]:
 
 
 def _status(lang: str) -> Column:
+    """The score status, and a flag when a gate could not be judged (so a pay that looks high is explained)."""
     def cell(row: Mapping[str, Any]) -> str:
         status = row.get("status")
-        return "" if status in (None, "ok") else f'<span class="flag">{esc(status_text(status, lang))}</span>'
+        flags = [] if status in (None, "ok") else [status_text(status, lang)]
+        if row.get("gates_undetermined"):
+            flags.append(t("gate_flag", lang))
+        return " ".join(f'<span class="flag">{esc(f)}</span>' for f in flags)
 
     return Column(t("status", lang), cell)
 
@@ -250,92 +255,6 @@ def value_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
         return chart
     return alt.vconcat(chart, alt.Chart(pl.DataFrame({"n": [t("value_scope_note", ctx.lang)]})).mark_text(
         align="left", color=charts.NEUTRAL).encode(text="n:N")).properties(spacing=4)
-
-
-# -- diagnostics -------------------------------------------------------------------------------
-
-
-def _finding_value(key: str, lang: str) -> Column:
-    return Column(t(key, lang), lambda r: esc(format_value(r.get(key), r.get("unit"), lang)), numeric=True)
-
-
-def diagnostics(ctx: ReportContext) -> HTML:
-    """The team training plan (actions by how many agents need them) and each weak indicator's evidence."""
-    lang = ctx.lang
-    plan_columns = [
-        text_column(t("action", lang), "action_label", wrap=True),
-        text_column(t("owner", lang), "owner"),
-        Column(t("agents_needing", lang), lambda r: esc(r.get("agents_needing")), numeric=True),
-        Column(t("who", lang), lambda r: esc(join(r.get("names") or [], lang)), wrap=True),
-    ]
-    weak = ctx.diagnosis.weak.sort("agent_id")
-    finding_columns = [
-        Column(t("agent", lang), person),
-        text_column(t("indicator", lang), "metric_label"),
-        _finding_value("value", lang),
-        _finding_value("benchmark", lang),
-        Column(t("gap", lang), lambda r: esc(signed_value(r.get("gap"), r.get("unit"), lang)), numeric=True),
-        Column(t("sample", lang), lambda r: esc(r.get("n") if r.get("n") is not None else DASH), numeric=True),
-        text_column(t("note", lang), "note", wrap=True),
-    ]
-    parts = [f'<h2 class="page-break">{esc(t("diagnostics", lang))}</h2>', f"<h3>{esc(t('plan', lang))}</h3>"]
-    if ctx.diagnosis.plan.height:
-        parts.append(html_table(ctx.diagnosis.plan, plan_columns))
-    else:
-        parts.append(f"<p>{esc(t('no_weak', lang))}</p>")
-    parts.append(f"<h3>{esc(t('findings', lang))}</h3>")
-    parts.append(html_table(weak, finding_columns, "data compact") if weak.height else f"<p>{esc(t('no_weak', lang))}</p>")
-    parts.append(note(t("diagnosis_method", lang)))
-    if ctx.drilldown is not None:
-        parts.append(_drilldown(ctx))
-    return html(*parts)
-
-
-def _rate(row: Mapping[str, Any], lang: str) -> str:
-    rate = format_value(row.get("rate"), "ratio", lang)
-    if missing(row.get("ci_low")) or missing(row.get("ci_high")):
-        return rate
-    return f"{rate} ({format_value(row['ci_low'], 'ratio', lang)}–{format_value(row['ci_high'], 'ratio', lang)})"
-
-
-def _drilldown(ctx: ReportContext) -> str:
-    """Conversion drill-down: by first-response time, payment reminders, lost reasons, estimated opportunity."""
-    lang = ctx.lang
-    dd = ctx.drilldown
-    assert dd is not None
-    rate = Column(t("conv_rate", lang), lambda r: esc(_rate(r, lang)), numeric=True)
-    parts = [f"<h3>{esc(t('drilldown', lang))}</h3>", f"<h4>{esc(t('by_response', lang))}</h4>",
-             html_table(dd.by_response.filter(pl.col("agent_id") == "*").sort("bucket_order"),
-                        [text_column(t("first_response_bucket", lang), "bucket"),
-                         count_column(t("inquiry_receptions", lang), "receptions"),
-                         count_column(t("converted", lang), "converted"), rate],
-                        "data compact"),
-             f"<h4>{esc(t('reminders', lang))}</h4>",
-             html_table(dd.reminder_effect, [text_column(t("group", lang), "group"), count_column(t("unpaid_orders", lang), "orders"),
-                                             count_column(t("paid_in_end", lang), "paid"), rate], "data compact"),
-             note(t("reminder_note", lang))]
-    lost = dd.lost_reasons.filter(pl.col("agent_id") == "*").head(8)
-    if lost.height:
-        parts += [f"<h4>{esc(t('lost_reasons', lang))}</h4>",
-                  html_table(lost, [text_column(t("reason", lang), "reason", wrap=True),
-                                    count_column(t("customers", lang), "customers"),
-                                    Column(t("share", lang), lambda r: esc(format_value(r.get("share"), "ratio", lang)),
-                                           numeric=True)], "data compact")]
-    chance = dd.opportunity.filter(pl.col("agent_id").is_in(ctx.now.agents["agent_id"].implode()))
-    if chance.height:
-        parts += [f"<h4>{esc(t('opportunity', lang))}</h4>",
-                  html_table(chance, [
-                      Column(t("agent", lang), person),
-                      Column(t("indicator", lang), lambda r: esc(label(r["metric"], lang))),
-                      Column(t("value", lang), lambda r: esc(format_metric(r["metric"], r.get("current"), lang)), numeric=True),
-                      Column(t("median", lang), lambda r: esc(format_metric(r["metric"], r.get("target"), lang)), numeric=True),
-                      Column(t("extra_paid", lang), lambda r: esc(format_value(r.get("extra_paid"), "people", lang)),
-                             numeric=True),
-                      Column(t("extra_sales", lang), lambda r: esc(format_value(r.get("extra_sales"), "yuan", lang)),
-                             numeric=True),
-                      text_column(t("method", lang), "method", wrap=True),
-                  ], "data compact")]
-    return "".join(parts)
 
 
 def review(ctx: ReportContext) -> HTML:

@@ -44,12 +44,22 @@ SUMMARY: tuple[tuple[str, str, str], ...] = (
     ("status", "状态", "Status"),
     ("missing", "数据不足指标", "Indicators lacking data"),
     ("gates", "未过门槛", "Gates failed"),
+    ("gates_undetermined", "门槛未判定", "Gates not judged"),
 )
 """Summary columns in order: (id, zh, en)."""
 
 ID_COLUMNS = ("agent_id", "name", "team", "role", "month")
 """The identifying columns of the metric table the score table keeps (those present)."""
 
+GATE_UNJUDGED: dict[str, tuple[str, str]] = {
+    "waived": ("门槛未判定: 样本不足, 按方案不执行", "gate not judged: too little data; not applied, as the scheme says"),
+    "applied": ("门槛未判定: 样本不足, 按方案视为未达标", "gate not judged: too little data; applied as failed, as the scheme says"),
+    "newcomer": ("门槛未判定: 样本不足, 新人免于执行", "gate not judged: too little data; waived for a newcomer"),
+}
+"""What happened to a gate that could not be judged (``gate_unjudged.<id>``), in words (zh, en)."""
+
+TENURE = "__tenure_days"
+"""Working column: days from the agent's hire date to the end of the scored month (null when unknown)."""
 TEAM = "__team"
 """Working column: the agent's team as text, '' when unknown (team means, team awards and goals group by it)."""
 F64 = pl.Float64
@@ -81,10 +91,28 @@ def score_labels(scheme: Scheme, lang: str = "zh") -> dict[str, str]:
             labels[f"{ind.id}.{key}"] = f"{name}{pzh}" if zh else f"{name} {pen}"
     for col, lzh, len_ in (*SUMMARY, *PAY_PARTS):
         labels[col] = lzh if zh else len_
-    details = (("gate", scheme.gates, "门槛", "gate"), ("ladder", scheme.ladders, "阶梯", "ladder"),
+    details = (("gate", scheme.gates, "门槛", "gate"), ("gate_unjudged", scheme.gates, "门槛未判定", "gate not judged"),
+               ("ladder", scheme.ladders, "阶梯", "ladder"),
                ("award", scheme.awards, "奖", "award"), ("reward", scheme.rewards, "奖励", "reward"),
                ("penalty", scheme.penalties, "扣罚", "penalty"), ("team_goal", scheme.team_goals, "团体奖", "team goal"))
     for prefix, items, pzh, pen in details:
         for item in items:
             labels[f"{prefix}.{item.id}"] = f"{pzh}:{item.label(lang)}" if zh else f"{pen}: {item.label(lang)}"
     return labels
+
+
+def unjudged_text(scheme: Scheme, lang: str = "zh") -> pl.Expr:
+    """The gates a row's agent could not be judged on, spelled out: '<gate>: 门槛未判定: 样本不足, …' joined by
+    '; ' (null when every gate was judged). Reads the ``gate_unjudged.<id>`` columns."""
+    pick = 0 if lang == "zh" else 1
+    texts = {code: pair[pick] for code, pair in GATE_UNJUDGED.items()}
+    parts = [
+        pl.when(pl.col(f"gate_unjudged.{g.id}").is_not_null()).then(
+            pl.lit(f"{g.label(lang)}{'：' if lang == 'zh' else ': '}")
+            + pl.col(f"gate_unjudged.{g.id}").replace_strict(texts, return_dtype=pl.String))
+        for g in scheme.gates
+    ]
+    if not parts:
+        return pl.lit(None, pl.String)
+    joined = pl.concat_str(parts, separator="; ", ignore_nulls=True)
+    return pl.when(joined != "").then(joined)
