@@ -54,7 +54,7 @@ from csana.diagnosis.reminders import reminder_effect
 from csana.diagnosis.rules import DiagnosticRules, load_rules
 from csana.facts import SHOP
 from csana.facts.derived import derive
-from csana.facts.raw import paid_by, reminded_while_unpaid
+from csana.facts.raw import paid_by
 from csana.ingest.dataset import Capability, Dataset
 from csana.metrics.engine import agent_metrics, latest_complete_month
 from csana.metrics.shop import FUNNEL_STAGES, shop_metrics

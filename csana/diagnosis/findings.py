@@ -349,9 +349,10 @@ def training_plan(findings: pl.DataFrame, rules: DiagnosticRules, lang: str) -> 
 
 HEADERS = {
     "zh": ("诊断项", "指标", "状态", "数值", "基准", "阈值", "差距", "样本n", "区间", "说明", "影响因素", "建议措施",
-           "团队培训计划", "措施", "负责", "人数", "客服", "运营", "客服本人", "无偏弱指标"),
+           "团队培训计划", "措施", "负责", "人数", "客服", "店铺与团队层面（交给运营）", "范围", "变化", "无偏弱指标"),
     "en": ("rule", "metric", "status", "value", "benchmark", "threshold", "gap", "n", "interval", "note", "factors", "actions",
-           "team training plan", "action", "owner", "agents", "who", "operations", "agent", "no weak indicator"),
+           "team training plan", "action", "owner", "agents", "who", "shop and team findings (for operations)", "scope",
+           "change", "no weak indicator"),
 }
 
 
@@ -365,7 +366,7 @@ def print_diagnosis(diagnosis: Diagnosis, *, show_ok: bool = False, width: int =
 
     lang = diagnosis.lang
     h = dict(zip(("rule", "metric", "status", "value", "bench", "thr", "gap", "n", "ci", "note", "factors", "actions",
-                  "plan", "action", "owner", "count", "who", "ops", "agent", "none"), HEADERS[lang]))
+                  "plan", "action", "owner", "count", "who", "shop", "scope", "change", "none"), HEADERS[lang]))
     console = Console(width=width, markup=False, emoji=False)  # names and labels are data, not markup
     shown = diagnosis.findings if show_ok else diagnosis.findings.filter(
         (pl.col("status") == "weak") | ((pl.col("status") == "not_enough_data") & pl.col("value").is_not_null())
@@ -396,6 +397,18 @@ def print_diagnosis(diagnosis: Diagnosis, *, show_ok: bool = False, width: int =
     for key in ("action", "owner", "count", "who"):
         plan.add_column(h[key], justify="right" if key == "count" else "left")
     for r in diagnosis.plan.iter_rows(named=True):
-        plan.add_row(r["action_label"], h["ops"] if r["owner"] == "operations" else h["agent"],
+        plan.add_row(r["action_label"], diagnosis.rules.actions[r["action"]].owner_label(lang),
                      str(r["agents_needing"]), ", ".join(r["names"]))
     console.print(plan)
+    shop = diagnosis.shop.filter(pl.col("baseline").is_not_null() | (pl.col("status") == "weak"))
+    if shop.height:
+        grid = Table(title=h["shop"], title_justify="left")
+        for key in ("scope", "metric", "value", "bench", "change", "status", "note", "actions"):
+            grid.add_column(h[key], justify="right" if key in ("value", "bench", "change") else "left")
+        for r in shop.iter_rows(named=True):
+            change = DASH if r["ratio"] is None else f"{r['ratio'] - 1:+.0%}"
+            grid.add_row(r["scope_label"], r["metric_label"], format_value(r["value"], r["unit"], lang),
+                         f"{format_value(round(r['baseline']), r['unit'], lang)} ({r['baseline_label']})", change,
+                         STATUS_LABELS[lang][r["status"]], r["note"],
+                         "、".join(r["actions"]) if r["status"] == "weak" else "", style="red" if r["status"] == "weak" else None)
+        console.print(grid)

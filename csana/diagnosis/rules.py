@@ -160,6 +160,26 @@ class DiagnosticRules(Frozen):
         """The rules of one level (agent or shop), in file order."""
         return {rule_id: rule for rule_id, rule in self.rules.items() if rule.level == level}
 
+    def roles_of(self, metric_id: str) -> tuple[str, ...]:
+        """The roles an agent-level metric is judged for (the union over the rules checking it); () = every role,
+        also when no rule checks it or one rule names no roles."""
+        rules = [r for r in self.level("agent").values() if any(c.metric == metric_id for c in r.checks)]
+        if not rules or any(not r.roles for r in rules):
+            return ()
+        return tuple(dict.fromkeys(role for r in rules for role in r.roles))
+
+    def sample_of(self, metric_id: str) -> tuple[str | None, int]:
+        """The column counting an agent's sample for a metric and the least sample that judges it: from the first
+        agent-level check on it (its n, else the rate's denominator, else the count), else (None, 0)."""
+        for rule in self.level("agent").values():
+            for check in rule.checks:
+                if check.metric == metric_id:
+                    m = CATALOGUE[metric_id]
+                    ratio = getattr(m, "ratio", None)
+                    base = (check.count or metric_id) if check.test == "poisson" else (ratio[1] if ratio else None)
+                    return check.n or base, self.min_count(check)
+        return None, 0
+
     def min_count(self, check: Check) -> int:
         return self.method.min_count if check.min_count is None else check.min_count
 
