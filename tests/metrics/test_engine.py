@@ -1,4 +1,4 @@
-"""Per-agent metrics of spec 1 §3 on tiny fixtures, golden numbers computed by hand in comments."""
+"""Per-agent metrics of the catalogue on tiny fixtures, golden numbers computed by hand in comments."""
 
 from __future__ import annotations
 
