@@ -36,6 +36,7 @@ from hostile import HOSTILE, assert_inert_html, assert_inert_svg, report_parts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from csana.catalogue import CATALOGUE
 from csana.cli import main
 from csana.config import read_config, validate
 from csana.demo.generator import generate_demo, write_demo
@@ -48,7 +49,6 @@ from csana.exports.load import load_any
 from csana.ingest.dataset import Dataset
 from csana.ingest.raw import LoadParams, load
 from csana.metrics import engine
-from csana.metrics.catalogue import CATALOGUE
 from csana.metrics.shop import shop_metrics
 from csana.params import MetricParams
 from csana.report import build_context

@@ -43,12 +43,12 @@ import polars as pl
 import pytest
 from hostile import network_loads, report_parts
 
+from csana.catalogue import label
 from csana.cli import main
 from csana.demo.generator import demo_dataset, generate_demo, write_demo
 from csana.diagnosis.rules import load_rules
 from csana.errors import CsanaError
 from csana.ingest.raw import load
-from csana.metrics.catalogue import label
 from csana.metrics.engine import agent_metrics, latest_complete_month
 from csana.present.formatting import DASH
 from csana.privacy import pseudonym, resolve_salt

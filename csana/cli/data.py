@@ -47,7 +47,7 @@ def print_metrics(table, period: str, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from csana.metrics.catalogue import PUBLIC_IDS, metric
+    from csana.catalogue import PUBLIC_IDS, metric
     from csana.present.formatting import format_value
 
     for (when,), part in table.group_by(period, maintain_order=True):
@@ -64,7 +64,7 @@ def print_metrics(table, period: str, lang: str) -> None:
 
 def print_provisional(flags, lang: str) -> None:
     """One line per delayed metric that is not final yet."""
-    from csana.metrics.catalogue import label
+    from csana.catalogue import label
 
     for row in flags.filter(flags["provisional"]).iter_rows(named=True):
         name = label(row["metric"], lang)

@@ -19,7 +19,7 @@ threshold
     benchmark × (1 − margin) when higher is better, × (1 + margin) when lower is.
 interval (sample size n)
     ``wilson``: rates from their numerator and denominator components
-    (:attr:`csana.metrics.catalogue.Metric.ratio`), n = the denominator; ``poisson``: volumes,
+    (:attr:`csana.catalogue.Metric.ratio`), n = the denominator; ``poisson``: volumes,
     Byar's interval on the count, scaled by value/count (for an amount, the count
     behind it: sales_amount per buyer), n = the count or the check's ``n`` (the
     opportunities, e.g. inquiry customers for sales); ``mean``: averages, n = the
@@ -45,12 +45,12 @@ from pathlib import Path
 
 import polars as pl
 
+from csana.catalogue import CATALOGUE, Measure, Metric
 from csana.diagnosis.intervals import mean_interval, poisson, wilson, z_value
 from csana.diagnosis.rules import Check, DiagnosticRules, Rule, load_rules
 from csana.errors import CsanaError
 from csana.i18n import check_lang
 from csana.ingest.dataset import Dataset
-from csana.metrics.catalogue import CATALOGUE, Measure, Metric
 from csana.params import MetricParams
 
 STATUSES = ("weak", "ok", "not_enough_data")

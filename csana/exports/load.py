@@ -32,6 +32,7 @@ from pathlib import Path
 
 import polars as pl
 
+from csana.catalogue import CATALOGUE
 from csana.errors import CsanaError
 from csana.exports.complete import complete, with_all_columns
 from csana.exports.mapping import (
@@ -55,7 +56,6 @@ from csana.ingest.dataset import (
     REJECTED_SCHEMA,
     Dataset,
 )
-from csana.metrics.catalogue import CATALOGUE
 
 PEOPLE_IDS: tuple[str, ...] = tuple(c for c, m in CATALOGUE.items() if m.unit == "people")
 """People counts (measures of distinct customers, and metrics over them): customer-days when summed over days."""

@@ -16,9 +16,9 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr
 
+from csana.catalogue import CATALOGUE
 from csana.config import PARAMS_DIR, Frozen, read_config, validate
 from csana.errors import CsanaError
-from csana.metrics.catalogue import CATALOGUE
 
 SOURCES_DIR = PARAMS_DIR / "sources"
 

@@ -2,7 +2,7 @@
 
 For a :class:`~csana.periods.Window` the derived tables (receptions, responses,
 attribution, assists: :mod:`csana.facts.derived`) are cut into the fact tables the
-catalogue declares (:data:`csana.metrics.catalogue.FACT_TABLES`), each holding
+catalogue declares (:data:`csana.catalogue.FACT_TABLES`), each holding
 ``agent_id`` and ``period``; each measure is its catalogue expression evaluated by one
 ``group_by(agent_id, period)`` per fact table. Measures never filter, join or collect —
 this module does, once. The result, one row per agent × period with every measure, is
@@ -20,9 +20,9 @@ import datetime as dt
 
 import polars as pl
 
+from csana.catalogue import MEASURES, Measure
 from csana.facts.derived import Derived, data_span, derive
 from csana.ingest.dataset import Dataset
-from csana.metrics.catalogue import MEASURES, Measure
 from csana.params import MetricParams
 from csana.periods import Window, month_window, months_between
 

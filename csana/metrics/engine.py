@@ -3,7 +3,7 @@
 :func:`evaluate` takes measure rows (from :mod:`csana.facts`: one row per agent × period
 for raw logs, one row per agent × export row for platform exports) and, per group of
 keys, sums each measure, evaluates each metric by its type (simple, ratio, mean,
-quantile, derived: :mod:`csana.metrics.catalogue`) and nothing more:
+quantile, derived: :mod:`csana.catalogue`) and nothing more:
 
 * counts and sums add; a ratio or mean is Σ numerator / Σ denominator over the rows
   giving both, null when that denominator is 0;
@@ -19,10 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from csana.errors import CsanaError
-from csana.facts import Facts, facts_of, raw
-from csana.ingest.dataset import Capability, Dataset
-from csana.metrics.catalogue import (
+from csana.catalogue import (
     CATALOGUE,
     COMPONENT_IDS,
     MEASURES,
@@ -32,6 +29,9 @@ from csana.metrics.catalogue import (
     PUBLIC_IDS,
     dtype,
 )
+from csana.errors import CsanaError
+from csana.facts import Facts, facts_of, raw
+from csana.ingest.dataset import Capability, Dataset
 from csana.params import MetricParams, resolve_params
 from csana.periods import Period, month_window
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from csana.errors import CsanaError
 from csana.ingest.dataset import Dataset
-from csana.ingest.open import open_data
+from csana.inputs import open_data
 from csana.params import MetricParams
 from csana.report.config import ReportConfig, load_config
 from csana.report.context import for_shop, shops

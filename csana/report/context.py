@@ -22,7 +22,7 @@ import polars as pl
 from csana.errors import CsanaError
 from csana.i18n import check_lang
 from csana.ingest.dataset import Capability, Dataset
-from csana.ingest.open import open_data
+from csana.inputs import open_data
 from csana.params import MetricParams
 
 if TYPE_CHECKING:

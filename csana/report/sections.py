@@ -23,9 +23,9 @@ import altair as alt
 import polars as pl
 from IPython.display import HTML
 
+from csana.catalogue import label
 from csana.errors import CsanaError
 from csana.ingest.dataset import Capability
-from csana.metrics.catalogue import label
 from csana.metrics.shop import funnel
 from csana.present import charts
 from csana.present.formatting import (

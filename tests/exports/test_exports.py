@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import csana
+from csana.catalogue import COMPONENT_IDS, PUBLIC_IDS
 from csana.errors import CsanaError
 from csana.exports import mapping
 from csana.exports.cells import (
@@ -37,7 +38,6 @@ from csana.exports.mapping import SOURCES_DIR, load_source, normalize_header
 from csana.exports.write import write_export
 from csana.facts.export import weighted
 from csana.ingest.dataset import Capability
-from csana.metrics.catalogue import COMPONENT_IDS, PUBLIC_IDS
 from csana.metrics.engine import agent_daily_metrics, evaluate
 from csana.metrics.engine import agent_metrics as aggregate_export
 from csana.metrics.shop import benchmark_metrics, group_metrics

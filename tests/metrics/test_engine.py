@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 from builders import dataset, messages, orders, table
 
+from csana.catalogue import CATALOGUE, PUBLIC_IDS
 from csana.errors import CsanaError
 from csana.metrics import engine, provisional
-from csana.metrics.catalogue import CATALOGUE, PUBLIC_IDS
 from csana.metrics.shop import shop_metrics
 
 FILTER = {"keywords": ["加微信"], "customers": ["spam01"]}
