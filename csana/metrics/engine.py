@@ -28,6 +28,7 @@ from csana.catalogue import (
     OUTPUT_IDS,
     PUBLIC_IDS,
     dtype,
+    stable_sum,
 )
 from csana.errors import CsanaError
 from csana.facts import Facts, facts_of, raw
@@ -60,14 +61,15 @@ def _row_values(rows: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _sum(column: str) -> pl.Expr:
-    return pl.when(pl.col(column).is_not_null().any()).then(pl.col(column).sum()).alias(column)
+    total = stable_sum(pl.col(column)) if dtype(column) == pl.Float64 else pl.col(column).sum()
+    return pl.when(pl.col(column).is_not_null().any()).then(total).alias(column)
 
 
 def _parts(num: str, den: str) -> tuple[pl.Expr, pl.Expr]:
     """Σ numerator and Σ denominator over the rows giving both (null when none does)."""
     n, d = pl.col(num).cast(pl.Float64), pl.col(den).cast(pl.Float64)
     both = n.is_not_null() & d.is_not_null()
-    return pl.when(both.any()).then(n.filter(both).sum()), pl.when(both.any()).then(d.filter(both).sum())
+    return pl.when(both.any()).then(stable_sum(n.filter(both))), pl.when(both.any()).then(stable_sum(d.filter(both)))
 
 
 def evaluate(rows: pl.LazyFrame, keys: list[str] | None = None) -> pl.DataFrame:
