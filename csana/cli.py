@@ -46,7 +46,7 @@ def load_data(data: str):
 @click.option("--daily", is_flag=True, help="one row per agent per day instead of per month")
 @LANG
 def metrics_command(data: str, month: str | None, params_file: str | None, out: str | None, daily: bool, lang: str) -> None:
-    """Per-agent metrics of a month (spec 1 §3), from raw logs or platform exports."""
+    """Per-agent metrics of a month (the metric catalogue), from raw logs or platform exports."""
     from csana.metrics import engine
     from csana.params import MetricParams
 
@@ -116,7 +116,7 @@ def print_provisional(flags, lang: str) -> None:
 @LANG
 def score_command(data: str, month: str | None, scheme_file: str, targets_file: str | None, params_file: str | None,
                   out: str | None, lang: str) -> None:
-    """KPI scores and pay per agent by a scheme (spec 2 §1): the payroll sheet for finance."""
+    """KPI scores and pay per agent by a scheme: the payroll sheet for finance."""
     from csana.metrics import engine
     from csana.params import MetricParams
     from csana.scoring.payroll import payroll, write_payroll
@@ -163,7 +163,7 @@ def print_payroll(sheet, scheme, lang: str) -> None:
 @click.option("--rules", "rules_file", type=click.Path(dir_okay=False), help="diagnostic rules YAML (default params/diagnostics.yaml)")
 @click.option("--all", "show_ok", is_flag=True, help="also list the indicators that are fine")
 def diagnose_command(data: str, month: str | None, lang: str, params_file: str | None, rules_file: str | None, show_ok: bool) -> None:
-    """Weak indicators per agent with evidence, factors and actions, and the team training plan (spec 2 §2)."""
+    """Weak indicators per agent with evidence, factors and actions, and the team training plan."""
     from csana.diagnose.findings import diagnose, print_diagnosis
     from csana.diagnose.rules import load_rules
     from csana.metrics import engine
@@ -213,24 +213,27 @@ def demo_command(out_dir: str, seed: int, agents: int, months: int, scale: float
 @cli.command("check")
 @DATA
 @click.option("--columns", "columns_file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="column-name mapping YAML (default params/columns.yaml)")
+              help="column-name mapping YAML for raw logs (default params/columns.yaml)")
 @click.option("--rejected", "rejected_out", type=click.Path(dir_okay=False), metavar="FILE.csv",
-              help="write every rejected row (file, row, column, reason, value) to this CSV")
-def check_command(data: str, columns_file: str | None, rejected_out: str | None) -> None:
-    """Load raw logs and report, per file, rows read/used/rejected and why rows were set aside."""
+              help="write every rejected row (file, row, column, rule, reason, value) to this CSV")
+@LANG
+def check_command(data: str, columns_file: str | None, rejected_out: str | None, lang: str) -> None:
+    """Load raw logs or platform exports and report rows read/used/rejected per file, then one row per
+    row rule: rows checked, passed and set aside, and the fix."""
     from rich.console import Console
-    from rich.table import Table
 
-    from csana.ingest.raw import LoadParams, load, rejection_summary
+    from csana.exports.load import load_any
+    from csana.ingest.columns import LoadParams
+    from csana.ingest.raw import rejection_summary
+    from csana.ingest.rules import report
 
-    dataset = load(data, LoadParams.load(columns_file))
-    files = Table(title="files")
-    for name in dataset.files.columns:
-        files.add_column(name, justify="right" if name.startswith("rows") else "left")
-    for row in dataset.files.iter_rows():
-        files.add_row(*["—" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row])
-    console = Console(width=120, markup=False, emoji=False)
-    console.print(files)
+    dataset = load_any(data, LoadParams.load(columns_file))
+    console = Console(width=140, markup=False, emoji=False)
+    console.print(terminal_table("files", dataset.files))
+    kept = {"benchmark_row": dataset["benchmarks"].height} if dataset.kind == "export" and dataset.has("benchmarks") else {}
+    console.print(terminal_table("rules", report(dataset.tallies, dataset.rejected, lang, kept)))
+    if dataset.kind == "export":
+        print_not_agents(console, dataset, lang)
     for line in dataset.warnings:
         click.echo(f"warning: {line}")
     if rejected_out:
@@ -241,6 +244,36 @@ def check_command(data: str, columns_file: str | None, rejected_out: str | None)
     kinds = rejection_summary(dataset).height
     click.echo(f"{dataset.files['rows_used'].sum():,} rows used, {dataset.rejected.height:,} rejected"
                + (f" ({kinds} kind(s) of problem, listed above)" if kinds else ""))
+
+
+def terminal_table(title: str, frame):
+    """A rich table of a frame: numbers right-aligned with thousands separators, missing values as —."""
+    from rich.table import Table
+
+    grid = Table(title=title)
+    for name, dtype in frame.schema.items():
+        grid.add_column(name.replace("_", " "), justify="right" if dtype.is_numeric() else "left")
+    for row in frame.iter_rows():
+        grid.add_row(*["—" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row])
+    return grid
+
+
+def print_not_agents(console, dataset, lang: str) -> None:
+    """The rows of an export that are not agents: totals, notes and rows without an agent (set aside) and
+    peer benchmarks (kept apart), each with its label and reason."""
+    import polars as pl
+
+    from csana.ingest.rules import reason
+
+    kinds = ["summary_row", "note_row", "no_agent"]
+    aside = dataset.rejected.filter(pl.col("rule").is_in(kinds)).select(
+        "file", "row", pl.col("value").alias("label"),
+        pl.col("rule").replace_strict({k: reason(k, lang) for k in kinds}, return_dtype=pl.String).alias("reason"))
+    bench = dataset["benchmarks"].select("file", "row", "label", pl.lit(reason("benchmark_row", lang)).alias("reason")) \
+        if dataset.has("benchmarks") else aside.clear()
+    rows = pl.concat([aside, bench.cast(aside.schema)]).sort("file", "row")
+    if rows.height:
+        console.print(terminal_table("rows that are not agents", rows))
 
 
 @cli.command("report")

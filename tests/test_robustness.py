@@ -455,12 +455,12 @@ def test_unknown_export_flavour_names_the_known_ones(tmp_path: Path) -> None:
     from csana.metrics.engine import agent_daily_metrics
 
     daily = agent_daily_metrics(demo_dataset(), "2026-10")
-    with pytest.raises(CsanaError, match="unknown export source 'taobao'.*chitu, qianniu"):
+    with pytest.raises(CsanaError, match="unknown export flavour 'taobao'.*chitu, qianniu"):
         write_export(daily, tmp_path / "x.csv", flavour="taobao")
     with pytest.raises(CsanaError, match="unknown export format 'docx'"):
         write_export(daily, tmp_path / "x.docx")
     written = write_export(daily, tmp_path / "赤兔.csv")
-    with pytest.raises(CsanaError, match="unknown export source 'taobao'"):
+    with pytest.raises(CsanaError, match="unknown export flavour 'taobao'"):
         load_export(written, source="taobao")
 
 

@@ -2,8 +2,8 @@
 
 ``Dataset`` is what :func:`csana.load` and :func:`csana.load_export` return and what
 every later step takes. It keeps the rows that were set aside (``rejected``) with
-their reasons, and per-file counts, so a report can prove that
-rows used + rows rejected = rows read.
+their rules and reasons, per-file counts, so a report can prove that
+rows used + rows rejected = rows read, and per-rule tallies of the rows checked.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from csana.ingest.rules import TALLY_SCHEMA
 from csana.ingest.schema import TABLES, empty
 
 REJECTED_SCHEMA: dict[str, pl.DataType] = {
@@ -20,6 +21,7 @@ REJECTED_SCHEMA: dict[str, pl.DataType] = {
     "table": pl.String,
     "row": pl.Int64,  # 1-based line number as a spreadsheet shows it (header = row 1)
     "column": pl.String,
+    "rule": pl.String,  # the row rule's id (csana.ingest.rules.RULES)
     "reason": pl.String,
     "value": pl.String,
 }
@@ -37,9 +39,8 @@ FILES_SCHEMA: dict[str, pl.DataType] = {
 class Dataset:
     """Canonical tables (see :mod:`csana.ingest.schema`) and the bookkeeping of how they were read.
 
-    ``kind`` is ``"raw"`` for chat logs and orders (spec 1 §1a) and ``"export"`` for
-    platform performance exports (§1b), whose per-agent rows live in the
-    ``agent_period`` table.
+    ``kind`` is ``"raw"`` for chat logs and orders and ``"export"`` for platform
+    performance exports, whose per-agent rows live in the ``agent_period`` table.
     """
 
     tables: dict[str, pl.DataFrame]
@@ -48,6 +49,8 @@ class Dataset:
     rejected: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTED_SCHEMA))
     files: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FILES_SCHEMA))
     warnings: list[str] = field(default_factory=list)
+    tallies: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=TALLY_SCHEMA))
+    """Rows checked and failing per file, table and rule (see :func:`csana.ingest.rules.report`)."""
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     """Derived tables keyed by params, so several metric calls derive once."""
 
@@ -80,7 +83,7 @@ class Dataset:
         notes such as ignored columns end up in ``warnings``.
         """
         from csana.ingest.raw import (
-            conform_frame,  # io depends on this module, not the reverse
+            conform_frame,  # the loader depends on this module, not the reverse
         )
 
         warnings: list[str] = []
