@@ -61,7 +61,10 @@ def metrics_command(data: str, month: str | None, params_file: str | None, out: 
         from csana.writers import write_table
 
         table = engine.with_provisional(table, dataset, params)
-        click.echo(f"wrote {write_table(table, out)} ({table.height} rows)")
+        notes: list[str] = []
+        click.echo(f"wrote {write_table(table, out, notes=notes)} ({table.height} rows)")
+        for note in notes:
+            click.echo(f"note: {note}", err=True)
         return
     print_metrics(table, "date" if daily else "month", lang)
     if dataset.kind == "raw":
@@ -129,8 +132,11 @@ def score_command(data: str, month: str | None, scheme_file: str, targets_file: 
     manual = dataset["manual_scores"] if dataset.has("manual_scores") else None
     scored = score(table, scheme, targets, manual)
     if out:
-        click.echo(f"wrote {write_payroll(scored, scheme, out, lang)} ({scored.height} agents, "
+        notes: list[str] = []
+        click.echo(f"wrote {write_payroll(scored, scheme, out, lang, notes)} ({scored.height} agents, "
                    f"scheme {scheme.label(lang)} {scheme.content_hash})")
+        for note in notes:
+            click.echo(f"note: {note}", err=True)
         return
     print_payroll(payroll(scored, scheme, lang), scheme, lang)
 
@@ -346,6 +352,9 @@ def bench_command(sizes: str, impls: str, extras: str, work_dir: str | None, see
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning user errors into one line and exit code 2."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    for stream in (sys.stdout, sys.stderr):  # a path that is not UTF-8 prints escaped instead of failing
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         cli.main(args=argv, prog_name="csana", standalone_mode=False)
     except CsanaError as exc:

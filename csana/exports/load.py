@@ -32,7 +32,7 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.errors import CsanaError
+from csana.errors import CsanaError, printable
 from csana.exports.mapping import (
     IDENTITY_KINDS,
     TABLE,
@@ -43,10 +43,10 @@ from csana.exports.mapping import (
 )
 from csana.exports.read import (
     _data_files,
-    _header_row,
     _open,
     _parse_file,
     _pick_flavour,
+    _report_sheets,
 )
 from csana.facts.export import _with_all_metrics, complete
 from csana.ingest.columns import LoadParams
@@ -58,7 +58,7 @@ PEOPLE_IDS: tuple[str, ...] = tuple(m.id for m in METRICS if m.unit == "people")
 
 
 def load_export(path: str | Path, flavour: str | Path | Flavour | None = None, *,
-                source: str | Path | Flavour | None = None) -> Dataset:
+                source: str | Path | Flavour | None = None, params: LoadParams | None = None) -> Dataset:
     """Read one export file, or a folder of them, into a Dataset of kind ``"export"``.
 
     ``flavour`` (or its older name ``source``) names the export format (a file of
@@ -69,6 +69,7 @@ def load_export(path: str | Path, flavour: str | Path | Flavour | None = None, *
     catalogue id, null where not given), ``benchmarks`` (peer rows such as 同行同层优秀,
     same columns with ``label``) and ``agents``. ``warnings`` lists unknown headers,
     placeholders, derived counts and that people counts summed over days are customer-days.
+    ``params`` (default params/columns.yaml) gives the bound on numbers (``max_number``).
     """
     root = Path(path)
     if not root.exists():
@@ -77,17 +78,17 @@ def load_export(path: str | Path, flavour: str | Path | Flavour | None = None, *
     if not files:
         raise CsanaError("no XLSX or CSV files found", file=str(path), fix="point to an export file or a folder of them")
     chosen = flavour if flavour is not None else source
+    params = params or LoadParams.load()
     candidates = [load_flavour(chosen)] if chosen is not None else flavours()
     notes: list[str] = []
     parsed, encodings = [], {}
     for file_path in files:
-        label = file_path.name if root.is_file() else str(file_path.relative_to(root))
-        file = _open(file_path, label)
-        header = _header_row(file.head, candidates, label)
-        headers = [None if c is None else str(c) for c in file.head[header]]
-        picked = candidates[0] if chosen is not None else _pick_flavour(headers, candidates, label, notes)
-        parsed.append(_parse_file(file, picked, header, notes))
-        encodings[label] = file.encoding
+        label = printable(file_path.name if root.is_file() else file_path.relative_to(root))
+        for grid, header in _report_sheets(_open(file_path, label), candidates, label, notes):
+            headers = [None if c is None else str(c) for c in grid.head[header]]
+            picked = candidates[0] if chosen is not None else _pick_flavour(headers, candidates, grid.label, notes)
+            parsed.append(_parse_file(grid, picked, header, notes, params))
+            encodings[grid.label] = grid.encoding
     rows = pl.concat(parsed, how="diagonal_relaxed").with_row_index("_order")
     return _dataset(rows, str(path), encodings, notes)
 
@@ -160,6 +161,11 @@ def _check_overlaps(agents: pl.DataFrame) -> None:
         )
 
 
+def _first_text(rows: pl.DataFrame) -> pl.Expr:
+    """A note row's text when it is in neither the agent nor the date column (its first cell, e.g. 序号)."""
+    return pl.col("_note") if "_note" in rows.columns else pl.lit(None, pl.String)
+
+
 def _rejected(rows: pl.DataFrame, bad: pl.DataFrame, duplicates: pl.DataFrame) -> pl.DataFrame:
     def shaped(frame: pl.DataFrame, column: pl.Expr, rule: pl.Expr, reason: pl.Expr, value: pl.Expr) -> pl.DataFrame:
         return frame.select(pl.col("file"), pl.lit(TABLE).alias("table"), pl.col("row").cast(pl.Int64), column.alias("column"),
@@ -171,6 +177,7 @@ def _rejected(rows: pl.DataFrame, bad: pl.DataFrame, duplicates: pl.DataFrame) -
     label = pl.coalesce(pl.col("agent"), pl.col("_date_text") if "_date_text" in rows.columns else pl.lit(None, pl.String))
     parts = [
         by_kind("summary", "summary_row", label),
+        by_kind("note", "note_row", pl.coalesce(label, _first_text(rows))),
         by_kind("no_agent", "no_agent", pl.lit(None, pl.String)),
         shaped(bad, pl.col("problem_column"), pl.col("problem_rule"), pl.col("problem_reason"), pl.col("problem_value")),
         shaped(duplicates, pl.lit("agent"), pl.lit("duplicate_row"),
@@ -180,7 +187,7 @@ def _rejected(rows: pl.DataFrame, bad: pl.DataFrame, duplicates: pl.DataFrame) -
     return pl.concat(parts).cast(REJECTED_SCHEMA).sort("file", "row")  # type: ignore[arg-type]
 
 
-KIND_RULES = {"summary": "summary_row", "benchmark": "benchmark_row", "no_agent": "no_agent"}
+KIND_RULES = {"summary": "summary_row", "benchmark": "benchmark_row", "note": "note_row", "no_agent": "no_agent"}
 """The row rule of each kind of row that is not an agent's (see :mod:`csana.ingest.rows`)."""
 
 
@@ -224,14 +231,15 @@ def _customer_days_note(rows: pl.DataFrame) -> list[str]:
 
 
 def _looks_like_export(path: Path, candidates: list[Flavour]) -> bool:
-    """A file whose first rows hold an agent header and at least two metric headers of a flavour."""
+    """A file with a visible sheet whose first rows hold an agent header and at least two metric headers
+    of a flavour."""
     try:
-        head = _open(path, path.name).head
+        grids = _open(path, printable(path.name))
     except CsanaError:
         return False
     for flavour in candidates:
         lookup = flavour.lookup()
-        for row in head:
+        for row in (row for grid in grids for row in grid.head):
             fields = {lookup[k][0] for k in (normalize_header(c) for c in row if c not in (None, "")) if k in lookup}
             if "agent" in fields and len(fields - set(IDENTITY_KINDS)) >= 2:
                 return True
@@ -253,7 +261,7 @@ def load_any(path: str | Path, params: LoadParams | None = None) -> Dataset:
     candidates = flavours()
     flags = [_looks_like_export(f, candidates) for f in files]
     if flags and all(flags):
-        return load_export(root)
+        return load_export(root, params=params)
     if any(flags):
         exports = [f.name for f, e in zip(files, flags, strict=True) if e]
         raise CsanaError(f"the folder mixes platform exports ({', '.join(exports[:3])}) with other files",

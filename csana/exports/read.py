@@ -17,6 +17,7 @@ import polars as pl
 from csana.errors import CsanaError
 from csana.exports.mapping import SOURCES_DIR, Flavour, normalize_header
 from csana.ingest import cells
+from csana.ingest.columns import LoadParams
 from csana.ingest.files import (
     EXCEL_SUFFIXES,
     TEXT_SUFFIXES,
@@ -24,8 +25,7 @@ from csana.ingest.files import (
     Grid,
     data_files,
     header_row,
-    read_text,
-    read_workbook,
+    read_grids,
 )
 from csana.ingest.rows import row_kind
 from csana.ingest.rules import CELL_REASONS, CELL_RULES, RULES
@@ -40,19 +40,39 @@ def _data_files(path: Path) -> list[Path]:
     return [path] if path.is_file() else data_files(path, EXCEL_SUFFIXES + TEXT_SUFFIXES)
 
 
-def _open(path: Path, label: str) -> Grid:
-    """Excel workbooks by content (some platforms save tab-separated text as .xls), else text; an export's
-    report is on its first sheet. A guessed encoding is not tried (see :func:`csana.ingest.files.decode`)."""
-    with path.open("rb") as handle:
-        magic = handle.read(4)
-    if path.suffix.lower() in EXCEL_SUFFIXES and magic in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
-        return read_workbook(path, label, HEADER_SEARCH_ROWS, first_sheet_only=True, numbers=True)[0][1]
-    return read_text(path, label, HEADER_SEARCH_ROWS, guess=False)
+def _open(path: Path, label: str) -> list[Grid]:
+    """The visible sheets of a workbook, or the one grid of a text file, told apart by content
+    (:func:`csana.ingest.files.read_grids`: some platforms save tab-separated text as .xls). Every visible
+    sheet is looked at: an export's report may follow a 说明 (notes) sheet; hidden sheets (pivots) are not
+    reports. A guessed encoding is not tried (see :func:`csana.ingest.files.decode`). Each grid's label
+    names its sheet when the workbook has several visible ones."""
+    grids = read_grids(path, label, HEADER_SEARCH_ROWS, guess=False, numbers=True)
+    visible = [g for g in grids if not g.hidden]
+    for grid in visible:
+        if len(visible) > 1:
+            grid.label = f"{label}[{grid.sheet}]"
+    return visible
 
 
-def _header_row(head: list[Cells], candidates: list[Flavour], label: str) -> int:
-    """The row (within the first rows) naming the most known headers: title rows above it are skipped."""
+def _report_sheets(grids: list[Grid], candidates: list[Flavour], label: str, notes: list[str]) -> list[tuple[Grid, int]]:
+    """The grids holding a report, with their header row; other sheets (notes, empty) are named in ``notes``.
+    None holding a report is the error of :func:`_header_row`."""
+    found = [(g, _header_row(g.head, candidates, g.label, fail=False)) for g in grids]
+    reports = [(g, h) for g, h in found if h is not None]
+    if not reports:
+        _header_row(grids[0].head if grids else [], candidates, label)
+    notes += [f"{g.label}: no header row of a per-agent report; sheet not read" for g, h in found if h is None]
+    for grid, _ in reports:
+        notes += grid.notes
+    return reports  # type: ignore[return-value]
+
+
+def _header_row(head: list[Cells], candidates: list[Flavour], label: str, fail: bool = True) -> int | None:
+    """The row (within the first rows) naming the most known headers: title rows above it are skipped.
+    None, or with ``fail`` an error, when no row does."""
     best = header_row(head, {key for m in candidates for key in m.lookup()}, normalize_header, most=True)
+    if best is None and not fail:
+        return None
     if best is None:
         examples = ", ".join(candidates[0].header_of(f) for f in ("agent", "consult_customers", "received_customers")
                              if f in candidates[0].fields)
@@ -97,7 +117,8 @@ def _match_columns(headers: list[str | None], flavour: Flavour, label: str, note
         elif key not in ignored:
             unknown.append(str(header))
     if unknown:
-        notes.append(f"{label}: {len(unknown)} unknown header(s) not used: {', '.join(unknown)} — to use or silence "
+        shown = ", ".join(unknown[:30]) + (f" (+{len(unknown) - 30:,} more)" if len(unknown) > 30 else "")
+        notes.append(f"{label}: {len(unknown)} unknown header(s) not used: {shown} — to use or silence "
                      f"them, add them to {flavour.file} (under fields.<id>.headers, or ignore)")
     missing = [f for f in dict.fromkeys(("agent", *flavour.required)) if f not in matched]
     if missing:
@@ -114,27 +135,30 @@ Problem = tuple[pl.Expr, str, str, str, pl.Expr]
 """A bad-cell test: (condition, header, rule, reason, cell text)."""
 
 
-def _parse_file(file: Grid, flavour: Flavour, header: int, notes: list[str]) -> pl.DataFrame:
+def _parse_file(file: Grid, flavour: Flavour, header: int, notes: list[str], params: LoadParams) -> pl.DataFrame:
     """The data rows of one file: kind (agent/benchmark/summary/no_agent), agent, team, period,
     parsed fields, and the first bad cell of an agent row (problem_column/rule/reason/value)."""
     header_cells, body = file.below(header)
     matched = _match_columns([None if c is None else str(c) for c in header_cells], flavour, file.label, notes)
     body = body.with_row_index("_line", offset=header + 2).with_columns(pl.col("_line").cast(pl.Int64))
     text_cols = [c for c in body.columns if re.fullmatch(r"c\d+", c)]
-    body = body.filter(~pl.all_horizontal([cells.clean_text(pl.col(c)).is_null() for c in text_cols]))
+    row_text = cells.clean_text(pl.concat_str([pl.col(c) for c in text_cols], separator=" ", ignore_nulls=True))
+    body = body.with_columns(row_text.alias("_note")).filter(pl.col("_note").is_not_null())  # blank rows are not data
     body = body.with_columns([cells.clean_text(pl.col(f"c{i}")).alias(f"_t{i}") for i, _, _ in matched.values()])
-    values, problems = _field_values(body, flavour, matched)
+    values, problems = _field_values(body, flavour, matched, params.max_number)
     period = cells.period_in_text(" ".join([file.path.stem, *(str(c) for row in file.head[:header] for c in row if c)]))
     frame = body.with_columns(values).with_columns(pl.lit(file.label).alias("file"), pl.col("_line").alias("row"))
-    frame = _with_row_kind(frame, flavour)
+    frame = _with_row_kind(frame, flavour, matched)
     frame = _with_period(frame, "_date_text" in frame.columns, period, flavour, file.label, matched, problems)
     _note_placeholders(frame, file.label, notes)
     return _with_first_problem(frame, problems).drop(
         [c for c in frame.columns if re.fullmatch(r"[cf]\d+|_t\d+|_line|_start|_end|_ph_.*", c)])
 
 
-def _field_values(body: pl.DataFrame, flavour: Flavour, matched: dict[str, tuple[int, float, str]]) -> tuple[list[pl.Expr], list[Problem]]:
-    """Per matched field, its parsed value (placeholders → null, kept in _ph_<id>) and its bad-cell tests."""
+def _field_values(body: pl.DataFrame, flavour: Flavour, matched: dict[str, tuple[int, float, str]],
+                  max_number: float) -> tuple[list[pl.Expr], list[Problem]]:
+    """Per matched field, its parsed value (placeholders → null, kept in _ph_<id>) and its bad-cell tests
+    (rates are fractions recomputed from their parts: only the other kinds are bounded by ``max_number``)."""
     values: list[pl.Expr] = []
     problems: list[Problem] = []
     for fid, (i, scale, header_text) in matched.items():
@@ -152,6 +176,8 @@ def _field_values(body: pl.DataFrame, flavour: Flavour, matched: dict[str, tuple
         if kind == "duration" and fid not in cells.CLOCK_MMSS:
             problems.append((bad & cells.two_part_clock(text), header_text, "ambiguous_clock", RULES["ambiguous_clock"].en, text))
         problems.append((bad, header_text, CELL_RULES.get(kind, "bad_cell"), CELL_REASONS[kind][0], text))
+        if kind != "rate":
+            problems.append((pl.col(fid) > max_number, header_text, "too_large", RULES["too_large"].en, text))
     return values, problems
 
 
@@ -204,10 +230,13 @@ def _with_period(frame: pl.DataFrame, has_date: bool, period: tuple[dt.date, dt.
     return frame
 
 
-def _with_row_kind(frame: pl.DataFrame, flavour: Flavour) -> pl.DataFrame:
-    """agent / benchmark / summary / no_agent (:func:`csana.ingest.rows.row_kind`)."""
-    date_text = pl.col("_date_text") if "_date_text" in frame.columns else pl.lit(None, pl.String)
-    return frame.with_columns(row_kind(pl.col("agent"), date_text, flavour.summary_rows, flavour.benchmark_rows).alias("kind"))
+def _with_row_kind(frame: pl.DataFrame, flavour: Flavour, matched: dict[str, tuple[int, float, str]]) -> pl.DataFrame:
+    """agent / summary / benchmark / note / no_agent (:func:`csana.ingest.rows.row_kind`), from the agent
+    cell, the date cell (a total labelled under 日期) and the cells of the numeric fields."""
+    numeric = [pl.col(f"_t{i}") for fid, (i, _, _) in matched.items() if flavour.fields[fid].kind in NUMERIC_KINDS]
+    labels = [pl.col("_date_text")] if "_date_text" in frame.columns else []
+    kind = row_kind(pl.col("agent"), labels, numeric, flavour.placeholders, flavour.summary_rows, flavour.benchmark_rows)
+    return frame.with_columns(kind.alias("kind"))
 
 
 def _note_placeholders(frame: pl.DataFrame, label: str, notes: list[str]) -> None:
@@ -221,6 +250,7 @@ def _note_placeholders(frame: pl.DataFrame, label: str, notes: list[str]) -> Non
     )
     if found.height:
         listed = ", ".join(f"'{v}' ×{n}" for v, n in found.iter_rows())
-        pending = " ('延时统计': the platform has not finished counting — export again later for final numbers)"
+        late = [v for v in ("延时统计", "延迟统计") if v in found["v"].to_list()]
+        pending = f" ('{late[0] if late else ''}': the platform has not finished counting — export again later for final numbers)"
         notes.append(f"{label}: {found['len'].sum()} cell(s) hold no number ({listed}): read as empty"
-                     + (pending if "延时统计" in found["v"].to_list() else ""))
+                     + (pending if late else ""))

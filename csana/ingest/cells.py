@@ -238,21 +238,72 @@ def excel_serial(days: pl.Expr) -> pl.Expr:
     return pl.when(valid).then(stamp)
 
 
-def timestamp(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """A datetime (µs, shop-local wall clock) from any layout of :data:`DATETIME_FORMATS`, a typed
-    datetime or date, or an Excel serial day (46296.375)."""
+EPOCH_SECONDS = (946_684_800, 4_102_444_800)
+"""Epoch seconds accepted as timestamps: 2000-01-01 … 2100-01-01 (milliseconds: the same × 1000)."""
+_OFFSET = r"^(?P<local>.*\d:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?P<offset>[zZ]|[+-]\d{2}(?::?\d{2})?)$"
+"""A timestamp with a UTC offset: 2026-10-05T10:00:00+08:00, 2026-10-05 02:00:00Z, … +0800, … +08."""
+
+
+def _shop_local(utc: pl.Expr, timezone: str) -> pl.Expr:
+    """A naive UTC datetime as the shop's wall clock in ``timezone``."""
+    return utc.dt.replace_time_zone("UTC").dt.convert_time_zone(timezone).dt.replace_time_zone(None).cast(DATETIME)
+
+
+def _epoch(number: pl.Expr, timezone: str) -> pl.Expr:
+    """Epoch seconds or milliseconds (told by size, see :data:`EPOCH_SECONDS`) as shop-local time; else null."""
+    low, high = EPOCH_SECONDS
+    ms = (pl.when(number.is_between(low, high, closed="left")).then(number * 1000)
+          .when(number.is_between(low * 1000, high * 1000, closed="left")).then(number))
+    return _shop_local(pl.from_epoch(ms.round().cast(pl.Int64), time_unit="ms"), timezone)
+
+
+def timestamp(expr: pl.Expr, dtype: pl.DataType, timezone: str = "Asia/Shanghai") -> pl.Expr:
+    """A datetime (µs, the shop's wall clock in ``timezone``) from: any layout of :data:`DATETIME_FORMATS`
+    (taken as shop-local), the same with a UTC offset (``2026-10-05T10:00:00+08:00``, ``…Z``, ``… +0800``:
+    converted), an Excel serial day (46296.375), epoch seconds or milliseconds of 2000–2100
+    (``1791165600``, ``1791165600000``: converted), a typed date, or a typed datetime (one with a time
+    zone is converted)."""
     if isinstance(dtype, pl.Datetime):
-        naive = expr.dt.replace_time_zone(None) if dtype.time_zone else expr
-        return naive.cast(DATETIME)
+        local = expr.dt.convert_time_zone(timezone).dt.replace_time_zone(None) if dtype.time_zone else expr
+        return local.cast(DATETIME)
     if dtype == pl.Date:
         return expr.cast(DATETIME)
     if dtype.is_numeric():
-        return excel_serial(expr.cast(pl.Float64))
+        number = expr.cast(pl.Float64)
+        return pl.coalesce(excel_serial(number), _epoch(number, timezone))
     t = (expr.str.strip_chars()
          .str.replace(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T\s]+|$)", "${1}-${2}-${3} ")
          .str.strip_chars())
-    serial = pl.when(t.str.contains(r"^\d{5}(\.\d+)?$")).then(excel_serial(t.cast(pl.Float64, strict=False)))
-    return pl.coalesce([t.str.strptime(DATETIME, f, strict=False) for f in DATETIME_FORMATS] + [serial])
+    parts = t.str.extract_groups(_OFFSET)
+    offset = parts.struct.field("offset").str.to_lowercase().str.extract_groups(r"^(?P<sign>[+-])(?P<h>\d{2}):?(?P<m>\d{2})?$")
+    minutes = (pl.when(parts.struct.field("offset").str.to_lowercase() == "z").then(0)
+               .otherwise((offset.struct.field("h").cast(pl.Int64) * 60 + offset.struct.field("m").cast(pl.Int64).fill_null(0))
+                          * pl.when(offset.struct.field("sign") == "-").then(-1).otherwise(1)))
+    local = pl.coalesce(parts.struct.field("local"), t)
+    wall = pl.coalesce([local.str.strptime(DATETIME, f, strict=False) for f in DATETIME_FORMATS])
+    with_offset = _shop_local(wall - pl.duration(minutes=minutes), timezone)
+    number = t.cast(pl.Float64, strict=False)
+    serial = pl.when(t.str.contains(r"^\d{5}(\.\d+)?$")).then(excel_serial(number))
+    epoch = pl.when(t.str.contains(r"^(\d{10}(\.\d+)?|\d{13})$")).then(_epoch(number, timezone))
+    return pl.coalesce(pl.when(minutes.is_not_null()).then(with_offset).otherwise(wall), serial, epoch)
+
+
+_FOUND = (
+    (r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}", "a day-first or month-first date, which is ambiguous"),
+    (r"^\d{1,2}\s*月\s*\d{1,2}|^\d{1,2}[-/]\d{1,2}(\s|$)", "a month and day without a year"),
+    (r"^\d{1,2}:\d{2}(:\d{2})?$", "a time of day without a date"),
+    (r"(?i)\b(am|pm)\b|上午|下午", "a 12-hour clock (AM/PM)"),
+    (r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}", "a date that is not in the calendar"),
+    (r"^[+-]?\d+(\.\d+)?$", "a number that is neither an Excel date (20000–80000) nor epoch time of 2000–2100"),
+)
+
+
+def timestamp_found(value: str | None) -> str | None:
+    """What an unreadable timestamp looks like, for messages: "a day-first … date", "a month and day
+    without a year" …; None when it looks like nothing in particular."""
+    if value is None:
+        return None
+    return next((what for pattern, what in _FOUND if re.search(pattern, value.strip())), None)
 
 
 def usual_layout(values: pl.Series, sample: int = 1000) -> str | None:
@@ -267,7 +318,7 @@ def usual_layout(values: pl.Series, sample: int = 1000) -> str | None:
     return best if hits[best] else None
 
 
-def timestamps(values: pl.Series) -> pl.Series:
+def timestamps(values: pl.Series, timezone: str = "Asia/Shanghai") -> pl.Series:
     """A text column of timestamps parsed in two passes: the column's usual layout over every row, then
     :func:`timestamp` over the rows it missed (few, usually), so a million-row log stays fast."""
     raw = values.str.strip_chars()
@@ -275,7 +326,7 @@ def timestamps(values: pl.Series) -> pl.Series:
     fast = raw.str.strptime(DATETIME, usual, strict=False) if usual else pl.repeat(None, raw.len(), dtype=DATETIME, eager=True)
     missed = (fast.is_null() & raw.is_not_null()).arg_true()
     if missed.len():
-        slow = raw.gather(missed).to_frame("t").select(timestamp(pl.col("t"), pl.String)).to_series()
+        slow = raw.gather(missed).to_frame("t").select(timestamp(pl.col("t"), pl.String, timezone)).to_series()
         fast = fast.scatter(missed, slow)
     return fast.alias(values.name)
 

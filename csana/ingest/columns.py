@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
@@ -21,6 +22,7 @@ from csana.ingest.cells import MISSING_MARKS
 from csana.ingest.schema import SENDERS, TABLES
 
 
+@functools.lru_cache(maxsize=65_536)
 def normalize_name(name: str) -> str:
     """Header/file-name key for matching: lower case, no spaces, ``_`` or ``-``, ASCII parentheses."""
     return re.sub(r"[\s_\-]+", "", str(name).lower().replace("（", "(").replace("）", ")"))
@@ -41,6 +43,19 @@ class LoadParams(Frozen):
     missing_values: tuple[str, ...] = MISSING_MARKS
     default_units: int | None = Field(1, ge=1, description="units per order when orders have no units column")
     header_search_rows: int = Field(20, ge=1, description="rows searched for the header row")
+    timezone: str = Field("Asia/Shanghai", description="the shop's time zone: timestamps with an offset or in epoch "
+                          "seconds are converted to its wall clock")
+    max_number: float = Field(1e9, gt=0, description="largest amount, count, score or duration accepted in a cell; "
+                              "larger values are set aside (rule too_large) so sums stay finite")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (use an IANA name such as Asia/Shanghai)") from None
+        return value
 
     @field_validator("tables")
     @classmethod

@@ -15,17 +15,18 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.errors import CsanaError
+from csana.errors import CsanaError, printable
 from csana.ingest.columns import LoadParams, TableAliases, normalize_name
 from csana.ingest.files import (
     EXCEL_SUFFIXES,
     PARQUET_SUFFIXES,
     TEXT_SUFFIXES,
     Cells,
+    Grid,
+    content_kind,
     data_files,
     header_row,
-    read_text,
-    read_workbook,
+    read_grids,
 )
 from csana.ingest.schema import TABLES
 
@@ -79,20 +80,18 @@ def _common_parent(paths: list[Path]) -> str:
     return str(Path(*common)) if common else "/"
 
 
-def read_inputs(path: Path, root: Path, params: LoadParams) -> list[InputTable]:
-    label = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
-    suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
-        return [_read_text(path, label, params)]
-    if suffix in EXCEL_SUFFIXES:
-        return _read_excel(path, label, params)
-    return [_read_parquet(path, label)]
-
-
-def _read_text(path: Path, label: str, params: LoadParams) -> InputTable:
-    grid = read_text(path, label, params.header_search_rows)
-    header = _header_index(grid.head, params)
-    return _input_table(label, path.stem, _named(*grid.below(header)), first_row=header + 2, encoding=grid.encoding)
+def read_inputs(path: Path, root: Path, params: LoadParams, warnings: list[str]) -> list[InputTable]:
+    """The input tables of one file, read by what the file holds (a workbook named .csv, text named .xls:
+    :func:`csana.ingest.files.read_grids`). What reading left out is added to ``warnings``."""
+    label = printable(path.relative_to(root) if path.is_relative_to(root) else path.name)
+    if content_kind(path) == "parquet" or (path.suffix.lower() in PARQUET_SUFFIXES and content_kind(path) == "text"):
+        return [_read_parquet(path, label)]
+    grids = read_grids(path, label, params.header_search_rows)
+    if len(grids) == 1 and grids[0].sheet is None:
+        grid = grids[0]
+        header = _header_index(grid.head, params)
+        return [_input_table(label, path.stem, _named(*grid.below(header)), first_row=header + 2, encoding=grid.encoding)]
+    return _read_sheets(path, label, grids, params, warnings)
 
 
 def _header_index(lines: list[Cells], params: LoadParams) -> int:
@@ -106,22 +105,36 @@ def _header_index(lines: list[Cells], params: LoadParams) -> int:
 def _named(cells: Cells, body: pl.DataFrame) -> pl.DataFrame:
     """The grid's positional columns named by the header cells (blank → column<N>, repeats → name.2)."""
     out: list[str] = []
+    taken: set[str] = set()
     for i, cell in enumerate(cells):
-        name = str(cell).strip() if cell not in (None, "") else f"column{i + 1}"
+        name = printable(str(cell).strip()) if cell not in (None, "") else f"column{i + 1}"
         base, n = name, 1
-        while name in out:
+        while name in taken:
             n += 1
             name = f"{base}.{n}"
         out.append(name)
+        taken.add(name)
     return body.rename(dict(zip(body.columns, out, strict=True)))
 
 
-def _read_excel(path: Path, label: str, params: LoadParams) -> list[InputTable]:
-    sheets = [(name, grid) for name, grid in read_workbook(path, label, params.header_search_rows) if grid.head]
+def _read_sheets(path: Path, label: str, grids: list[Grid], params: LoadParams, warnings: list[str]) -> list[InputTable]:
+    """The non-empty sheets of a workbook. A hidden sheet (a pivot, a lookup list) is ignored unless its name
+    names a table; a workbook of one sheet is identified by the file name, a sheet of several by its own."""
+    sheets = []
+    for grid in grids:
+        warnings += grid.notes
+        if not grid.head:
+            continue
+        if grid.hidden and not table_by_name(grid.sheet or "", params):
+            warnings.append(f"{label}[{grid.sheet}]: hidden sheet ignored (unhide it, or name it after its table, "
+                            "to use it)")
+            continue
+        sheets.append(grid)
     if not sheets:
         raise CsanaError("the workbook is empty", file=label, fix="export the data again")
     out = []
-    for name, grid in sheets:
+    for grid in sheets:
+        name = grid.sheet or ""
         sheet_label = label if len(sheets) == 1 else f"{label}[{name}]"
         header = _header_index(grid.head, params)
         hint = name if len(sheets) > 1 or table_by_name(name, params) else path.stem
@@ -131,7 +144,7 @@ def _read_excel(path: Path, label: str, params: LoadParams) -> list[InputTable]:
 
 def _read_parquet(path: Path, label: str) -> InputTable:
     try:
-        frame = pl.read_parquet(path)
+        frame = pl.read_parquet(path.read_bytes())  # bytes: a file name that is not UTF-8 cannot reach polars
     except Exception as exc:  # polars/OS errors for a corrupt or truncated file
         raise CsanaError(f"not a readable Parquet file ({str(exc).splitlines()[0]})", file=label,
                          fix="write the file again") from None
@@ -154,10 +167,12 @@ def _blank_rows(frame: pl.DataFrame) -> pl.Series:
     """Positions of the rows that are blank (null, or only spaces) in every column (none without columns).
 
     Tested column by column on the rows still blank so far, typed columns first (a null test
-    is cheapest): in real data the first column already rules out nearly every row.
+    is cheapest): in real data the first column already rules out nearly every row. The schema is
+    read once: the loop is linear in the number of columns.
     """
     rows = pl.int_range(frame.height, dtype=pl.UInt32, eager=True) if frame.width else pl.Series([], dtype=pl.UInt32)
-    for column in sorted(frame.columns, key=lambda c: frame.schema[c] == pl.String):
+    schema = frame.schema
+    for column in sorted(frame.columns, key=lambda c: schema[c] == pl.String):
         if rows.len() == 0:
             break
         values = frame[column] if rows.len() == frame.height else frame[column].gather(rows)
@@ -188,10 +203,20 @@ def _matched_columns(table: str, headers: Iterable[str], params: LoadParams) -> 
 
 
 def _by_columns(piece: InputTable, candidates: Iterable[str], params: LoadParams) -> list[str]:
-    """Candidate tables whose required columns are all present, most columns matched first."""
+    """Candidate tables whose required columns are all present, most columns matched first.
+
+    A table of one required column (agents: just 客服) is recognised by its columns only when a second
+    column of it is there too, or no other column: a pivot sheet of 客服 and 合计 is not an agents list."""
     headers = [c for c in piece.frame.columns if c not in (ROW, FILE)]
-    fits = {t: len(m) for t in candidates
-            if set(TABLES[t].required) - {"units"} <= (m := _matched_columns(t, headers, params))}
+    fits = {}
+    for t in candidates:
+        matched = _matched_columns(t, headers, params)
+        if not set(TABLES[t].required) - {"units"} <= matched:
+            continue
+        known = params.column_map(t)
+        unknown = [h for h in headers if normalize_name(h) not in known]
+        if len(TABLES[t].required) > 1 or len(matched) >= 2 or not unknown:
+            fits[t] = len(matched)
     best = max(fits.values(), default=0)
     return [t for t, n in fits.items() if n == best]
 

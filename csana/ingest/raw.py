@@ -41,7 +41,7 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.errors import CsanaError
+from csana.errors import CsanaError, printable
 from csana.ingest import cells
 from csana.ingest.columns import LoadParams, TableAliases, normalize_name
 from csana.ingest.dataset import FILES_SCHEMA, REJECTED_SCHEMA, Dataset
@@ -54,6 +54,7 @@ from csana.ingest.inputs import (
     read_inputs,
     require_tables,
 )
+from csana.ingest.rows import is_summary_label
 from csana.ingest.rules import RULES, TALLY_SCHEMA, fix, tally
 from csana.ingest.schema import DATETIME, TABLES, Table
 
@@ -63,6 +64,10 @@ NULLABLE = {("orders", "paid_at")}
 """Required columns whose cells may be empty (an unpaid order has no paid_at)."""
 FREE_TEXT = {"text", "reason"}
 """Columns where "-" or "无" is content, not a missing value."""
+UNKNOWN_SHOWN = 30
+"""Unknown columns named in the warning about them (a file may have thousands)."""
+PER_AGENT = {"agents", "online", "manual_scores"}
+"""Tables of one row per agent (and day or month), where a total row (合计, 总计) may sit among the agents."""
 Checked = tuple[pl.DataFrame, pl.DataFrame]
 """Good rows (canonical columns plus ``__row``/``__file``) and rejected rows (REJECTED_SCHEMA)."""
 
@@ -82,7 +87,7 @@ def load(path: str | Path | Sequence[str | Path], params: LoadParams | None = No
     params = params or LoadParams.load()
     root, paths = find_files(path)
     warnings: list[str] = []
-    pieces = [p for path_ in paths for p in read_inputs(path_, root, params)]
+    pieces = [p for path_ in paths for p in read_inputs(path_, root, params, warnings)]
     by_table = identify(pieces, params, warnings)
     require_tables(by_table, pieces)
     tallies: list[pl.DataFrame] = []
@@ -91,7 +96,7 @@ def load(path: str | Path | Sequence[str | Path], params: LoadParams | None = No
     files = _file_counts(pieces, rejected)
     _require_usable(files, rejected, tables)
     warnings += _rejection_lines(rejected)
-    return Dataset(tables=tables, source=str(root), kind="raw", rejected=rejected, files=files, warnings=warnings,
+    return Dataset(tables=tables, source=printable(root), kind="raw", rejected=rejected, files=files, warnings=warnings,
                    tallies=pl.concat(tallies) if tallies else pl.DataFrame(schema=TALLY_SCHEMA))
 
 
@@ -171,9 +176,11 @@ def _map_columns(table: str, frame: pl.DataFrame, label: str, params: LoadParams
     extras = [c for c in frame.columns if c not in used and c not in (ROW, FILE)]
     unknown = [c for c in extras if normalize_name(c) not in mapping]
     if unknown:
-        warnings.append(f"{label}: unknown columns ignored: {', '.join(unknown)}")
+        more = f" (+{len(unknown) - UNKNOWN_SHOWN:,} more)" if len(unknown) > UNKNOWN_SHOWN else ""
+        warnings.append(f"{label}: unknown columns ignored: {', '.join(unknown[:UNKNOWN_SHOWN])}{more}")
+    unknown_set = set(unknown)
     warnings += [f"{label}: column {c} also names {mapping[normalize_name(c)][0]}; used {chosen[mapping[normalize_name(c)][0]][0]}"
-                 for c in extras if c not in unknown]
+                 for c in extras if c not in unknown_set]
     renamed = frame.select([pl.col(h).alias(c) for c, (h, _) in chosen.items()] + [pl.col(ROW), pl.col(FILE)])
     if table == "orders" and "units" not in chosen:
         warnings.append(f"{label}: no units column (数量); every order counts {params.default_units} unit(s)")
@@ -209,9 +216,9 @@ def _parsed(column: str, dtype: pl.DataType, source: pl.DataType, params: LoadPa
     if dtype == pl.String:
         return (cells.identifier(expr, source) if column.endswith("_id") else cells.text(expr, source)), "bad_text"
     if dtype == DATETIME:
-        return cells.timestamp(expr, source), "bad_timestamp"
+        return cells.timestamp(expr, source, params.timezone), "bad_timestamp"
     if dtype == pl.Date:
-        return cells.timestamp(expr, source).dt.date(), "bad_date"
+        return cells.timestamp(expr, source, params.timezone).dt.date(), "bad_date"
     if dtype == pl.Int64:
         return cells.whole(expr, source), "bad_whole_number"
     if dtype == pl.Boolean:
@@ -294,6 +301,8 @@ def _own_senders(staged: pl.DataFrame) -> pl.DataFrame:
 def _column_rules(table: Table, frame: pl.DataFrame, params: LoadParams) -> tuple[list[pl.Expr], list[AppliedRule]]:
     """Parsing expressions for every column present, and the rules on each cell."""
     parsed, applied = [], []
+    if table.name in PER_AGENT and "agent_id" in frame.columns:
+        applied.append(AppliedRule("agent_id", "summary_row", is_summary_label(pl.col("__raw_agent_id").cast(pl.String))))
     for column, dtype in table.columns.items():
         if column not in frame.columns:
             continue
@@ -307,14 +316,16 @@ def _column_rules(table: Table, frame: pl.DataFrame, params: LoadParams) -> tupl
         if rule == "bad_duration" and column not in cells.CLOCK_MMSS and frame.schema[f"__raw_{column}"] == pl.String:
             applied.append(AppliedRule(column, "ambiguous_clock", ~missing & cells.two_part_clock(pl.col(f"__raw_{column}"))))
         applied.append(AppliedRule(column, rule, ~missing & pl.col(column).is_null()))
-    return parsed, applied + _value_rules(table, frame)
+    return parsed, applied + _value_rules(table, frame, params)
 
 
-def _value_rules(table: Table, frame: pl.DataFrame) -> list[AppliedRule]:
+def _value_rules(table: Table, frame: pl.DataFrame, params: LoadParams) -> list[AppliedRule]:
     """Rules on parsed values (ranges, order of times)."""
     present = set(frame.columns)
     out = [AppliedRule(c, "negative_value", pl.col(c) < 0) for c in ("amount", "refund_amount", "online_s", "hung_up_s")
            if c in present and c in table.columns]
+    out += [AppliedRule(c, "too_large", pl.col(c).abs() > params.max_number) for c, dtype in table.columns.items()
+            if c in present and dtype.is_numeric()]
     if "units" in present and "units" in table.columns:
         out.append(AppliedRule("units", "units_below_one", pl.col("units") < 1))
     if table.name == "reviews" and "service_score" in present:
@@ -333,7 +344,7 @@ def _check_rows(table: Table, frame: pl.DataFrame, params: LoadParams, tallies: 
     """
     columns = [c for c in frame.columns if c not in (ROW, FILE)]
     frame = _parseable(table, frame)
-    staged = _parse_times(frame.with_columns([pl.col(c).alias(f"__raw_{c}") for c in columns]), table)
+    staged = _parse_times(frame.with_columns([pl.col(c).alias(f"__raw_{c}") for c in columns]), table, params.timezone)
     staged = _parse_cells(table, staged, params)
     parsed, applied = _column_rules(table, staged, params)
     tests = [a.failed.fill_null(False).alias(f"__fail{i}") for i, a in enumerate(applied)]
@@ -391,10 +402,10 @@ def _parseable(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(casts)
 
 
-def _parse_times(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
+def _parse_times(frame: pl.DataFrame, table: Table, timezone: str) -> pl.DataFrame:
     """Parse the text timestamp and date columns (:func:`csana.ingest.cells.timestamps`: the usual layout
     over every row, then every accepted layout over the rows it missed)."""
-    out = [cells.timestamps(frame[column]) for column, dtype in table.columns.items()
+    out = [cells.timestamps(frame[column], timezone) for column, dtype in table.columns.items()
            if dtype in (DATETIME, pl.Date) and frame.schema.get(column) == pl.String]
     return frame.with_columns(out)
 
@@ -501,7 +512,7 @@ def _require_usable(files: pl.DataFrame, rejected: pl.DataFrame, tables: dict[st
             pl.col("row").list.len().alias("n")).sort("n", descending=True).row(0, named=True)
         raise CsanaError(
             f"no usable rows: all {read} rows were set aside; most often: {top['reason']} "
-            f"({top['n']} rows, e.g. {top['value']!r})",
+            f"({top['n']} rows, e.g. {top['value']!r}{_found(top['rule'], top['value'])})",
             file=label, column=top["column"], rows=top["row"], fix=fix(top["rule"], top["column"]),
         )
     for name, spec in TABLES.items():
@@ -519,7 +530,17 @@ def _rejection_lines(rejected: pl.DataFrame) -> list[str]:
         return []
     summary = rejection_summary(rejected)
     return [
-        str(CsanaError(f"{r['rows']} row(s) set aside: {r['reason']}", file=r["file"], column=r["column"],
-                       rows=r["first_rows"], fix=r["fix"]))
+        str(CsanaError(f"{r['rows']} row(s) set aside: {r['reason']}"
+                       + (f" (e.g. {r['example']!r}{found})" if (found := _found(RULE_OF.get(r["reason"]), r["example"])) else ""),
+                       file=r["file"], column=r["column"], rows=r["first_rows"], fix=r["fix"]))
         for r in summary.iter_rows(named=True)
     ]
+
+
+RULE_OF = {RULES[r].en: r for r in ("bad_timestamp", "bad_date")}
+
+
+def _found(rule: str | None, value: str | None) -> str:
+    """": a day-first date …" — what an unreadable timestamp or date looks like, or nothing."""
+    what = cells.timestamp_found(value) if rule in ("bad_timestamp", "bad_date") else None
+    return f": {what}" if what else ""

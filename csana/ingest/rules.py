@@ -168,5 +168,6 @@ def report(tallies: pl.DataFrame, rejected: pl.DataFrame, lang: str = "en", kept
     return out.select(
         "rule", pl.col("rule").replace_strict({r: reason(r, lang) for r in RULES}, return_dtype=pl.String).alias("reason"),
         "checked", "passed", "set_aside",
-        pl.col("rule").replace_strict({r: fix(r, columns.get(r, "…"), lang) for r in RULES}, return_dtype=pl.String).alias("fix"),
+        pl.col("rule").replace_strict({r: fix(r, columns.get(r, "empty" if lang == "en" else "空白"), lang) for r in RULES},
+                                      return_dtype=pl.String).alias("fix"),
     ).cast(REPORT_SCHEMA)  # type: ignore[arg-type]

@@ -115,3 +115,11 @@ def test_signed_and_export_parsers_agree_on_values_at_or_above_zero(value: int, 
 @pytest.mark.parametrize(("value", "expected"), [("1899-12-30 00:00:09", 9), ("00:99:99", None), ("-5", -5.0), ("inf", None)])
 def test_odd_durations(value: str, expected: float | None) -> None:
     assert parsed(lambda e: cells.seconds(e, pl.String), [value]) == [expected]
+
+
+def test_delayed_statistics_placeholders_read_as_empty_in_exports(tmp_path: Path) -> None:
+    path = tmp_path / "千牛_2024-10-01.csv"
+    path.write_text("客服昵称,接待人数,询单人数,询单最终付款人数,销售额\n店:a,5,4,延迟统计,暂无数据\n", encoding="utf-8")
+    ds = load_export(path)
+    assert ds["agent_period"].select("conv_final_customers", "sales_amount").rows() == [(None, None)]
+    assert any("('延迟统计': the platform has not finished counting" in w for w in ds.warnings)

@@ -82,7 +82,7 @@ def test_baseline_loads_into_canonical_types() -> None:
     assert ds.rejected.height == 0 and ds.warnings == []
 
 
-# -- issue 10: the bad and messy corpus -------------------------------------------------------
+# -- the bad and messy corpus -------------------------------------------------------
 
 
 def test_empty_file_is_an_error() -> None:
@@ -314,7 +314,7 @@ def test_ragged_row_is_an_error_naming_the_row() -> None:
 def test_a_file_with_no_usable_rows_is_an_error() -> None:
     assert error("messages.csv", "orders_all_bad.csv") == (
         "orders_all_bad.csv, column 'created_at', rows 2, 3: no usable rows: all 3 rows were set aside;"
-        " most often: unparseable timestamp (2 rows, e.g. '10月1日')"
+        " most often: unparseable timestamp (2 rows, e.g. '10月1日': a month and day without a year)"
         " — fix: write times like 2026-10-01 09:00:00 (shop-local time)"
     )
 
