@@ -32,8 +32,8 @@ def _params(arg: str) -> MetricParams:
 
 def attribution(data: str, params: str, out: str) -> dict[str, Any]:
     """Write order_id → credited_agent of DATA (as ``csana metrics`` loads it) to OUT (Parquet)."""
+    from csana.datasets import open_data
     from csana.facts.derived import derive
-    from csana.inputs import open_data
 
     credit = derive(open_data(data), _params(params)).attribution.select("order_id", "credited_agent")
     credit.write_parquet(out)
@@ -47,8 +47,8 @@ def _cpu_s() -> float:
 
 def stages(data: str, month: str, params: str, out: str) -> dict[str, Any]:
     """Wall and CPU seconds of each step of ``csana metrics DATA --month MONTH --out OUT``."""
+    from csana.datasets import open_data
     from csana.facts.derived import derive
-    from csana.inputs import open_data
     from csana.metrics import engine
     from csana.metrics.provisional import with_provisional
     from csana.writers import write_table

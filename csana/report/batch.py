@@ -14,9 +14,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from csana.datasets import open_data
 from csana.errors import CsanaError
 from csana.ingest.dataset import Dataset
-from csana.inputs import open_data
 from csana.params import MetricParams
 from csana.report.config import ReportConfig, load_config
 from csana.report.context import for_shop, shops

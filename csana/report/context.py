@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from csana.datasets import open_data
 from csana.errors import CsanaError
 from csana.i18n import check_lang
 from csana.ingest.dataset import Capability, Dataset
-from csana.inputs import open_data
 from csana.params import MetricParams
 
 if TYPE_CHECKING:
@@ -68,7 +68,8 @@ def for_shop(dataset: Dataset, shop: str) -> Dataset:
         if dataset.has(name):
             tables[name] = dataset[name].filter(pl.col("agent_id").is_in(agent_ids))
     return Dataset(tables=tables, source=f"{dataset.source} [shop {shop}]", capabilities=dataset.capabilities,
-                   rejected=dataset.rejected, files=dataset.files, warnings=list(dataset.warnings))
+                   rejected=dataset.rejected, files=dataset.files, warnings=list(dataset.warnings),
+                   tallies=dataset.tallies)
 
 
 @dataclass(frozen=True)

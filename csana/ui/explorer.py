@@ -31,10 +31,10 @@ import polars as pl
 
 from csana.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.config import PARAMS_DIR
+from csana.datasets import open_data
 from csana.errors import CsanaError
 from csana.i18n import check_lang
 from csana.ingest.dataset import Dataset
-from csana.inputs import open_data
 from csana.params import MetricParams
 from csana.present.formatting import format_value, plain_number
 from csana.ui.captions import text

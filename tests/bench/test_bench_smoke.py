@@ -97,7 +97,7 @@ def test_the_parity_gate_fails_when_a_reference_disagrees(tmp_path):
     folder = tmp_path / "5k"
     meta = run_job(["generate", "5000", str(folder), "7"], folder)
     wrong = refs.write_reference_params(MetricParams.load(slow_response_s=5, attribution_days=0), tmp_path / "wrong.json")
-    with pytest.raises(CsanaError, match=r"the implementations disagree:\n.*slow_customers of agent") as info:
+    with pytest.raises(CsanaError, match=r"the implementations disagree: \| .*slow_customers of agent") as info:
         check_parity(folder, meta["month"], refs.reference_dir(), wrong)
     assert "credited to" in str(info.value)
 

@@ -216,7 +216,7 @@ def test_one_report_per_shop_and_team(two_shops):
 
 
 def test_shop_filter_keeps_only_its_rows(two_shops):
-    from csana.inputs import open_data
+    from csana.datasets import open_data
 
     dataset = open_data(str(two_shops))
     assert shops(dataset) == ["s01", "s02"]
