@@ -118,7 +118,7 @@ class LoadParams(Frozen):
 
 @functools.lru_cache(maxsize=8)
 def _load_params(source: Path, mtime: int) -> LoadParams:
-    """Parsed once per file version: ``Dataset.from_frames`` runs this for every table."""
+    """Parsed once per file version: ``raw.from_frames`` runs this for every table."""
     return validate(LoadParams, read_config(source), source)
 
 

@@ -116,22 +116,6 @@ class Dataset:
     def orders(self) -> pl.DataFrame:
         return self["orders"]
 
-    @classmethod
-    def from_frames(cls, source: str = "<memory>", **tables: pl.DataFrame | dict | None) -> Dataset:
-        """Build a dataset from in-memory frames (tests, notebooks), casting to canonical types.
-
-        Raises CsanaError on a missing required column, like loading a file would;
-        notes such as ignored columns end up in ``warnings``.
-        """
-        from csana.ingest.raw import (
-            conform_frame,  # the loader depends on this module, not the reverse
-        )
-
-        warnings: list[str] = []
-        frames = {name: conform_frame(name, pl.DataFrame(t) if isinstance(t, dict) else t, source, warnings=warnings)
-                  for name, t in tables.items() if t is not None}
-        return cls(tables=frames, source=source, warnings=warnings)
-
     def rows_summary(self) -> pl.DataFrame:
         """Per table: rows read, used, rejected (used + rejected = read)."""
         return (

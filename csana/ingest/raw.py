@@ -102,7 +102,7 @@ def load(path: str | Path | Sequence[str | Path], params: LoadParams | None = No
 
 def conform_frame(table_name: str, df: pl.DataFrame, source: str = "<memory>", params: LoadParams | None = None,
                   warnings: list[str] | None = None) -> pl.DataFrame:
-    """One in-memory table in canonical columns and types (for ``Dataset.from_frames``).
+    """One in-memory table in canonical columns and types (for :func:`from_frames`).
 
     Headers may be canonical or any alias of ``params/columns.yaml``; values are
     parsed as by :func:`load`. Unknown extra columns are dropped. A frame built in
@@ -544,3 +544,15 @@ def _found(rule: str | None, value: str | None) -> str:
     """": a day-first date …" — what an unreadable timestamp or date looks like, or nothing."""
     what = cells.timestamp_found(value) if rule in ("bad_timestamp", "bad_date") else None
     return f": {what}" if what else ""
+
+
+def from_frames(source: str = "<memory>", **tables: pl.DataFrame | dict | None) -> Dataset:
+    """A dataset from in-memory frames (tests, notebooks), cast to canonical types as :func:`load` would.
+
+    Raises CsanaError on a missing required column or a bad row, like loading a file would;
+    notes such as ignored columns end up in ``warnings``.
+    """
+    warnings: list[str] = []
+    frames = {name: conform_frame(name, pl.DataFrame(t) if isinstance(t, dict) else t, source, warnings=warnings)
+              for name, t in tables.items() if t is not None}
+    return Dataset(tables=frames, source=source, warnings=warnings)

@@ -31,7 +31,7 @@ from csana.ingest.dataset import (
     REJECTED_SCHEMA,
     Dataset,
 )
-from csana.ingest.raw import conform_frame, load, rejection_summary
+from csana.ingest.raw import conform_frame, from_frames, load, rejection_summary
 from csana.ingest.schema import TABLES
 from csana.metrics.engine import agent_metrics
 
@@ -524,7 +524,7 @@ def test_shipped_columns_yaml_is_valid_and_covers_the_issue_headers() -> None:
         assert orders[header.lower().replace(" ", "")][0] == column
 
 
-# -- in-memory frames (Dataset.from_frames) ----------------------------------------------------
+# -- in-memory frames (raw.from_frames) ----------------------------------------------------
 
 
 def test_conform_frame_renames_casts_and_drops_extras() -> None:
@@ -537,7 +537,7 @@ def test_conform_frame_renames_casts_and_drops_extras() -> None:
 
 def test_conform_frame_raises_on_bad_rows_with_0_based_rows() -> None:
     with pytest.raises(CsanaError) as info:
-        Dataset.from_frames(messages={"ts": ["2026-10-01 09:00:00", "bad", "worse"], "customer_id": ["c1"] * 3,
+        from_frames(messages={"ts": ["2026-10-01 09:00:00", "bad", "worse"], "customer_id": ["c1"] * 3,
                                       "agent_id": ["a1"] * 3, "sender": ["customer"] * 3})
     assert str(info.value) == (
         "<memory>, column 'ts', rows 1, 2: 2 bad row(s) in table 'messages' (rows counted from 0);"
@@ -568,7 +568,7 @@ def test_conform_frame_odd_column_types() -> None:
 
 
 def test_from_frames_accepts_typed_and_empty_frames() -> None:
-    ds = Dataset.from_frames(
+    ds = from_frames(
         messages=pl.DataFrame({"ts": [T(2026, 10, 1, 9)], "customer_id": ["c1"], "agent_id": ["a1"], "sender": ["auto"]}),
         orders={"order_id": [], "customer_id": [], "created_at": [], "paid_at": [], "amount": [], "units": []},
     )
@@ -659,7 +659,7 @@ def test_sender_cell_holding_the_senders_own_id(tmp_path: Path) -> None:
 
 
 def test_from_frames_keeps_the_notes_about_ignored_columns():
-    ds = Dataset.from_frames(
+    ds = from_frames(
         messages={"ts": [dt.datetime(2026, 10, 1)], "customer_id": ["c"], "agent_id": ["a"], "sender": ["customer"], "junk": [1]},
         orders={"order_id": ["o"], "customer_id": ["c"], "created_at": [dt.datetime(2026, 10, 1)], "paid_at": [None],
                 "amount": [1.0], "units": [1]},
