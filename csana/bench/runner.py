@@ -8,7 +8,8 @@ lean enough, and is it *right*? So one run, on one generated dataset per size:
 2. **Compute** the core metrics three ways, each in a fresh subprocess so its peak
    memory (RSS) is its own: csana's :func:`~csana.metrics.engine.agent_metrics` (every metric
    of the catalogue, not just the core ones), :func:`pandas_core_metrics` and
-   :func:`duckdb_core_metrics`, written for this benchmark from spec 1 §2–3 alone.
+   :func:`duckdb_core_metrics`, written for this benchmark from the definitions alone
+   (docs/inputs.md, docs/metrics.md), independently of csana's engine.
    Loading the Parquet is timed apart from computing.
 3. **Check** that all three agree on every agent's numbers (counts exactly, floats
    within 1e-9 relative) and on every order's credited agent, before any time is shown.
@@ -108,7 +109,8 @@ def pandas_core_metrics(messages: Any, orders: Any, month: str, params: MetricPa
 
     ``messages`` and ``orders`` are pandas frames of the canonical columns. Returns
     (per-agent frame with :data:`CORE` columns, attribution frame order_id →
-    credited_agent). Written from spec 1 §2–3, independently of csana's engine.
+    credited_agent). Written from the definitions in docs/inputs.md and docs/metrics.md,
+    independently of csana's engine.
     """
     _check_supported(params)
     receptions, bursts = _pd_receptions(messages, params)
@@ -297,7 +299,8 @@ def duckdb_core_metrics(con: Any, month: str, params: MetricParams) -> tuple[Any
     """The core metrics of ``month`` per agent in DuckDB SQL, from tables ``messages`` and ``orders`` in ``con``.
 
     Returns (per-agent relation with :data:`CORE` columns, attribution relation
-    order_id → credited_agent), both as DuckDB relations. Written from spec 1 §2–3.
+    order_id → credited_agent), both as DuckDB relations. Written from the definitions in
+    docs/inputs.md and docs/metrics.md, independently of csana's engine.
     """
     _check_supported(params)
     for statement, args in _duckdb_statements(month, params):

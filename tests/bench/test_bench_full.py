@@ -1,4 +1,4 @@
-"""The full benchmark of issue 9 (slow: about 10 minutes on 2 cores; run with ``pytest -m slow tests/bench``).
+"""The full benchmark (README.md "Benchmark"; slow: about 10 minutes on 2 cores; run with ``pytest -m slow tests/bench``).
 
 Generates 1M and 10M messages, times csana, pandas and DuckDB, checks that they
 agree (run_benchmark raises otherwise), and times the extras. Speed targets are

@@ -1,4 +1,4 @@
-"""Loading raw logs: every rule of spec 1 §1a / issue 2 (3–4) against a small bad file.
+"""Loading raw logs: every rule of the canonical tables (docs/inputs.md) against a small bad file.
 
 The corpus lives in tests/data/io/ (see make_binary.py there for the GBK, BOM and XLSX
 files). Each test loads a good companion file plus one bad file and checks the exact
@@ -85,7 +85,7 @@ def test_baseline_loads_into_canonical_types() -> None:
     assert ds.rejected.height == 0 and ds.warnings == []
 
 
-# -- issue 10: the bad and messy corpus -------------------------------------------------------
+# -- the bad and messy corpus -------------------------------------------------------
 
 
 def test_empty_file_is_an_error() -> None:
