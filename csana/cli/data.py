@@ -15,7 +15,7 @@ from csana.cli.base import DATA, LANG, MONTH, PARAMS, cli, load_data
 @click.option("--daily", is_flag=True, help="one row per agent per day instead of per month")
 @LANG
 def metrics_command(data: str, month: str | None, params_file: str | None, out: str | None, daily: bool, lang: str) -> None:
-    """Per-agent metrics of a month (spec 1 §3), from raw logs or platform exports."""
+    """Per-agent metrics of a month (definitions: docs/metrics.md), from raw logs or platform exports."""
     from csana.ingest.dataset import Capability
     from csana.metrics import engine, provisional
     from csana.params import MetricParams
