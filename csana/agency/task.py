@@ -1,0 +1,157 @@
+"""One shop's task: fingerprint → (skip) → load → month → figures → render → record; it never raises.
+
+:func:`run_shop` is what a Dask worker (or the serial loop) runs for each shop. Everything
+it needs travels in its :class:`ShopTask` (small: paths and settings, never data), and all it
+reads is the shop's own folder or snapshot, so no shop's data meets another's. Whatever goes
+wrong — broken files, a failing notebook, a missing Chromium — comes back as a failed
+:class:`ShopOutcome` with a one-line error, and the batch carries on.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from csana.agency.book import Shop, label_from_names
+from csana.agency.fingerprint import fingerprint, files_digest, find_record, settings_digest, write_record
+from csana.agency.summary import shop_summary
+from csana.errors import CsanaError
+from csana.ingest.dataset import Dataset
+from csana.report.config import ReportConfig
+
+try:
+    import resource
+except ImportError:  # Windows: no peak-memory figures
+    resource = None  # type: ignore[assignment]
+
+Status = Literal["done", "skipped", "failed"]
+ERROR_CHARS = 400
+"""A failed shop's error is one line of at most this many characters in the overview (the full text is in its record)."""
+
+
+@dataclass(frozen=True)
+class ShopTask:
+    """What one shop's task needs: the shop, the batch's report settings, and the client's csana version."""
+
+    shop: Shop
+    config: ReportConfig
+    """The batch's settings (scheme, params, lang, formats, out, name prefix, month asked for or None)."""
+    version: str
+    force: bool = False
+
+    @property
+    def name(self) -> str:
+        """The shop's report file stem: ``<name>-<stem>``."""
+        return f"{self.config.name}-{self.shop.stem}"
+
+
+@dataclass(frozen=True)
+class ShopOutcome:
+    """How a shop's task ended, with its figures (done or skipped) or its error (failed)."""
+
+    key: str
+    status: Status
+    month: str | None = None
+    error: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    """Output kind → file name inside ``<out>/<month>/``."""
+    summary: dict[str, Any] | None = None
+    seconds: float = 0.0
+    worker: str = ""
+    """host:pid of the process that ran the task."""
+    peak_rss_mib: float = 0.0
+    """Peak resident memory of that process so far (its own, not its children's)."""
+    child_peak_rss_mib: float = 0.0
+    """Peak resident memory of its largest finished child so far (the report's kernel, or Chromium)."""
+
+
+def one_line(error: BaseException) -> str:
+    """An error as one line: CsanaError text as is, anything else with its type; whitespace folded, cut short."""
+    text = str(error) if isinstance(error, CsanaError) else f"{type(error).__name__}: {error}"
+    text = " ".join(text.split())
+    return text if len(text) <= ERROR_CHARS else text[: ERROR_CHARS - 1] + "…"
+
+
+def run_shop(task: ShopTask) -> ShopOutcome:
+    """Run one shop's task (see the module docstring); never raises."""
+    start = time.perf_counter()
+    try:
+        outcome = _run(task)
+    except Exception as exc:  # noqa: BLE001 — one broken shop must not stop the batch
+        outcome = ShopOutcome(task.shop.key, "failed", task.config.month, one_line(exc))
+    return replace(outcome, seconds=time.perf_counter() - start, **_process())
+
+
+def _process() -> dict[str, Any]:
+    found: dict[str, Any] = {"worker": f"{socket.gethostname()}:{os.getpid()}"}
+    if resource is not None:
+        divisor = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
+        found["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / divisor
+        found["child_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / divisor
+    return found
+
+
+def _run(task: ShopTask) -> ShopOutcome:
+    from csana import __version__
+
+    shop, config = task.shop, task.config
+    if task.version != __version__:
+        raise CsanaError(f"this worker runs csana {__version__}, the batch was started with {task.version}",
+                         fix="install the same csana version on every worker and on the machine starting the batch")
+    if shop.problem:
+        raise CsanaError(shop.problem)
+    if not Path(shop.data).exists():
+        raise CsanaError(f"the shop's data is not visible on {socket.gethostname()}", file=shop.data,
+                         fix="put the data and the output folder on storage every worker mounts at the same path")
+    out = Path(config.out)
+    base = config.model_copy(update={"data": shop.data, "shop": shop.shop_id, "shop_name": shop.info.name, "name": task.name})
+    wanted = fingerprint(shop.digest or files_digest(Path(shop.data)), settings_digest(base))
+    if not task.force:
+        record = find_record(out, config.month, task.name, wanted)
+        if record is not None:
+            return ShopOutcome(shop.key, "skipped", record["month"], files=record["files"], summary=record["summary"])
+    return _render(task, base, wanted)
+
+
+def _render(task: ShopTask, base: ReportConfig, wanted: str) -> ShopOutcome:
+    from csana.ingest.open import open_data
+    from csana.report.batch import resolve_month
+    from csana.report.context import build_context
+    from csana.report.render import render
+
+    shop = task.shop
+    dataset = open_data(shop.data)
+    label = shop.info.name or (data_label(dataset) if shop.shop_id is None else None)
+    config = resolve_month(base.model_copy(update={"shop_name": label}), dataset)
+    month = config.month or ""
+    ctx = build_context(dataset, month=month, team=config.team, shop=config.shop, shop_name=label, scheme=config.scheme,
+                        metrics=config.metrics, lang=config.lang, scorecards=False, excerpts=config.excerpts)
+    summary = shop_summary(ctx, key=shop.key, shared=shop.shop_id is not None)
+    rendered = render(config, month)
+    files = {kind: path.name for kind, path in rendered.files.items()}
+    summary["report"] = {kind: name for kind, name in files.items() if kind != "ipynb"}
+    write_record(Path(config.out), month, task.name, {
+        "fingerprint": wanted, "month": month, "requested_month": task.config.month, "files": files,
+        "summary": summary, "seconds": rendered.seconds, "shop": shop.key,
+    })
+    return ShopOutcome(shop.key, "done", month, files=files, summary=summary)
+
+
+def data_label(dataset: Dataset) -> str | None:
+    """The shop's name as its own data gives it: the one shop_id of the folder (refusing a folder
+    that holds several shops), else the ``店铺-`` part shared by every agent name of an export."""
+    from csana.report.context import shops
+
+    found = shops(dataset)
+    if len(found) > 1:
+        raise CsanaError(f"the shop's folder holds {len(found)} shops ({', '.join(found[:5])})", file=dataset.source,
+                         fix="give each shop its own sub-folder, or put these files directly in the book's folder")
+    if found:
+        return found[0]
+    names = dataset["agents"]["name"].drop_nulls().to_list() if dataset.has("agents", "name") else []
+    return label_from_names(names)
