@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 
 from csana.ingest.dataset import Capability
-from csana.metrics.catalogue import OUTPUT_IDS, PUBLIC_IDS
+from csana.metrics.catalogue import OUTPUT_IDS
 from csana.report.context import ReportContext
 
 SCORE_COLUMNS = ("scheme", "rank", "grade", "total", "full_score", "percent", "status", "total_pay")
@@ -41,7 +41,7 @@ def _totals(totals: dict[str, Any]) -> dict[str, Any]:
 
 
 def _agents(agents: pl.DataFrame, extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    columns = [c for c in (*IDENTITY, *PUBLIC_IDS, *extra) if c in agents.columns]
+    columns = [c for c in (*IDENTITY, *OUTPUT_IDS, *extra) if c in agents.columns]
     return [{k: _plain(v) for k, v in row.items()} for row in agents.select(columns).iter_rows(named=True)]
 
 

@@ -107,7 +107,7 @@ def _run(task: ShopTask) -> ShopOutcome:
         raise CsanaError(shop.problem)
     if not Path(shop.data).exists():
         raise CsanaError(f"the shop's data is not visible on {socket.gethostname()}", file=shop.data,
-                         fix="put the data and the output folder on storage every worker mounts at the same path")
+                         fix="put the data and the output folder on shared storage that every worker mounts at the same path")
     out = Path(config.out)
     base = config.model_copy(update={"data": shop.data, "shop": shop.shop_id, "shop_name": shop.info.name, "name": task.name})
     wanted = fingerprint(shop.digest or files_digest(Path(shop.data)), settings_digest(base))
@@ -126,7 +126,8 @@ def _render(task: ShopTask, base: ReportConfig, wanted: str) -> ShopOutcome:
 
     shop = task.shop
     dataset = open_data(shop.data)
-    label = shop.info.name or (data_label(dataset) if shop.shop_id is None else None)
+    # a sub-folder's shop is named by the shops table, else by its export's shop names, else by the folder
+    label = shop.info.name or (data_label(dataset) or shop.key if shop.shop_id is None else None)
     config = resolve_month(base.model_copy(update={"shop_name": label}), dataset)
     month = config.month or ""
     ctx = build_context(dataset, month=month, team=config.team, shop=config.shop, shop_name=label, scheme=config.scheme,
@@ -143,14 +144,18 @@ def _render(task: ShopTask, base: ReportConfig, wanted: str) -> ShopOutcome:
 
 
 def data_label(dataset: Dataset) -> str | None:
-    """The shop's name as its own data gives it: the one shop_id of the folder (refusing a folder
-    that holds several shops), else the ``店铺-`` part shared by every agent name of an export."""
+    """The shop's name as a platform export gives it: the shop part of its ``店铺:客服`` names, else the
+    ``店铺-`` part shared by every agent name; None for raw logs (their shop_id is an id, the folder
+    name says more). A folder that holds several shops is refused: its report would mix them."""
+    from csana.ingest.dataset import Capability
     from csana.report.context import shops
 
     found = shops(dataset)
     if len(found) > 1:
         raise CsanaError(f"the shop's folder holds {len(found)} shops ({', '.join(found[:5])})", file=dataset.source,
                          fix="give each shop its own sub-folder, or put these files directly in the book's folder")
+    if dataset.can(Capability.EVENTS):
+        return None
     if found:
         return found[0]
     names = dataset["agents"]["name"].drop_nulls().to_list() if dataset.has("agents", "name") else []
