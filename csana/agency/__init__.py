@@ -17,7 +17,7 @@ import importlib
 from typing import Any
 
 _API = {"BookResult": "csana.agency.run", "render_book": "csana.agency.run", "book_metrics": "csana.agency.metrics"}
-__all__ = sorted(_API)
+__all__ = ["BookResult", "book_metrics", "render_book"]
 
 
 def __getattr__(name: str) -> Any:

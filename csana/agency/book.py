@@ -31,7 +31,13 @@ from typing import Literal
 import polars as pl
 
 from csana.errors import CsanaError
-from csana.ingest.files import EXCEL_SUFFIXES, PARQUET_SUFFIXES, TEXT_SUFFIXES, data_files, header_row
+from csana.ingest.files import (
+    EXCEL_SUFFIXES,
+    PARQUET_SUFFIXES,
+    TEXT_SUFFIXES,
+    data_files,
+    header_row,
+)
 
 DATA_SUFFIXES = TEXT_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
 SHOPS_TABLE_NAMES = ("shops", "店铺", "店铺表")

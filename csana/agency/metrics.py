@@ -13,7 +13,13 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.agency.book import ShopInfo, layout_of, read_shops_table, shop_folders, shops_table_in
+from csana.agency.book import (
+    ShopInfo,
+    layout_of,
+    read_shops_table,
+    shop_folders,
+    shops_table_in,
+)
 from csana.agency.cluster import runner
 from csana.agency.task import data_label, one_line
 from csana.errors import CsanaError

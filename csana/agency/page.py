@@ -21,7 +21,7 @@ from csana.i18n import Captions, check_lang, list_separator
 from csana.metrics.catalogue import METRIC_BY_ID, label
 from csana.present.formatting import DASH, delta, format_metric, format_value
 from csana.report.format import Column, esc, html_table
-from csana.report.render import TEMPLATES, TEMPLATE, to_pdf
+from csana.report.render import TEMPLATE, TEMPLATES, to_pdf
 
 TOP_AGENTS = 20
 BOTTOM_AGENTS = 10

@@ -18,7 +18,12 @@ from pathlib import Path
 
 from csana.agency.book import Book
 from csana.agency.cluster import runner
-from csana.agency.overview import Overview, build_overview, check_rank_metric, overview_month
+from csana.agency.overview import (
+    Overview,
+    build_overview,
+    check_rank_metric,
+    overview_month,
+)
 from csana.agency.page import write_overview
 from csana.agency.settings import DEFAULT_MIN_BASE, DEFAULT_RANK_BY, OVERVIEW_NAME
 from csana.agency.stage import open_book
@@ -26,6 +31,7 @@ from csana.agency.task import ShopOutcome, ShopTask, one_line, run_shop
 from csana.errors import CsanaError
 from csana.report.config import ReportConfig
 from csana.report.names import check_unique
+
 
 @dataclass(frozen=True)
 class BookResult:
@@ -54,13 +60,14 @@ def render_book(data: str | Path, config: ReportConfig, *, workers: int | None =
 
     ``config`` holds the batch's report settings (scheme, params, language, formats, output
     folder, name prefix, month or None for each shop's latest complete month). ``force``
-    re-renders shops whose report is up to date.
+    re-renders shops whose report is up to date (the split of a shared folder is kept: it is
+    keyed by the folder's content).
     """
     from csana import __version__
 
     check_rank_metric(rank_by)
     start = time.perf_counter()
-    book = open_book(data, config.out, shops_table, force=force)
+    book = open_book(data, config.out, shops_table)
     tasks = [ShopTask(shop, config, __version__, force) for shop in book.shops]
     check_unique([t.name for t in tasks] + [OVERVIEW_NAME], "reports")
     outcomes: dict[str, ShopOutcome] = {}
@@ -86,7 +93,14 @@ def render_book(data: str | Path, config: ReportConfig, *, workers: int | None =
 @contextmanager
 def progress(total: int, show: bool) -> Iterator[Callable[[ShopOutcome], None]]:
     """A rich progress bar over the shops: done / skipped / failed so far, elapsed time and ETA."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     tally = {"done": 0, "skipped": 0, "failed": 0}
     columns = (TextColumn("shops"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[tally]}"),

@@ -27,7 +27,12 @@ from csana.agency.book import (
     shop_folders,
     shops_table_in,
 )
-from csana.agency.fingerprint import RECORD_DIR, files_digest, fingerprint, loading_digest
+from csana.agency.fingerprint import (
+    RECORD_DIR,
+    files_digest,
+    fingerprint,
+    loading_digest,
+)
 from csana.errors import CsanaError
 from csana.ingest.dataset import Dataset
 from csana.ingest.open import open_data

@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from csana.agency.book import Shop, label_from_names
-from csana.agency.fingerprint import fingerprint, files_digest, find_record, settings_digest, write_record
+from csana.agency.fingerprint import (
+    files_digest,
+    find_record,
+    fingerprint,
+    settings_digest,
+    write_record,
+)
 from csana.agency.summary import shop_summary
 from csana.errors import CsanaError
 from csana.ingest.dataset import Dataset
@@ -127,7 +133,8 @@ def _render(task: ShopTask, base: ReportConfig, wanted: str) -> ShopOutcome:
     shop = task.shop
     dataset = open_data(shop.data)
     # a sub-folder's shop is named by the shops table, else by its export's shop names, else by the folder
-    label = shop.info.name or (data_label(dataset) or shop.key if shop.shop_id is None else None)
+    found = data_label(dataset) or shop.key if shop.shop_id is None else None
+    label = shop.info.name or found
     config = resolve_month(base.model_copy(update={"shop_name": label}), dataset)
     month = config.month or ""
     ctx = build_context(dataset, month=month, team=config.team, shop=config.shop, shop_name=label, scheme=config.scheme,

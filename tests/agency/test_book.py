@@ -141,7 +141,7 @@ def test_column_book_splits_once_and_reuses_the_split(column, tmp_path, monkeypa
     for shop in book.shops:
         assert shop.shop_id == shop.key and snapshot_hash(shop.data) == shop.digest
         assert_frame_equal(agent_metrics(open_data(shop.data), "2026-10"), agent_metrics(for_shop(whole, shop.key), "2026-10"))
-    import csana.agency.stage as stage
+    from csana.agency import stage
 
     monkeypatch.setattr(stage, "open_data", lambda *_: pytest.fail("the split should be reused"))
     assert open_book(column, out).shops == book.shops
@@ -212,3 +212,17 @@ def test_shop_without_data_visible_to_the_worker_fails_with_the_fix(tmp_path):
     shop = book_module.Shop("x", str(tmp_path / "elsewhere"), None, "x")
     outcome = run_shop(ShopTask(shop, load_config(None, out=str(tmp_path)), "0.1.0"))
     assert outcome.status == "failed" and "shared" in outcome.error and "same path" in outcome.error
+
+
+def test_metrics_of_a_folder_book_name_shops_and_list_the_broken_one(folders, tmp_path):
+    from csana.agency import book_metrics
+
+    table = tmp_path / "shops.csv"
+    table.write_text(f"shop_id,name,platform\n{RAW},小美旗舰店,天猫\n", encoding="utf-8")
+    found, failed = book_metrics(folders, "2026-10", shops_table=table)
+    assert set(found["shop"]) == {RAW, EXPORT} and list(failed) == [BROKEN]
+    names = dict(found.select("shop", "shop_name").unique().iter_rows())
+    assert names == {RAW: "小美旗舰店", EXPORT: EXPORT_SHOP}
+    assert set(found.filter(found["shop"] == RAW)["platform"]) == {"天猫"}
+    raw = agent_metrics(open_data(folders / RAW), "2026-10")
+    assert found.filter(found["shop"] == RAW).height == raw.height

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from agency_book import BROKEN, EXPORT, EXPORT_SHOP, RAW, folder_book
+from agency_book import BROKEN, EXPORT, EXPORT_SHOP, RAW, folder_book, visible_text
 from distributed import LocalCluster
 
 from csana.agency import render_book
@@ -19,7 +19,7 @@ from csana.metrics.catalogue import label
 from csana.present.formatting import format_metric
 from csana.report import build_context, load_config, render_report
 
-TILE = re.compile(r'<div class="kpi"><div class="name">([^<]*).*?</div><div class="value">([^<]*)</div>', re.S)
+TILE = re.compile(r'<div class="kpi"><div class="name">([^<]*).*?</div><div class="value">([^<]*)</div>', re.DOTALL)
 
 
 def kpi_tiles(page: str) -> dict[str, str]:
@@ -29,15 +29,9 @@ def kpi_tiles(page: str) -> dict[str, str]:
 
 def shop_row(page: str, report: str) -> str:
     """The overview table row that links to ``report``."""
-    rows = [r for r in re.findall(r"<tr>.*?</tr>", page, re.S) if f'href="{report}"' in r]
+    rows = [r for r in re.findall(r"<tr>.*?</tr>", page, re.DOTALL) if f'href="{report}"' in r]
     assert len(rows) == 1, report
     return html.unescape(rows[0])
-
-
-def visible_text(page: str) -> list[str]:
-    """A report's text lines without charts, markup, and the lines that name where and when it was made."""
-    text = html.unescape(re.sub(r"<[^>]+>", "\n", re.sub(r"<(img|style)[^>]*>.*?(</style>)?", "", page, flags=re.S)))
-    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,13 @@ import pytest
 from agency_book import column_book
 
 from csana.agency.book import Book, Shop, ShopInfo
-from csana.agency.overview import HEADLINE, build_overview, check_rank_metric, overview_month, pool
+from csana.agency.overview import (
+    HEADLINE,
+    build_overview,
+    check_rank_metric,
+    overview_month,
+    pool,
+)
 from csana.agency.page import quality_text, render_page
 from csana.agency.summary import shop_summary
 from csana.agency.task import ShopOutcome
@@ -103,10 +109,10 @@ def test_page_escapes_data_and_keeps_to_one_language(summaries):
     for lang in ("zh", "en"):
         page = render_page(view, Path("/data"), lang, "agency_overview-agents.xlsx")
         assert "<script" not in page.lower() and "&lt;script&gt;" in page
-        assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page, re.I)
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page, re.IGNORECASE)
         assert f'<html lang="{lang}">' in page
     english = render_page(view, Path("/data"), "en", "agency_overview-agents.xlsx")
-    text = re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", english, flags=re.S))
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", english, flags=re.DOTALL))
     data = {a.get(k) for s in summaries.values() for a in s["agents"] for k in ("name", "team")} - {None}
     for value in sorted(data, key=len, reverse=True):  # names and teams are data, in whatever language they are
         text = text.replace(value, "")

@@ -3,6 +3,8 @@ files) and one folder of several shops in a shop_id column."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 from csana.demo.generator import generate_demo, write_demo
@@ -33,3 +35,10 @@ def column_book(root: Path, shops: int = 2) -> Path:
     """One folder of raw logs of several shops (shop_id s01, s02, …)."""
     write_demo(generate_demo(seed=13, agents=4, months=2, scale=0.25, shops=shops), root, "parquet")
     return root
+
+
+def visible_text(page: str) -> list[str]:
+    """A report's text lines, without charts, styles and markup (to compare two reports' figures)."""
+    page = re.sub(r"<style[^>]*>.*?</style>|<img[^>]*>", "", page, flags=re.DOTALL)
+    text = html.unescape(re.sub(r"<[^>]+>", "\n", page))
+    return [line.strip() for line in text.splitlines() if line.strip()]
