@@ -78,16 +78,27 @@ def run_mode(data: Path, out: Path, workers: int | None, formats: str) -> dict[s
             "workers": per_worker}
 
 
+def _children_cpu_s() -> float:
+    """CPU seconds (user + system) of every finished descendant of this process so far."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def _child(args: list[str]) -> dict[str, Any]:
-    """Run ``python -m csana.bench.agency ARGS`` and return its JSON line, its wall time and load average."""
+    """Run ``python -m csana.bench.agency ARGS``; its JSON line, wall time, CPU time (with its workers,
+    kernels and Chromium) and the load average before and after."""
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    cpu = _children_cpu_s()
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "csana.bench.agency", *args], capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
+    cpu = _children_cpu_s() - cpu
     if done.returncode != 0:
         raise CsanaError(f"benchmark step failed (exit {done.returncode}): {done.stderr.strip()[-800:]}")
     found = json.loads(done.stdout.strip().splitlines()[-1])
-    return {**found, "wall_s": wall, "load_before": load_before,
+    return {**found, "wall_s": wall, "cpu_s": cpu, "load_before": load_before,
             "load_after": os.getloadavg()[0] if hasattr(os, "getloadavg") else None}
 
 
@@ -142,15 +153,17 @@ def _machine() -> dict[str, str]:
 
 def markdown(results: dict[str, Any]) -> str:
     """The benchmark as a markdown table with the projection under it."""
-    lines = ["| mode | processes | shops | wall s | mean task s | tasks per worker | peak RSS per worker (own / largest child) | load avg before → after |",
-             "|---|--:|--:|--:|--:|---|---|---|"]
+    lines = ["| mode | processes | shops | wall s | CPU s | cores busy | mean task s | tasks per worker | "
+             "peak RSS per worker (own / largest child) | load avg before → after |",
+             "|---|--:|--:|--:|--:|--:|--:|---|---|---|"]
     for name in ("serial", "dask"):
         run = results[name]
         workers = run["workers"].values()
         tasks = " / ".join(str(w["tasks"]) for w in workers)
         memory = " · ".join(f"{w['peak_rss_mib']:.0f} / {w['child_peak_rss_mib']:.0f} MiB" for w in workers)
         processes = results["workers"] if name == "dask" else 1
-        lines.append(f"| {name} | {processes} | {run['shops']} | {run['wall_s']:.1f} | {statistics.mean(run['task_s']):.1f} | "
+        lines.append(f"| {name} | {processes} | {run['shops']} | {run['wall_s']:.1f} | {run['cpu_s']:.0f} | "
+                     f"{run['cpu_s'] / run['wall_s']:.2f} | {statistics.mean(run['task_s']):.1f} | "
                      f"{tasks} | {memory} | {run['load_before']:.1f} → {run['load_after']:.1f} |")
     s, p = results["scheduler"], results["projection"]
     lines += ["", f"- speed-up of {results['workers']} Dask workers over serial: {results['speedup']:.2f}×",
