@@ -44,10 +44,14 @@ def test_layout_is_column_for_top_level_files_and_folders_for_sub_folders(folder
 
 
 def test_folder_book_lists_every_sub_folder_but_the_output_folder(folders, tmp_path):
-    out = folders / "reports"
-    out.mkdir(exist_ok=True)
-    (folders / ".hidden").mkdir(exist_ok=True)
-    book = open_book(folders, out)
+    out, hidden = folders / "reports", folders / ".hidden"
+    out.mkdir()
+    hidden.mkdir()
+    try:
+        book = open_book(folders, out)
+    finally:
+        out.rmdir()
+        hidden.rmdir()
     assert book.layout == "folders" and [s.key for s in book.shops] == sorted([BROKEN, EXPORT, RAW])
     assert all(s.shop_id is None and Path(s.data).is_dir() for s in book.shops)
 
@@ -226,3 +230,20 @@ def test_metrics_of_a_folder_book_name_shops_and_list_the_broken_one(folders, tm
     assert set(found.filter(found["shop"] == RAW)["platform"]) == {"天猫"}
     raw = agent_metrics(open_data(folders / RAW), "2026-10")
     assert found.filter(found["shop"] == RAW).height == raw.height
+
+
+def _fails_on_two(i: int) -> int:
+    if i == 2:
+        raise MemoryError("worker killed")
+    return i * 10
+
+
+def test_dask_runner_yields_every_result_and_a_lost_task_as_its_error():
+    from distributed import Client
+
+    from csana.agency.cluster import on_dask, serial
+
+    with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
+        found = dict(on_dask(client)(_fails_on_two, [1, 2, 3]))
+    assert found[1] == 10 and found[3] == 30 and isinstance(found[2], MemoryError)
+    assert list(serial(lambda i: i + 1, [1, 2])) == [(1, 2), (2, 3)]
