@@ -32,6 +32,9 @@ R = TypeVar("R")
 Runner = Callable[[Callable[[T], R], Sequence[T]], Iterator[tuple[T, R | BaseException]]]
 """Runs ``fn`` on each item and yields (item, result) as soon as each is there (in completion order);
 the result is the exception when the worker running it was lost (``fn`` itself never raises)."""
+QUIET_WORKERS = {"distributed.worker.profile.enabled": False}
+"""The workers' statistical profiler samples the running task's stack 100 times a second: of no use for a
+shop's task (a notebook run in a kernel process), so the local cluster's workers do without it."""
 CONNECT_TIMEOUT_S = 30
 WORKER_WAIT_S = 60
 
@@ -50,13 +53,15 @@ def polars_threads(workers: int) -> int:
 @contextlib.contextmanager
 def local_cluster(workers: int) -> Iterator[Any]:
     """A Dask client on a local cluster of ``workers`` processes (127.0.0.1, one thread each, no dashboard)."""
+    import dask
     from distributed import Client, LocalCluster
 
     if workers < 1:
         raise CsanaError(f"--workers {workers}: need at least 1", fix="give the number of worker processes, e.g. --workers 4")
     env = {"POLARS_MAX_THREADS": str(polars_threads(workers))}
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, env=env) as cluster, Client(cluster) as client:
+    with dask.config.set(QUIET_WORKERS), LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                      host="127.0.0.1", dashboard_address=None, env=env) as cluster, \
+            Client(cluster) as client:
         yield client
 
 
