@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,11 +30,6 @@ from csana.agency.summary import shop_summary
 from csana.errors import CsanaError
 from csana.ingest.dataset import Dataset
 from csana.report.config import ReportConfig
-
-try:
-    import resource
-except ImportError:  # Windows: no peak-memory figures
-    resource = None  # type: ignore[assignment]
 
 Status = Literal["done", "skipped", "failed"]
 ERROR_CHARS = 400
@@ -72,8 +68,9 @@ class ShopOutcome:
     """host:pid of the process that ran the task."""
     peak_rss_mib: float = 0.0
     """Peak resident memory of that process so far (its own, not its children's)."""
-    child_peak_rss_mib: float = 0.0
-    """Peak resident memory of its largest finished child so far (the report's kernel, or Chromium)."""
+    children_peak_mib: float = 0.0
+    """Peak resident memory of the processes the task started, together (the report's kernel and
+    Chromium), sampled every :data:`SAMPLE_S` seconds."""
 
 
 def one_line(error: BaseException) -> str:
@@ -86,20 +83,63 @@ def one_line(error: BaseException) -> str:
 def run_shop(task: ShopTask) -> ShopOutcome:
     """Run one shop's task (see the module docstring); never raises."""
     start = time.perf_counter()
+    with ChildrenMemory() as children:
+        try:
+            outcome = _run(task)
+        except Exception as exc:  # noqa: BLE001 — one broken shop must not stop the batch
+            outcome = ShopOutcome(task.shop.key, "failed", task.config.month, one_line(exc))
+    return replace(outcome, seconds=time.perf_counter() - start, worker=f"{socket.gethostname()}:{os.getpid()}",
+                   peak_rss_mib=own_peak_mib(), children_peak_mib=children.peak_mib)
+
+
+SAMPLE_S = 0.2
+
+
+class ChildrenMemory:
+    """While open, samples the resident memory of this process's descendants (together) in a thread."""
+
+    def __init__(self) -> None:
+        self.peak_mib = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="csana-memory", daemon=True)
+
+    def __enter__(self) -> ChildrenMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.wait(SAMPLE_S):
+            total = 0
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:  # ended between listing and reading
+                    continue
+            self.peak_mib = max(self.peak_mib, total / 2**20)
+
+
+def own_peak_mib() -> float:
+    """This process's peak resident memory so far: Linux's VmHWM (ru_maxrss would carry a parent's peak
+    across exec), else ru_maxrss (KiB; bytes on macOS), else 0 where neither exists (Windows)."""
     try:
-        outcome = _run(task)
-    except Exception as exc:  # noqa: BLE001 — one broken shop must not stop the batch
-        outcome = ShopOutcome(task.shop.key, "failed", task.config.month, one_line(exc))
-    return replace(outcome, seconds=time.perf_counter() - start, **_process())
-
-
-def _process() -> dict[str, Any]:
-    found: dict[str, Any] = {"worker": f"{socket.gethostname()}:{os.getpid()}"}
-    if resource is not None:
-        divisor = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
-        found["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / divisor
-        found["child_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / divisor
-    return found
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    try:
+        import resource
+    except ImportError:
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)
 
 
 def _run(task: ShopTask) -> ShopOutcome:

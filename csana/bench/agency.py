@@ -4,8 +4,8 @@ Each mode runs as ``csana report --data DIR --all-shops --force`` does, in a fre
 its wall time is the whole process's, start-up and cluster start included, as ``/usr/bin/time -v``
 shows it), after a step that is not timed and is the same for both: splitting the folder into the
 shops' snapshots (a one-off per data folder; later runs reuse it). Every task reports the process it ran in and
-that process's peak memory, and the peak of its largest child (the report's notebook kernel
-or Chromium): that is the memory per worker and per shop. The scheduler's own overhead is
+that process's peak memory, and the peak of the processes the task started (the report's
+notebook kernel and Chromium, sampled): that is the memory per worker and per shop. The scheduler's own overhead is
 measured apart on a local cluster of the same size: the round trip of an empty task, and
 many empty tasks' throughput. From these, :func:`projection` estimates a larger book on
 several machines.
@@ -69,11 +69,11 @@ def run_mode(data: Path, out: Path, workers: int | None, formats: str) -> dict[s
         raise CsanaError(f"{len(failed)} shops failed in the benchmark: {failed[0]}")
     per_worker: dict[str, dict[str, Any]] = {}
     for o in result.outcomes:
-        seen = per_worker.setdefault(o.worker, {"tasks": 0, "task_s": 0.0, "peak_rss_mib": 0.0, "child_peak_rss_mib": 0.0})
+        seen = per_worker.setdefault(o.worker, {"tasks": 0, "task_s": 0.0, "peak_rss_mib": 0.0, "children_peak_mib": 0.0})
         seen["tasks"] += 1
         seen["task_s"] += o.seconds
         seen["peak_rss_mib"] = max(seen["peak_rss_mib"], o.peak_rss_mib)
-        seen["child_peak_rss_mib"] = max(seen["child_peak_rss_mib"], o.child_peak_rss_mib)
+        seen["children_peak_mib"] = max(seen["children_peak_mib"], o.children_peak_mib)
     return {"wall_in_process_s": wall, "shops": len(result.outcomes), "task_s": [o.seconds for o in result.outcomes],
             "workers": per_worker}
 
@@ -129,19 +129,23 @@ def run_agency_bench(folder: Path, *, shops: int = 20, workers: int = 2, scale: 
 def projection(results: dict[str, Any], shops: int = 300, machines: int = 10) -> dict[str, Any]:
     """A book of ``shops`` on ``machines`` machines like this one, each with as many workers as here.
 
-    Wall ≈ cluster start + ⌈shops / all workers⌉ × mean task time on a busy worker + the scheduler's
-    time per task; memory per machine ≈ workers × (worker process + largest child)."""
+    Wall ≈ cluster start + ⌈shops / all workers⌉ × time per task + the scheduler's time per task, with
+    the time per task as measured here (on this machine's load), and as the CPU seconds a shop took in
+    the Dask run (cluster start included), which is what a task takes on a worker with an idle core of
+    its own. Memory per machine ≈ workers × (worker process + largest child)."""
     dask = results["dask"]
     workers = results["workers"]
     total = workers * machines
     per_task = statistics.mean(dask["task_s"])
     per_worker = -(-shops // total)
     scheduler = results["scheduler"]
-    wall = scheduler["start_s"] + per_worker * per_task + shops / scheduler["tasks_per_s"]
+    overhead = scheduler["start_s"] + shops / scheduler["tasks_per_s"]
+    cpu_per_task = dask["cpu_s"] / dask["shops"]
     peak = max(w["peak_rss_mib"] for w in dask["workers"].values())
-    child = max(w["child_peak_rss_mib"] for w in dask["workers"].values())
+    child = max(w["children_peak_mib"] for w in dask["workers"].values())
     return {"shops": shops, "machines": machines, "workers": total, "tasks_per_worker": per_worker,
-            "task_s": per_task, "wall_s": wall, "worker_mib": peak, "child_mib": child,
+            "task_s": per_task, "wall_s": overhead + per_worker * per_task, "cpu_task_s": cpu_per_task,
+            "idle_wall_s": overhead + per_worker * cpu_per_task, "worker_mib": peak, "child_mib": child,
             "machine_mib": workers * (peak + child)}
 
 
@@ -154,13 +158,13 @@ def _machine() -> dict[str, str]:
 def markdown(results: dict[str, Any]) -> str:
     """The benchmark as a markdown table with the projection under it."""
     lines = ["| mode | processes | shops | wall s | CPU s | cores busy | mean task s | tasks per worker | "
-             "peak RSS per worker (own / largest child) | load avg before → after |",
+             "peak RSS per worker (own / its kernel + Chromium) | load avg before → after |",
              "|---|--:|--:|--:|--:|--:|--:|---|---|---|"]
     for name in ("serial", "dask"):
         run = results[name]
         workers = run["workers"].values()
         tasks = " / ".join(str(w["tasks"]) for w in workers)
-        memory = " · ".join(f"{w['peak_rss_mib']:.0f} / {w['child_peak_rss_mib']:.0f} MiB" for w in workers)
+        memory = " · ".join(f"{w['peak_rss_mib']:.0f} / {w['children_peak_mib']:.0f} MiB" for w in workers)
         processes = results["workers"] if name == "dask" else 1
         lines.append(f"| {name} | {processes} | {run['shops']} | {run['wall_s']:.1f} | {run['cpu_s']:.0f} | "
                      f"{run['cpu_s'] / run['wall_s']:.2f} | {statistics.mean(run['task_s']):.1f} | "
@@ -170,9 +174,10 @@ def markdown(results: dict[str, Any]) -> str:
               f"- local cluster of {results['workers']} workers: start {s['start_s']:.1f} s, stop {s['stop_s']:.1f} s, "
               f"empty-task round trip {s['round_trip_ms']:.1f} ms, {s['tasks_per_s']:.0f} empty tasks/s",
               f"- projection, {p['shops']} shops on {p['machines']} such machines ({p['workers']} workers): "
-              f"{p['tasks_per_worker']} tasks per worker × {p['task_s']:.1f} s ≈ {p['wall_s'] / 60:.1f} min; "
+              f"{p['tasks_per_worker']} tasks per worker × {p['task_s']:.1f} s (as measured here) ≈ {p['wall_s'] / 60:.1f} min, "
+              f"× {p['cpu_task_s']:.1f} CPU s (a core of its own per worker) ≈ {p['idle_wall_s'] / 60:.1f} min; "
               f"memory per machine ≈ {p['machine_mib'] / 1024:.1f} GiB ({p['worker_mib']:.0f} MiB per worker process "
-              f"+ {p['child_mib']:.0f} MiB for the shop's kernel)"]
+              f"+ {p['child_mib']:.0f} MiB for a shop's kernel and Chromium)"]
     return "\n".join(lines)
 
 
