@@ -34,12 +34,12 @@ import datetime as dt
 
 import polars as pl
 
+from csana.catalogue import CATALOGUE
 from csana.diagnosis.intervals import poisson, wilson
 from csana.diagnosis.rules import Check, DiagnosticRules, Rule
 from csana.errors import CsanaError
 from csana.facts import SHOP, facts_of
 from csana.ingest.dataset import Dataset
-from csana.metrics.catalogue import CATALOGUE
 from csana.metrics.shop import benchmark_metrics, group_metrics
 from csana.params import MetricParams
 from csana.periods import month_window

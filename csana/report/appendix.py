@@ -14,9 +14,9 @@ from typing import Any
 import polars as pl
 from IPython.display import HTML
 
+from csana.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.facts import facts_of
 from csana.i18n import LANG_NAMES, Captions, list_separator
-from csana.metrics.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.present.formatting import DASH
 from csana.report.common import (
     LEADERBOARD_METRICS,

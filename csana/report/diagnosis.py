@@ -17,11 +17,11 @@ from typing import Any
 import polars as pl
 from IPython.display import HTML
 
+from csana.catalogue import label
 from csana.diagnosis.drilldown import NO_REPLY, bucket_labels
 from csana.diagnosis.rules import OWNER_LABELS
 from csana.facts import SHOP
 from csana.i18n import Captions, pick
-from csana.metrics.catalogue import label
 from csana.present.formatting import (
     DASH,
     format_metric,

@@ -29,13 +29,13 @@ from typing import Any
 import ipywidgets as ipw
 import polars as pl
 
+from csana.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.config import PARAMS_DIR
+from csana.datasets import open_data
 from csana.diagnosis.rules import load_rules
 from csana.errors import CsanaError
 from csana.i18n import check_lang
 from csana.ingest.dataset import Dataset
-from csana.ingest.open import open_data
-from csana.metrics.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.params import MetricParams
 from csana.present.formatting import format_value, plain_number
 from csana.ui.captions import text
@@ -190,7 +190,7 @@ class Explorer(Panel):
 
     def select_metric(self, metric_id: str) -> pl.DataFrame:
         """Show ``metric_id`` in the explorer; returns the filtered agents ranked on it (best first)."""
-        from csana.metrics.catalogue import metric
+        from csana.catalogue import metric
 
         found = metric(metric_id)
         if self.w_metric.value != metric_id:

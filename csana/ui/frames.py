@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from csana.catalogue import PUBLIC_IDS
 from csana.diagnosis.rules import DiagnosticRules
 from csana.facts import facts_of
 from csana.ingest.dataset import Dataset
-from csana.metrics.catalogue import PUBLIC_IDS
 from csana.params import MetricParams, resolve_params
 from csana.ui.captions import text
 

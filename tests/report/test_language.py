@@ -165,7 +165,7 @@ def _strip(line: str, known: list[str]) -> str:
 
 
 def test_every_definition_has_both_languages():
-    from csana.metrics.catalogue import CATALOGUE
+    from csana.catalogue import CATALOGUE
 
     for m in CATALOGUE.values():
         assert m.definition and m.definition_zh, m.id
