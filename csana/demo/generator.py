@@ -183,7 +183,7 @@ def _shop(rng: np.random.Generator, cal: Calendar, n: int, scale: float, shop: i
     ep = episodes(rng, cal, staff, pre_w, scale, customers)
     first = first_sessions(rng, cal, staff, pre_w, work, ep, scale, customers)
     msgs1, end1 = simulate(rng, first, staff)
-    orders = make_orders(rng, cal, staff, pre_w, ep, end1[: len(ep["day"])], scale, customers)
+    orders = make_orders(rng, cal, staff, pre_w, ep, end1[: len(ep["day"])], scale, customers, first)
     orders["id"] = np.empty(len(orders["created"]), np.int64)
     orders["id"][np.argsort(orders["created"], kind="stable")] = order_pool.take(len(orders["created"]))
     later = later_sessions(rng, cal, staff, pre_w, after_w, orders)

@@ -13,8 +13,12 @@ PRICE_WEIGHTS = np.array([0.08, 0.14, 0.14, 0.14, 0.16, 0.12, 0.1, 0.08, 0.04])
 
 
 def make_orders(rng: np.random.Generator, cal: Calendar, staff: Staff, pre_w: np.ndarray, ep: dict[str, np.ndarray],
-                main_end: np.ndarray, scale: float, customers: Ids) -> dict[str, np.ndarray]:
-    """Orders of converted episodes (agent = the intended credit), silent orders and come-backs (agent -1)."""
+                main_end: np.ndarray, scale: float, customers: Ids, first: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Orders of converted episodes (agent = the intended credit), silent orders and come-backs (agent -1).
+
+    ``first`` are the customer-initiated sessions: a reminder never goes to a customer on a day
+    the reminding agent has a chat with it (it would answer that chat's unanswered lines, hours late).
+    """
     buys = np.flatnonzero(ep["buys"])
     next_day = rng.random(len(buys)) < 0.3
     created = np.where(next_day, (ep["day"][buys] + 1) * DAY + hours(rng, len(buys), DAYTIME_WEIGHTS),
@@ -43,7 +47,7 @@ def make_orders(rng: np.random.Generator, cal: Calendar, staff: Staff, pre_w: np
     price = rng.choice(PRICES, size=k, p=PRICE_WEIGHTS / PRICE_WEIGHTS.sum())
     discount = rng.choice([1.0, 0.95, 0.9], size=k, p=[0.6, 0.25, 0.15])
     o["amount"] = np.round(price * o["units"] * discount - rng.choice([0, 0, 5, 10, 20], size=k), 2)
-    return _payments(rng, staff, pre_w, o)
+    return _payments(rng, staff, pre_w, o, first)
 
 
 INSTANT = (0.72, 0.85)
@@ -57,7 +61,19 @@ LIFT = {"prompt": 0.6, "morning": 0.2}
 next morning. A timely reminder works better, which the landmark comparison of the drill-down shows."""
 
 
-def _payments(rng: np.random.Generator, staff: Staff, pre_w: np.ndarray, o: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _chats(first: dict[str, np.ndarray], agent: np.ndarray, customer: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Whether ``agent`` has a session with ``customer`` on ``day`` among the sessions ``first``."""
+    size = int(max(customer.max(initial=0), first["customer"].max(initial=0))) + 1
+    agents = int(max(agent.max(initial=0), first["agent"].max(initial=0))) + 1
+
+    def key(a: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+        return (d.astype(np.int64) * agents + a) * size + c
+
+    return np.isin(key(agent, customer, day), key(first["agent"], first["customer"], first["start"] // DAY))
+
+
+def _payments(rng: np.random.Generator, staff: Staff, pre_w: np.ndarray, o: dict[str, np.ndarray],
+              first: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Paid at once, later unaided, after a reminder, or never (``paid`` = -1).
 
     Each order first gets its unaided payment time (``natural``). The reminding agent (the
@@ -67,7 +83,9 @@ def _payments(rng: np.random.Generator, staff: Staff, pre_w: np.ndarray, o: dict
     reminder is sent only while the order is still unpaid, and then pays it (sooner) with
     the chance of :data:`LIFT` (half an hour to eight hours after a prompt one: customers pay
     once they are back at their phone). So whether an order is reminded does not depend on its
-    outcome, only on the agent and on the order being unpaid at that moment.
+    outcome, only on the agent and on the order being unpaid at that moment. No reminder goes out on a
+    day the reminding agent chats with the customer (promptly: it waits for the next morning; the next
+    morning: none), so a reminder never stands in for the answer to a customer's line.
     """
     k, created = len(o["created"]), o["created"]
     credited = o["agent"] >= 0
@@ -77,9 +95,11 @@ def _payments(rng: np.random.Generator, staff: Staff, pre_w: np.ndarray, o: dict
     natural = np.select([instant, unaided], [created + rng.integers(30, 1500, k), created + rng.integers(2 * 3600, 40 * 3600, k)], -1)
     reminder_agent = np.where(credited, o["agent"], pick(rng, pre_w, np.minimum(created // DAY + 1, len(pre_w) - 1)))
     wants = rng.random(k) < np.where(credited, staff.remind[who], SILENT_REMIND)
-    can = (created % DAY >= 8 * 3600) & ~o["chatted"]
+    day = created // DAY
+    can = (created % DAY >= 8 * 3600) & ~o["chatted"] & ~_chats(first, reminder_agent, o["customer"], day)
     prompt = can & (rng.random(k) < np.where(credited, staff.prompt[who], SILENT_REMIND))
-    morning = (created // DAY + 1) * DAY + rng.integers(int(9.5 * 3600), 12 * 3600, k)
+    wants &= prompt | ~_chats(first, reminder_agent, o["customer"], day + 1)
+    morning = (day + 1) * DAY + rng.integers(int(9.5 * 3600), 12 * 3600, k)
     reminder = np.where(prompt, created + rng.integers(5 * 60, 25 * 60, k), morning)
     reminded = wants & ((natural < 0) | (natural > reminder))
     works = reminded & (rng.random(k) < np.where(prompt, LIFT["prompt"], LIFT["morning"]))
