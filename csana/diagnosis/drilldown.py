@@ -63,7 +63,9 @@ from csana.periods import month_window
 from csana.privacy import mask_text
 
 NO_REPLY = "—"
-"""Bucket of receptions whose first burst got no answer within service hours."""
+"""Bucket of receptions whose first burst got no answer within service hours (shown as :data:`NO_REPLY_TEXT`)."""
+NO_REPLY_TEXT = {"zh": "未回复", "en": "no reply"}
+"""How the :data:`NO_REPLY` bucket is shown: never a bare dash, which reads as "no value"."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,13 @@ def bucket_labels(edges: tuple[float, ...]) -> list[str]:
 
     inner = [f"{fmt(a)}–{fmt(b)}s" for a, b in zip(edges, edges[1:])]
     return [f"≤{fmt(edges[0])}s", *inner, f">{fmt(edges[-1])}s"]
+
+
+def bucket_text(bucket: str | None, lang: str) -> str:
+    """A first-response bucket as shown in ``lang``: '≤20秒' / '≤20s'; the unanswered bucket 未回复 / no reply."""
+    if bucket is None or bucket == NO_REPLY:
+        return NO_REPLY_TEXT["zh" if lang == "zh" else "en"]
+    return bucket[:-1] + "秒" if lang == "zh" and bucket.endswith("s") else bucket
 
 
 def bucket_of(seconds: pl.Expr, edges: tuple[float, ...]) -> pl.Expr:

@@ -125,8 +125,14 @@ t = Captions({
     "factors": ("影响因素", "Factors"),
     "none_weak": ("本月没有偏弱指标。", "No weak indicator this month."),
     "evidence": ("本人 {value}，基准 {benchmark}", "{value} against {benchmark}"),
-    "gate_failed": ("{gate}：未过门槛", "{gate}: gate failed"),
     "gate_flag": ("门槛未判定", "gate not judged"),
+    "gate_pay": ("门槛与薪酬", "Gates and pay"),
+    "gate_who": ("{names}：{notes}", "{names}: {notes}"),
+    "gate_policy": ("门槛无法判定（样本不足）时怎么办由考核方案决定：默认不执行；也可改为视为未达标，或仅对新人不执行，"
+                    "或为新人单设考核方案。",
+                    "What a gate that cannot be judged (too little data) does is the scheme's choice: by default it is "
+                    "not applied; it can instead count as failed, be waived for newcomers only, or newcomers can have "
+                    "their own scheme."),
     "sign_agent": ("客服签字 / 日期", "Agent signature / date"),
     "sign_lead": ("主管签字 / 日期", "Team lead signature / date"),
     "of": ("{rank} / {n}", "{rank} of {n}"),

@@ -18,7 +18,7 @@ import polars as pl
 from IPython.display import HTML
 
 from csana.catalogue import label
-from csana.diagnosis.drilldown import NO_REPLY, bucket_labels
+from csana.diagnosis.drilldown import bucket_text
 from csana.diagnosis.rules import OWNER_LABELS
 from csana.facts import SHOP
 from csana.i18n import Captions, pick
@@ -59,7 +59,6 @@ d = Captions({
                    "The interval includes 0: this month's data shows no link between first response and conversion."),
     "trend_down": ("响应越慢成交越少。这是关联而非因果：响应慢的客服也可能成交能力较弱。",
                    "Slower answers convert less. This is a link, not proof of cause: slow agents may also be weaker closers."),
-    "no_reply": ("未回复", "no reply"),
     "landmark_title": ("催付效果（同等条件对比）", "Do payment reminders work? (like with like)"),
     "landmark_group": ("下单 {minutes} 分钟后仍未付款的订单", "Orders still unpaid {minutes} min after creation"),
     "reminded_by": ("{minutes} 分钟内已催付", "reminded within {minutes} min"),
@@ -109,13 +108,6 @@ def percent_change(value: Any) -> str:
         return DASH
     change = value - 1
     return f"{sign(change)}{abs(change):.0%}"
-
-
-def bucket_text(bucket: str | None, edges: tuple[float, ...], lang: str) -> str:
-    """A first-response bucket in ``lang``: '≤20秒' / '≤20s', and the unanswered bucket as 未回复 / no reply."""
-    if bucket is None or bucket == NO_REPLY:
-        return d("no_reply", lang)
-    return bucket[:-1] + "秒" if lang == "zh" and bucket in bucket_labels(edges) else bucket
 
 
 def _finding_value(key: str, lang: str) -> Column:
@@ -282,11 +274,10 @@ def _drilldown(ctx: ReportContext) -> str:
     lang = ctx.lang
     dd = ctx.drilldown
     assert dd is not None
-    edges = ctx.diagnosis.rules.drilldown.response_buckets
     rate = Column(t("conv_rate", lang), lambda r: esc(_rate(r, lang)), numeric=True)
     parts = [f"<h3>{esc(t('drilldown', lang))}</h3>", f"<h4>{esc(t('by_response', lang))}</h4>",
              html_table(dd.by_response.filter(pl.col("agent_id") == SHOP).sort("bucket_order"),
-                        [Column(t("first_response_bucket", lang), lambda r: esc(bucket_text(r.get("bucket"), edges, lang))),
+                        [Column(t("first_response_bucket", lang), lambda r: esc(bucket_text(r.get("bucket"), lang))),
                          count_column(t("inquiry_receptions", lang), "receptions"),
                          count_column(t("converted", lang), "converted"), rate],
                         "data compact"),

@@ -124,17 +124,10 @@ def _pay_table(ctx: ReportContext, row: Mapping[str, Any]) -> str:
 
 
 def _gate_lines(ctx: ReportContext, row: Mapping[str, Any]) -> str:
-    """Each gate of the agent's scheme that failed or could not be judged, said in words (so the pay is explained)."""
-    from csana.scoring.columns import GATE_UNJUDGED
+    """Each gate of the agent's scheme that failed or could not be judged, and what it did to the pay, in words."""
+    from csana.scoring.columns import gate_notes
 
-    lang = ctx.lang
-    lines = []
-    for gate in ctx.scheme(row["scheme"]).gates:
-        unjudged = row.get(f"gate_unjudged.{gate.id}")
-        if unjudged is not None:
-            lines.append(f"{gate.label(lang)}{'：' if lang == 'zh' else ': '}{pick(GATE_UNJUDGED[unjudged], lang)}")
-        elif row.get(f"gate.{gate.id}"):
-            lines.append(t("gate_failed", lang, gate=gate.label(lang)))
+    lines = gate_notes(ctx.scheme(row["scheme"]), row, ctx.lang)
     return "".join(f'<p class="note"><span class="flag">{esc(line)}</span></p>' for line in lines)
 
 

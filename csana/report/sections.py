@@ -189,13 +189,32 @@ def leaderboard(ctx: ReportContext) -> HTML:
     for name, scheme in ctx.schemes:
         rows = agents.filter(pl.col("scheme") == name)
         if rows.height:
-            parts += [f"<h3>{esc(scheme.label(lang))}</h3>", html_table(rows, _board_columns(ctx, scheme), "data compact")]
+            parts += [f"<h3>{esc(scheme.label(lang))}</h3>", html_table(rows, _board_columns(ctx, scheme), "data compact"),
+                      _gate_pay(rows, scheme, lang)]
     unscored = agents.filter(pl.col("scheme").is_null())
     if unscored.height:
         names = join((r.get("name") or r["agent_id"] for r in unscored.iter_rows(named=True)), lang)
         parts.append(f"<p>{esc(t('unscored', lang, names=names))}</p>")
     parts.append(note(t("rank_note", lang)))
     return html(*parts)
+
+
+def _gate_pay(rows: pl.DataFrame, scheme: Scheme, lang: str) -> str:
+    """Under a scheme's leaderboard: who failed a gate or could not be judged on one, and what that did to the pay,
+    agents with the same outcome together (so a newcomer paid more than a failing colleague is explained)."""
+    from csana.scoring.columns import gate_notes
+
+    outcomes: dict[str, list[str]] = {}
+    for row in rows.iter_rows(named=True):
+        for line in gate_notes(scheme, row, lang):
+            outcomes.setdefault(line, []).append(row.get("name") or row["agent_id"])
+    if not outcomes:
+        return ""
+    items = "".join(f"<li>{esc(t('gate_who', lang, names=join(names, lang), notes=line))}</li>"
+                    for line, names in outcomes.items())
+    unjudged = rows.get_column("gates_undetermined").drop_nulls().len() if "gates_undetermined" in rows.columns else 0
+    return (f'<div class="note"><b>{esc(t("gate_pay", lang))}</b><ul>{items}</ul></div>'
+            + (note(t("gate_policy", lang)) if unjudged else ""))
 
 
 def _board_columns(ctx: ReportContext, scheme: Scheme) -> list[Column]:

@@ -144,6 +144,27 @@ def test_a_gate_without_data_is_said_in_words_and_its_policy_applies() -> None:
     assert veteran["gate_unjudged.floor"].to_list() == [None, None, "applied"] and veteran["gates"][2] == "floor"
 
 
+
+def test_gate_notes_say_what_a_gate_did_to_the_pay() -> None:
+    from csana.scoring.columns import gate_notes
+
+    rows = scored().sort("agent_id").to_dicts()
+    # a1 passed: nothing to say; a2 failed (reply rate 40% < 50%): its score 10 of 20 would have earned 1000 × 10/20
+    assert gate_notes(SCHEME, rows[0]) == []
+    assert gate_notes(SCHEME, rows[1]) == ["回复率过低：未过门槛；本月不发绩效工资（按得分应得 ¥500.00）"]
+    assert gate_notes(SCHEME, rows[1], "en") == [
+        "Reply rate too low: gate failed; no performance pay this month (the score alone would earn ¥500.00)"]
+    # a3 has no reply rate: the gate could not be judged and is waived by default — its performance pay is paid as scored
+    waived = {**rows[2], "gate_unjudged.floor": "waived", "performance_pay": 250.0}
+    assert gate_notes(SCHEME, waived) == ["回复率过低：门槛未判定: 样本不足, 按方案不执行；绩效工资按得分照发（¥250.00）"]
+    # applied as failed: the gate's effect, and what the score alone would have earned (5 of 20 → 250)
+    applied = {**rows[2], "gate_unjudged.floor": "applied", "total": 5.0, "full_score": 20.0}
+    assert gate_notes(SCHEME, applied) == [
+        "回复率过低：门槛未判定: 样本不足, 按方案视为未达标；本月不发绩效工资（按得分应得 ¥250.00）"]
+    flag = Scheme.parse(SCHEME.model_dump(exclude_defaults=True)
+                        | {"gates": [{**SCHEME.gates[0].model_dump(exclude_defaults=True), "effect": "flag"}]})
+    assert gate_notes(flag, rows[1], "en") == ["Reply rate too low: gate failed; flagged only, pay unchanged"]
+
 def test_a_newcomer_scheme_scores_only_agents_hired_within_its_days() -> None:
     newcomers = Scheme.parse(SCHEME.model_dump(exclude_defaults=True) | {"applies_to": {"hired_within_days": 30}})
     m = pl.DataFrame({"agent_id": ["a1", "a2", "a3"], "month": ["2026-10"] * 3, "reply_rate": [0.99, 0.9, 0.8],
