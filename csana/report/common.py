@@ -97,7 +97,6 @@ t = Captions({
     "reminders": ("催付效果", "Payment reminders"),
     "group": ("分组", "Group"),
     "unpaid_orders": ("未付款订单", "Unpaid orders"),
-    "paid_in_end": ("最终付款", "Paid in the end"),
     "reminder_note": ("下单后一段时间仍未付款的订单，按是否催付分组：这是观察到的差异，不能证明催付导致付款。",
                       "Orders still unpaid a while after creation, by whether they were reminded: an observed "
                       "difference, not proof that reminders cause payment."),

@@ -53,7 +53,7 @@ d = Captions({
     "status": ("判定", "Status"),
     "ops_actions": ("{scope}·{rule}：{actions}（{owner}）", "{scope} · {rule}: {actions} ({owner})"),
     "trend": ("首次响应每慢一档，询单转化率平均变化 {slope}（95% 区间 {low} 至 {high}）。",
-              "Each bucket slower first response changes inquiry conversion by {slope} on average (95% interval "
+              "Each bucket slower in first response changes inquiry conversion by {slope} on average (95% interval "
               "{low} to {high})."),
     "trend_flat": ("区间包含 0：本月数据看不出首次响应快慢与转化的关系。",
                    "The interval includes 0: this month's data shows no link between first response and conversion."),
@@ -63,7 +63,8 @@ d = Captions({
     "landmark_group": ("下单 {minutes} 分钟后仍未付款的订单", "Orders still unpaid {minutes} min after creation"),
     "reminded_by": ("{minutes} 分钟内已催付", "reminded within {minutes} min"),
     "not_reminded_by": ("{minutes} 分钟内未催付", "not reminded within {minutes} min"),
-    "paid_within": ("{hours} 小时内付款", "paid within {hours} h"),
+    "paid_within": ("{hours} 小时内付款", "Paid within {hours} h"),
+    "pay_rate": ("付款率 (95% 区间)", "Payment rate (95% interval)"),
     "difference": ("催付组付款率高出 {diff}（95% 区间 {low} 至 {high}）。",
                    "The reminded paid {diff} more often (95% interval {low} to {high})."),
     "no_difference": ("本月没有可对比的两组订单。", "This month has no two groups of orders to compare."),
@@ -214,9 +215,9 @@ def _trend_text(ctx: ReportContext) -> str:
     r = rows.row(0, named=True)
     text = d("trend", lang, slope=points(r["slope"], lang), low=points(r["ci_low"], lang), high=points(r["ci_high"], lang))
     if r["ci_high"] < 0:
-        text += d("trend_down", lang)
+        text += ("" if lang == "zh" else " ") + d("trend_down", lang)
     elif r["ci_low"] <= 0:
-        text += d("trend_flat", lang)
+        text += ("" if lang == "zh" else " ") + d("trend_flat", lang)
     return note(text)
 
 
@@ -230,10 +231,10 @@ def _reminders(ctx: ReportContext) -> list[str]:
     fair = effect.filter(pl.col("comparison") == "landmark")
     group = Column(d("landmark_group", lang, minutes=minutes), lambda r: esc(
         d("reminded_by" if r["reminded"] else "not_reminded_by", lang, minutes=minutes)))
-    rate = Column(d("paid_within", lang, hours=hours) + " (95%)", lambda r: esc(_rate(r, lang)), numeric=True)
+    rate = Column(d("pay_rate", lang), lambda r: esc(_rate(r, lang)), numeric=True)
     parts = [f"<h4>{esc(d('landmark_title', lang))}</h4>",
              html_table(fair, [group, count_column(t("unpaid_orders", lang), "orders"),
-                               count_column(t("paid_in_end", lang), "paid"), rate], "data compact")]
+                               count_column(d("paid_within", lang, hours=hours), "paid"), rate], "data compact")]
     first = fair.row(0, named=True)
     lines = [d("difference", lang, diff=points(first["difference"], lang), low=points(first["diff_low"], lang),
                high=points(first["diff_high"], lang)) if first["difference"] is not None else d("no_difference", lang)]
