@@ -168,7 +168,8 @@ def judge(scopes: Scopes, agents: pl.DataFrame, rule_id: str, rule: Rule, check:
         frame = frame.with_columns(
             baseline=pl.when(expected > 0).then(expected),
             ci_low=low_k / expected, ci_high=high_k / expected,
-            baseline_label=pl.format("{} × {}人" if zh else "{} × {} agents", pl.lit(label), pl.col("agents")),
+            baseline_label=pl.format("{} × {}人" if zh else "{} × {} agents", pl.lit(label if zh else benchmark_en(label)),
+                                     pl.col("agents")),
         )
     threshold = 1 - check.margin
     min_count = rules.min_count(check)
@@ -197,6 +198,18 @@ def judge(scopes: Scopes, agents: pl.DataFrame, rule_id: str, rule: Rule, check:
         .cast(SHOP_FINDING_SCHEMA)  # type: ignore[arg-type]
     )
 
+
+BENCHMARK_EN = {
+    "同行同层平均": "peer average (same tier)", "同行同层均值": "peer average (same tier)",
+    "同行同层优秀": "top peers (same tier)", "同行平均": "peer average", "同行均值": "peer average",
+    "同行优秀": "top peers", "行业均值": "industry average", "行业优秀": "industry top",
+}
+"""English names of the peer-benchmark rows platform exports give (a label not listed is shown as the export has it)."""
+
+
+def benchmark_en(label: str | None) -> str | None:
+    """A peer-benchmark row's label in English: '同行同层平均' → 'peer average (same tier)'."""
+    return None if label is None else BENCHMARK_EN.get(label, label)
 
 def _note(against: str, min_count: int, lang: str) -> pl.Expr:
     """Why a shop finding has its status, in words."""

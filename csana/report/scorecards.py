@@ -163,7 +163,8 @@ def scorecard(ctx: ReportContext, row: Mapping[str, Any]) -> str:
     lang = ctx.lang
     agent_id = row["agent_id"]
     who = f"{esc(row.get('name') or agent_id)}"
-    meta = " · ".join(esc(v) for v in (agent_id, row.get("team"), ctx.month) if v)
+    shown_id = agent_id if row.get("name") and row.get("name") != agent_id else None  # exports: the id is the name
+    meta = " · ".join(esc(v) for v in (shown_id, row.get("team"), ctx.month) if v)
     rank = t("of", lang, rank=row["rank"], n=ctx.ranked[row["scheme"]]) if row.get("rank") is not None else DASH
     headline = "".join(
         f'<div class="kpi"><div class="name">{esc(name)}</div><div class="value">{value}</div></div>'

@@ -111,10 +111,12 @@ def kpi_tile(ctx: ReportContext, metric_id: str) -> str:
     before = ctx.before.totals.get(metric_id) if ctx.before is not None else None
     change = delta(metric_id, now, before, lang)
     last = f'{esc(t("last_month", lang))} {esc(format_metric(metric_id, before, lang))}'
+    # without last month's value the tile says so once ("上月 —"), not a second dash for the change
+    shown = "" if before is None else f' <span class="delta {change.tone}">{esc(change.text)}</span>'
     return (
         f'<div class="kpi"><div class="name">{esc(label(metric_id, lang))}{_flag(ctx, metric_id)}</div>'
         f'<div class="value">{esc(format_metric(metric_id, now, lang))}</div>'
-        f'<div class="before">{last} <span class="delta {change.tone}">{esc(change.text)}</span></div></div>'
+        f'<div class="before">{last}{shown}</div></div>'
     )
 
 

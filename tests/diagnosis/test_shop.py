@@ -117,7 +117,7 @@ def test_on_an_export_traffic_meets_the_peer_benchmark():
     # 同行同层平均 15 per agent: baseline 30, ratio 41/30, ok
     assert (bench["scope"], bench["value"], bench["baseline"]) == ("*", 41.0, 30.0)
     assert bench["ratio"] == pytest.approx(41 / 30)
-    assert bench["status"] == "ok" and bench["baseline_label"] == "同行同层平均 × 2 agents"
+    assert bench["status"] == "ok" and bench["baseline_label"] == "peer average (same tier) × 2 agents"
     assert bench["scope_label"] == "whole shop" and bench["note"] == "meets the baseline"
     history = found.shop.filter(pl.col("baseline_kind") == "history").row(0, named=True)
     assert history["status"] == "not_enough_data" and history["note"] == "no earlier month to compare with"

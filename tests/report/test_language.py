@@ -117,14 +117,21 @@ def foreign(ctx) -> list[str]:
 
 @pytest.fixture(scope="module")
 def export_folder(tmp_path_factory) -> Path:
-    """Two months of a small demo shop written as one 赤兔 export."""
+    """Two months of a small demo shop written as one 赤兔 export, with a peer-benchmark row (同行同层平均) per
+    October day (a01's numbers), so the shop findings compare with a benchmark whose label is Chinese."""
     from csana.exports.write import write_export
     from csana.metrics.engine import agent_daily_metrics
 
     ds = generate_demo(seed=7, agents=6, months=2, scale=0.3)
     daily = pl.concat([agent_daily_metrics(ds, m) for m in ("2026-09", "2026-10")])
     folder = tmp_path_factory.mktemp("export")
-    write_export(daily, folder / "赤兔_2026-09_2026-10.csv")
+    path = folder / "赤兔_2026-09_2026-10.csv"
+    write_export(daily, path)
+    lines = path.read_text(encoding="gbk").splitlines()
+    peers = [line.replace(",csana演示店:a01,", ",同行同层平均,", 1) for line in lines
+             if line.startswith("2026-10-") and ",csana演示店:a01," in line]
+    total = next(i for i, line in enumerate(lines) if line.startswith(",汇总,"))
+    path.write_text("\n".join([*lines[:total], *peers, *lines[total:]]) + "\n", encoding="gbk")
     return folder
 
 
@@ -142,6 +149,7 @@ def test_the_demo_report_speaks_one_language(lang: str):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_export_report_speaks_one_language(export_folder: Path, lang: str):
     ctx = build_context(str(export_folder), month="2026-10", lang=lang)
+    assert ctx.diagnosis.shop.filter(pl.col("baseline_kind") == "benchmark").height > 0  # the peer rows were read
     assert foreign(ctx) == []
 
 
