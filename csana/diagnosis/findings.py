@@ -362,7 +362,7 @@ def print_diagnosis(diagnosis: Diagnosis, *, show_ok: bool = False, width: int =
     from rich.table import Table
     from rich.text import Text
 
-    from csana.present.formatting import DASH, format_value, signed_value
+    from csana.present.formatting import DASH, difference_text, format_value
 
     lang = diagnosis.lang
     h = dict(zip(("rule", "metric", "status", "value", "bench", "thr", "gap", "n", "ci", "note", "factors", "actions",
@@ -387,7 +387,7 @@ def print_diagnosis(diagnosis: Diagnosis, *, show_ok: bool = False, width: int =
             ci = f"{fmt(r['ci_low'])} – {fmt(r['ci_high'])}" if r["ci_low"] is not None else DASH
             style = "red" if r["status"] == "weak" else ("yellow" if r["status"] == "not_enough_data" else None)
             grid.add_row(r["rule_label"], r["metric_label"], STATUS_LABELS[lang][r["status"]], fmt(r["value"]),
-                         fmt(r["benchmark"]), fmt(r["threshold"]), signed_value(r["gap"], r["unit"], lang), DASH if r["n"] is None else f"{r['n']:,}", ci, r["note"],
+                         fmt(r["benchmark"]), fmt(r["threshold"]), difference_text(r["gap"], r["unit"], lang), DASH if r["n"] is None else f"{r['n']:,}", ci, r["note"],
                          style=style)
         console.print(grid)
         for rule in weak.unique("rule", maintain_order=True).iter_rows(named=True):

@@ -24,11 +24,12 @@ from csana.facts import SHOP
 from csana.i18n import Captions, pick
 from csana.present.formatting import (
     DASH,
+    difference_text,
     format_metric,
     format_value,
     missing,
+    points,
     sign,
-    signed_value,
 )
 from csana.report.common import html, join, note, person, t
 from csana.report.context import ReportContext
@@ -96,13 +97,6 @@ def owner_text(owner: str | None, lang: str) -> str:
     return pick(OWNER_LABELS.get(owner or "agent", (owner or "", owner or "")), lang)
 
 
-def points(value: Any, lang: str) -> str:
-    """A change of a rate in percentage points: −6.3 个百分点 / −6.3 pp."""
-    if missing(value):
-        return DASH
-    return f"{sign(value)}{abs(value) * 100:.1f} {pick(('个百分点', 'pp'), lang)}"
-
-
 def percent_change(value: Any) -> str:
     """A ratio of two values as a signed percent change (0.83 → −17%)."""
     if missing(value):
@@ -122,9 +116,7 @@ def _whole(value: Any) -> Any:
 
 def gap_text(row: Mapping[str, Any], lang: str) -> str:
     """A finding's gap: percentage points for rates, else the signed value in its unit."""
-    if row.get("unit") == "ratio":
-        return points(row.get("gap"), lang)
-    return signed_value(row.get("gap"), row.get("unit"), lang)
+    return difference_text(row.get("gap"), row.get("unit"), lang)
 
 
 def diagnostics(ctx: ReportContext) -> HTML:
