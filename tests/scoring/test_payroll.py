@@ -175,3 +175,15 @@ def test_a_newcomer_scheme_scores_only_agents_hired_within_its_days() -> None:
     # a hired_at column of the metric table is read too; without hire dates nobody is a newcomer
     assert score(m.join(agents, on="agent_id", how="left"), newcomers)["agent_id"].to_list() == ["a1"]
     assert score(m, newcomers).height == 0
+
+
+def test_the_ready_made_newcomer_scheme_takes_the_demo_newcomer_only() -> None:
+    from csana.datasets import open_data
+    from csana.metrics.engine import agent_metrics
+
+    demo = open_data("demo")
+    metrics = agent_metrics(demo, "2026-10")
+    newcomers = score(metrics, load_scheme("presales_newcomer"), manual=demo["manual_scores"], agents=demo["agents"])
+    # 小林 (a04) joined on 29 October; every other pre-sales agent was hired long before
+    assert newcomers["agent_id"].to_list() == ["a04"]
+    assert newcomers["gates_undetermined"].to_list() == [None]  # no conversion gate to leave unjudged
