@@ -140,10 +140,21 @@ def test_the_notebook_lists_every_section():
     assert {"diagnostics", "scorecards", "appendix", "trend_chart"} <= set(notebook_sections())
 
 
+@pytest.fixture(scope="module")
+def demo_contexts() -> dict[str, object]:
+    """The demo report's context per language, each built once for the module."""
+    return {}
+
+
+def demo_context(contexts: dict[str, object], lang: str):
+    if lang not in contexts:
+        contexts[lang] = build_context("demo", lang=lang)
+    return contexts[lang]
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_demo_report_speaks_one_language(lang: str):
-    ctx = build_context("demo", lang=lang)
-    assert foreign(ctx) == []
+def test_the_demo_report_speaks_one_language(demo_contexts, lang: str):
+    assert foreign(demo_context(demo_contexts, lang)) == []
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -153,8 +164,8 @@ def test_the_export_report_speaks_one_language(export_folder: Path, lang: str):
     assert foreign(ctx) == []
 
 
-def test_the_check_finds_a_word_of_the_other_language():
-    ctx = build_context("demo", lang="zh", scorecards=False)
+def test_the_check_finds_a_word_of_the_other_language(demo_contexts):
+    ctx = demo_context(demo_contexts, "zh")
     lines = ["负责 agent", "小美 a01 · C-0123456789ab · agents.parquet", "首次响应 ≤20秒"]
     hits = [line for line in lines if LATIN_WORD.search(_strip(line, data_text(ctx)))]
     assert hits == ["负责 agent"]
