@@ -206,11 +206,9 @@ def scheme_names(scheme: str) -> list[str]:
 
 def _scores(agents: pl.DataFrame, schemes: tuple[tuple[str, Scheme], ...], dataset: Dataset) -> pl.DataFrame:
     """Each agent scored by the first scheme whose ``applies_to`` selects it."""
-    from csana.scoring.scorecard import score
+    from csana.scoring.scorecard import score_schemes
 
-    manual = dataset["manual_scores"] if dataset.has("manual_scores") else None
-    parts = [score(agents, scheme, manual=manual).with_columns(scheme=pl.lit(name)) for name, scheme in schemes]
-    return pl.concat(parts, how="diagonal_relaxed").unique("agent_id", keep="first", maintain_order=True)
+    return score_schemes(agents, schemes, manual=dataset["manual_scores"] if dataset.has("manual_scores") else None)
 
 
 def _diagnosis(agents: pl.DataFrame, dataset: Dataset, params: MetricParams, lang: str, team: str | None) -> Diagnosis:
