@@ -28,6 +28,9 @@ from csana.i18n import LANGS
 @click.option("--scorecards/--no-scorecards", default=None, help="one printable scorecard page per agent (default on)")
 @click.option("--excerpts/--no-excerpts", default=None,
               help="chat-review message excerpts (masked); default: review.excerpts of params/diagnostics.yaml")
+@click.option("--attribution-compare/--no-attribution-compare", "attribution_compare", default=None,
+              help="append the attribution rules side by side (docs/attribution.md)")
+@click.option("--store", metavar="PATH", help="published months' store (default: csana.duckdb beside the data, or $CSANA_STORE)")
 def report_command(config_file: str | None, all_teams: bool, **options: object) -> None:
     """Monthly report: executed notebook, offline HTML and A4 PDF in reports/<month>/.
 
