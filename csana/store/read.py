@@ -78,6 +78,14 @@ class StoreReader:
         shop = wide(values, "shop").drop("key")
         return MonthFigures(agents, shop, teams)
 
+    def agents(self, shop: str | None = None) -> pl.DataFrame:
+        """agent_id and name (as last published) of every agent in a publication, by agent_id."""
+        rows = self.con.execute(
+            "SELECT a.agent_id, arg_max(a.name, p.publication_id) FROM published_agents a JOIN publications p USING (publication_id)"
+            + (" WHERE p.shop = ?" if shop is not None else "") + " GROUP BY a.agent_id ORDER BY a.agent_id",
+            [shop] if shop is not None else [])
+        return _frame(rows, {"agent_id": pl.String, "name": pl.String})
+
     def agent_history(self, agent_id: str, ids: Sequence[str], shop: str | None = None) -> pl.DataFrame:
         """One row per published version of a month holding ``agent_id``: month, version, published_at, latest
         (the month's latest version), the agent's text columns, then ``ids`` (headline scores and pay first)."""
