@@ -68,7 +68,8 @@ def print_comparison(comparison, lang: str) -> None:
         grid.add_row(rule_label(row["rule"], lang),
                      *[format_value(v, units.get(c, "orders"), lang) for c, v in row.items() if c != "rule"])
     console.print(grid)
-    agents = Table(title="每位客服：销售额 · 名次 · 应发（与当前规则之差）" if zh else "Per agent: sales · rank · pay (change against the current rule)")
+    agents = Table(title="每位客服：销售额 · 名次 · 应发（与当前规则之差）" if zh
+                   else "Per agent: sales · rank · pay (change against the current rule)")
     agents.add_column("客服" if zh else "agent")
     for rule in comparison.rules:
         agents.add_column(rule_label(rule, lang), justify="right")
@@ -88,7 +89,7 @@ def print_comparison(comparison, lang: str) -> None:
         agents.add_row(f"{first['name'] or agent_id} ({agent_id})", *cells)
     console.print(agents)
     orders = comparison.orders
-    note = (f"{orders.height} 笔订单的归属因规则而异" if zh else f"{orders.height} orders are credited differently by the rules")
+    note = f"{orders.height} 笔订单的归属因规则而异" if zh else f"{orders.height} orders are credited differently by the rules"
     click.echo(note + ("（前 10 笔如下；--out 写出全部）：" if zh else " (first 10 below; --out writes them all):")
                       if orders.height else "")
     if orders.height:

@@ -34,7 +34,8 @@ def publish_command(data: str, month: str | None, scheme_names: str, params_file
     as a new version (earlier versions are kept); reports then take last month from it."""
     from csana.metrics.engine import latest_complete_month
     from csana.params import MetricParams
-    from csana.report.context import for_shop, scheme_names as split_names
+    from csana.report.context import for_shop
+    from csana.report.context import scheme_names as split_names
     from csana.scoring.scheme import load_scheme
     from csana.store import publish, store_path
 
@@ -136,7 +137,8 @@ def print_history(table, agent_id: str, ids: list[str], lang: str) -> None:
     for i, head in enumerate(heads):
         grid.add_column(head, justify="left" if i < 4 else "right")
     for row in table.iter_rows(named=True):
-        grid.add_row(row["month"] + (f" [{row['shop']}]" if row["shop"] else ""), f"{row['version']}{' ★' if row['latest'] else ''}",
+        month = row["month"] + (f" [{row['shop']}]" if row["shop"] else "")
+        grid.add_row(month, f"{row['version']}{' ★' if row['latest'] else ''}",
                      f"{row['published_at']:%Y-%m-%d %H:%M}", row["grade"] or "—",
                      format_value(row["total"], "score", lang), "—" if row["rank"] is None else str(int(row["rank"])),
                      format_value(row["total_pay"], "yuan", lang), *[format_metric(i, row[i], lang) for i in ids])
@@ -191,4 +193,5 @@ def store_migrate_command(path: str) -> None:
 
     with connect(Path(path), read_only=False) as con:
         found, now = migrate(con, Path(path))
-    click.echo(f"{path}: schema version {found} → {now}" if found != now else f"{path}: already at schema version {SCHEMA_VERSION}")
+    click.echo(f"{path}: schema version {found} → {now}" if found != now
+               else f"{path}: already at schema version {SCHEMA_VERSION}")

@@ -30,10 +30,12 @@ t = Captions({
     "rule": ("归属规则", "Rule"), "credited": ("归属订单", "Credited orders"), "silent": ("静默订单", "Silent orders"),
     "sales": ("销售额", "Sales"), "pay": ("应发合计", "Total pay"), "agents_moved": ("薪酬变化人数", "Agents paid differently"),
     "orders_moved": ("归属变化订单", "Orders credited differently"), "agent": ("客服", "Agent"),
-    "per_agent": ("每位客服：归属订单 · 销售额 · 名次 · 应发（变化）", "Per agent: credited orders · sales · rank · pay (change)"),
+    "per_agent": ("每位客服：归属订单 · 销售额 · 名次 · 应发（变化）",
+                  "Per agent: credited orders · sales · rank · pay (change)"),
     "orders": ("归属因规则而异的订单", "Orders credited differently"), "order": ("订单", "Order"),
     "customer": ("顾客（匿名）", "Customer (pseudonym)"), "amount": ("金额", "Amount"), "created": ("下单", "Created"),
-    "more": ("另有 {n} 笔未列出（csana attribution --out 写出全部）。", "{n} more not listed (csana attribution --out writes them all)."),
+    "more": ("另有 {n} 笔未列出（csana attribution --out 写出全部）。",
+             "{n} more not listed (csana attribution --out writes them all)."),
     "none": ("各规则的归属完全相同。", "Every rule credits every order alike."),
     "needs_orders": ("平台导出数据没有逐笔订单，无法按其他规则重新归属；请在平台设置中更换规则后重新导出。",
                      "Platform exports hold no single orders, so they cannot be re-credited: change the rule in the "
@@ -65,10 +67,11 @@ def _per_agent(ctx: ReportContext) -> str:
     def person(r: dict[str, Any]) -> str:
         return f'{esc(r.get("name"))} <span class="note">{esc(r["agent_id"])}</span>' if r.get("name") else esc(r["agent_id"])
 
-    columns = [Column(t("agent", lang), person)] + [
-        Column(rule_label(rule, lang), (lambda r, rule=rule: _cell(r[rule], lang, rule == comparison.current) if r.get(rule) else "—"),
-               numeric=True)
-        for rule in comparison.rules]
+    def cell(rule: str) -> Column:
+        current = rule == comparison.current
+        return Column(rule_label(rule, lang), lambda r: _cell(r[rule], lang, current) if r.get(rule) else "—", numeric=True)
+
+    columns = [Column(t("agent", lang), person), *[cell(rule) for rule in comparison.rules]]
     return html_table(rows, columns, "data compact")
 
 

@@ -175,7 +175,8 @@ def restatements(ctx: ReportContext) -> HTML:
     if view.previous is not None:
         parts.append(f"<p>{esc(t('before_from', lang, label=_label(view.previous, lang)))}</p>")
     for item in view.restatements:
-        parts.append(_restated(item, lang) if item.changed else f"<p>{esc(t('unchanged', lang, label=_label(item.publication, lang)))}</p>")
+        same = f"<p>{esc(t('unchanged', lang, label=_label(item.publication, lang)))}</p>"
+        parts.append(_restated(item, lang) if item.changed else same)
     parts += [f"<p>{esc(t('outside', lang, label=_label(p, lang)))}</p>" for p in view.outside]
     parts.append(f'<p class="note">{esc(t("method", lang))}</p>')
     return HTML("".join(parts))

@@ -225,7 +225,8 @@ def write_comparison(comparison: RuleComparison, path: str | Path, lang: str = "
     path = Path(path)
     sheets = {"summary": comparison.summary, "agents": comparison.agents, "orders": comparison.orders}
     shown = {name: for_people(frame, lang) for name, frame in sheets.items()}
-    title = (f"{comparison.month} · " + ("当前规则" if lang == "zh" else "current rule") + f": {rule_label(comparison.current, lang)}",)
+    current = ("当前规则" if lang == "zh" else "current rule") + f": {rule_label(comparison.current, lang)}"
+    title = (f"{comparison.month} · {current}",)
     if path.suffix.lower() == ".xlsx":
         return [write_workbook(shown, path, title=title)]
     if path.suffix.lower() != ".csv":

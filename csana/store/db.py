@@ -89,7 +89,8 @@ def connect(path: Path, read_only: bool, timeout: float | None = None) -> Iterat
     import duckdb
 
     if read_only and not path.exists():
-        raise CsanaError("no store at this path", file=str(path), fix="publish a month first: csana publish DATA --month M --scheme S")
+        raise CsanaError("no store at this path", file=str(path),
+                         fix="publish a month first: csana publish DATA --month M --scheme S")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + _timeout(timeout)

@@ -48,13 +48,15 @@ def month_figures(dataset: Dataset, month: str, params: MetricParams, schemes: S
     """The month's figures under ``params`` and ``schemes`` (see the module docstring)."""
     metrics = agent_metrics(dataset, month, params)
     manual = dataset["manual_scores"] if dataset.has("manual_scores") else None
-    scores = score_schemes(metrics, schemes, targets, manual) if schemes else pl.DataFrame({"agent_id": []}, schema={"agent_id": pl.String})
+    scores = (score_schemes(metrics, schemes, targets, manual) if schemes
+              else pl.DataFrame(schema={"agent_id": pl.String}))
     numeric = [c for c, t in scores.schema.items() if t.is_numeric() and c not in OUTPUT_IDS and c != "agent_id"]
     text = [c for c in ("scheme", "grade", "status") if c in scores.columns]
     agents = metrics.join(scores.select("agent_id", *text, *numeric), on="agent_id", how="left")
     agents = agents.with_columns([pl.lit(None, pl.String).alias(c) for c in AGENT_TEXT if c not in agents.columns])
     agents = agents.with_columns([pl.lit(None, pl.Float64).alias(c) for c in HEADLINE if c not in agents.columns])
-    ordered = ["agent_id", *AGENT_TEXT, *OUTPUT_IDS, *[c for c in agents.columns if c not in {"agent_id", *AGENT_TEXT, *OUTPUT_IDS}]]
+    first = {"agent_id", *AGENT_TEXT, *OUTPUT_IDS}
+    ordered = ["agent_id", *AGENT_TEXT, *OUTPUT_IDS, *[c for c in agents.columns if c not in first]]
     shop = group_metrics(dataset, month, params, "shop").select(OUTPUT_IDS)
     teams = group_metrics(dataset, month, params, "team").select("team", *OUTPUT_IDS)
     return MonthFigures(agents.select([c for c in ordered if c in agents.columns and c != "month"]), shop, teams)

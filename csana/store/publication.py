@@ -20,11 +20,13 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.ingest.dataset import Dataset
+from csana.ingest.dataset import Capability, Dataset
 from csana.params import MetricParams
 from csana.scoring.scheme import Scheme
 from csana.store.db import csana_version, open_store
 from csana.store.figures import AGENT_TEXT, MonthFigures, long_values, month_figures
+
+PLATFORM_RULE = "platform"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Publication:
     params: dict
     """The metric params as JSON values (MetricParams.model_dump(mode='json'))."""
     attribution_rule: str
+    """The params' rule; ``platform`` for platform exports, whose orders the platform credited by its own setting."""
     schemes: tuple[tuple[str, str, str], ...]
     """(name as given, content hash, canonical JSON) per scheme, in order."""
     csana_version: str
@@ -92,7 +95,8 @@ def _insert(con, table: str, frame: pl.DataFrame, folder: Path) -> None:
 
 
 def write_publication(con, figures: MonthFigures, *, shop: str, month: str, data: str, source: str, inputs: dict[str, str],
-                      params: MetricParams, schemes: Sequence[tuple[str, Scheme]], note: str | None) -> tuple[int, int, dt.datetime]:
+                      params: MetricParams, schemes: Sequence[tuple[str, Scheme]], note: str | None,
+                      rule: str) -> tuple[int, int, dt.datetime]:
     """Insert one publication in one transaction; returns (publication_id, version, published_at)."""
     agents = figures.agents
     total_pay = float(agents["total_pay"].sum()) if agents["total_pay"].null_count() < agents.height else None
@@ -105,7 +109,7 @@ def write_publication(con, figures: MonthFigures, *, shop: str, month: str, data
         con.execute(
             "INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [pid, shop, month, version, now, data, source, json.dumps(inputs, ensure_ascii=False),
-             json.dumps(params.model_dump(mode="json"), ensure_ascii=False), params.attribution_rule,
+             json.dumps(params.model_dump(mode="json"), ensure_ascii=False), rule,
              ",".join(name for name, _ in schemes), json.dumps([s.content_hash for _, s in schemes]), csana_version(),
              note, agents.height, total_pay],
         )
@@ -135,12 +139,13 @@ def publish(dataset: Dataset, month: str, schemes: Sequence[tuple[str, Scheme]],
     """
     figures = month_figures(dataset, month, params, schemes)
     inputs = input_hashes(dataset, data)
+    rule = params.attribution_rule if dataset.can(Capability.ORDERS) else PLATFORM_RULE
     with open_store(path, read_only=False, timeout=timeout) as con:
         pid, version, now = write_publication(con, figures, shop=shop or "", month=month, data=str(data),
                                               source=dataset.source, inputs=inputs, params=params, schemes=schemes,
-                                              note=note)
+                                              note=note, rule=rule)
     pay = figures.agents["total_pay"]
     return Publication(pid, shop or "", month, version, now, str(data), dataset.source, inputs,
-                       params.model_dump(mode="json"), params.attribution_rule,
+                       params.model_dump(mode="json"), rule,
                        tuple((name, s.content_hash, s.canonical()) for name, s in schemes), csana_version(), note,
                        figures.agents.height, float(pay.sum()) if pay.null_count() < pay.len() else None)

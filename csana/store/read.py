@@ -81,7 +81,8 @@ class StoreReader:
     def agents(self, shop: str | None = None) -> pl.DataFrame:
         """agent_id and name (as last published) of every agent in a publication, by agent_id."""
         rows = self.con.execute(
-            "SELECT a.agent_id, arg_max(a.name, p.publication_id) FROM published_agents a JOIN publications p USING (publication_id)"
+            "SELECT a.agent_id, arg_max(a.name, p.publication_id)"
+            " FROM published_agents a JOIN publications p USING (publication_id)"
             + (" WHERE p.shop = ?" if shop is not None else "") + " GROUP BY a.agent_id ORDER BY a.agent_id",
             [shop] if shop is not None else [])
         return _frame(rows, {"agent_id": pl.String, "name": pl.String})

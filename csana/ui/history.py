@@ -47,7 +47,8 @@ class History(Panel):
         self.agents = self._agents()
         self.agent_id = agent if agent is not None else (self.agents["agent_id"][0] if self.agents.height else None)
         self.w_lang = lang_switch(lang)
-        self.w_agent = dropdown([(a, a) for a in self.agents["agent_id"]] or [("", "")], self.agent_id or "", "csana-history-agent")
+        choices = [(a, a) for a in self.agents["agent_id"]] or [("", "")]
+        self.w_agent = dropdown(choices, self.agent_id or "", "csana-history-agent")
         self.w_metric = dropdown([(value_label(m, lang), m) for m in SHOWN], metric, "csana-history-metric")
         self.h_title, self.h_table, self.c_trend = ipw.HTML(), ipw.HTML(), chart_widget()
         on_change(self.w_lang, lambda v: self.set_lang(v))

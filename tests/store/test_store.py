@@ -132,6 +132,7 @@ def test_exports_publish_too(tmp_path: Path) -> None:
     done = publish(dataset, "2024-10", [("presales_traffic", load_scheme("presales_traffic"))], MetricParams(),
                    tmp_path / "s.duckdb", data=str(export))
     assert done.agents == dataset["agent_period"]["agent_id"].n_unique() and done.inputs == {export.name: sha256(export)}
+    assert done.attribution_rule == "platform"  # the platform credited the orders by its own setting
     with reading(tmp_path / "s.duckdb") as store:
         figures = store.figures(done.publication_id)
     assert figures.agents["received_customers"].to_list() == open_data(export)["agent_period"].group_by("agent_id").agg(
