@@ -30,8 +30,8 @@ from csana.report.format import Column, esc, html_table
 
 if TYPE_CHECKING:
     from csana.report.context import ReportContext
-    from csana.store import Publication, Restatement
-    from csana.store.figures import MonthFigures
+    from csana.store.layout import MonthFigures, Publication
+    from csana.store.restate import Restatement
 
 t = Captions({
     "restatements": ("数据修订", "Restatements"),

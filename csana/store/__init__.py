@@ -6,14 +6,28 @@ the time, as a new version (:mod:`csana.store.publication`). The monthly report 
 the latest published version and lists what today's data changes in published months
 (:mod:`csana.store.restate`); ``csana history`` shows an agent's published months
 (:mod:`csana.store.read`). The file, its location, locking and schema versions:
-:mod:`csana.store.db`; the layout of the figures: :mod:`csana.store.figures`.
+:mod:`csana.store.db`; the records: :mod:`csana.store.layout`; computing the figures:
+:mod:`csana.store.figures`. docs/publishing.md describes it for users.
+
+Names are imported lazily: reading the store needs no metric engine.
 """
 
 from __future__ import annotations
 
-from csana.store.db import SCHEMA_VERSION, store_path
-from csana.store.publication import Publication, publish
-from csana.store.read import StoreReader, reading
-from csana.store.restate import Restatement, restatement
+import importlib
+from typing import Any
 
-__all__ = ["SCHEMA_VERSION", "Publication", "Restatement", "StoreReader", "publish", "reading", "restatement", "store_path"]
+_API = {
+    "SCHEMA_VERSION": "csana.store.db", "store_path": "csana.store.db",
+    "Publication": "csana.store.layout", "publish": "csana.store.publication",
+    "StoreReader": "csana.store.read", "reading": "csana.store.read",
+    "Restatement": "csana.store.restate", "restatement": "csana.store.restate",
+}
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'csana.store' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -12,35 +12,18 @@ customer counted once). :func:`long_values` lays the numbers out as the store's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import polars as pl
 
 from csana.facts import SHOP
 from csana.ingest.dataset import Dataset
-from csana.metrics.catalogue import CATALOGUE, OUTPUT_IDS, dtype
+from csana.metrics.catalogue import OUTPUT_IDS
 from csana.metrics.engine import agent_metrics
 from csana.metrics.shop import group_metrics
 from csana.params import MetricParams
 from csana.scoring.scheme import Scheme
 from csana.scoring.scorecard import score_schemes
-
-AGENT_TEXT = ("name", "team", "role", "scheme", "grade", "status")
-"""The text columns of a published agent (table published_agents)."""
-HEADLINE = ("total", "percent", "rank", "total_pay")
-"""The score columns every publication holds for each scored agent."""
-
-
-@dataclass(frozen=True)
-class MonthFigures:
-    """One month's published (or re-computed) figures."""
-
-    agents: pl.DataFrame
-    """agent_id, the identity and score text columns (AGENT_TEXT), every catalogue id, then the numeric score columns."""
-    shop: pl.DataFrame
-    """One row: the shop's group totals (catalogue ids)."""
-    teams: pl.DataFrame
-    """One row per team: ``team`` and its group totals."""
+from csana.store.layout import AGENT_TEXT, HEADLINE, MonthFigures
 
 
 def month_figures(dataset: Dataset, month: str, params: MetricParams, schemes: Sequence[tuple[str, Scheme]],
@@ -78,18 +61,3 @@ def long_values(figures: MonthFigures) -> pl.DataFrame:
         _long(figures.teams, "team", pl.col("team").fill_null("—")),
         _long(figures.shop, "shop", pl.lit(SHOP)),
     ])
-
-
-def wide(values: pl.DataFrame, scope: str) -> pl.DataFrame:
-    """Long (key, id, value) rows of one scope back to one row per key, one column per id.
-
-    Counts (and ranks) come back as Int64 when every value is whole — as the engine gives them
-    under single-agent credit rules; fractional ``split`` shares stay Float64.
-    """
-    part = values.filter(pl.col("scope") == scope)
-    if part.height == 0:
-        return pl.DataFrame(schema={"key": pl.String})
-    frame = part.pivot(on="id", index="key", values="value", aggregate_function="first")
-    counts = [c for c in frame.columns if (c in CATALOGUE and dtype(c) == pl.Int64) or c == "rank"]
-    whole = [c for c in counts if bool((frame[c].drop_nulls() == frame[c].drop_nulls().round(0)).all())]
-    return frame.with_columns([pl.col(c).cast(pl.Int64) for c in whole])

@@ -15,7 +15,6 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -24,45 +23,10 @@ from csana.ingest.dataset import Capability, Dataset
 from csana.params import MetricParams
 from csana.scoring.scheme import Scheme
 from csana.store.db import csana_version, open_store
-from csana.store.figures import AGENT_TEXT, MonthFigures, long_values, month_figures
+from csana.store.figures import long_values, month_figures
+from csana.store.layout import AGENT_TEXT, MonthFigures, Publication
 
 PLATFORM_RULE = "platform"
-
-
-@dataclass(frozen=True)
-class Publication:
-    """One published version of a month (a row of ``publications``)."""
-
-    publication_id: int
-    shop: str
-    month: str
-    version: int
-    published_at: dt.datetime
-    data: str
-    source: str
-    inputs: dict[str, str]
-    """Input file (relative to the data) → sha256 of its bytes."""
-    params: dict
-    """The metric params as JSON values (MetricParams.model_dump(mode='json'))."""
-    attribution_rule: str
-    """The params' rule; ``platform`` for platform exports, whose orders the platform credited by its own setting."""
-    schemes: tuple[tuple[str, str, str], ...]
-    """(name as given, content hash, canonical JSON) per scheme, in order."""
-    csana_version: str
-    note: str | None
-    agents: int
-    total_pay: float | None
-
-    def metric_params(self) -> MetricParams:
-        """The params the month was published with."""
-        from csana.config import validate
-
-        return validate(MetricParams, self.params, f"publication {self.month} v{self.version}")
-
-    def scheme_objects(self) -> list[tuple[str, Scheme]]:
-        """The schemes the month was published with (parsed from their stored content)."""
-        return [(name, Scheme.parse(json.loads(canonical), f"publication {self.month} v{self.version}"))
-                for name, _, canonical in self.schemes]
 
 
 def sha256(path: Path) -> str:

@@ -16,8 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from csana.store.db import open_store
-from csana.store.figures import AGENT_TEXT, HEADLINE, MonthFigures, wide
-from csana.store.publication import Publication
+from csana.store.layout import AGENT_TEXT, HEADLINE, MonthFigures, Publication, wide
 
 PUBLICATIONS = {
     "publication_id": pl.Int64, "shop": pl.String, "month": pl.String, "version": pl.Int64,

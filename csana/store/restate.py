@@ -25,8 +25,8 @@ import polars as pl
 
 from csana.ingest.dataset import Dataset
 from csana.metrics.catalogue import PUBLIC_IDS
-from csana.store.figures import MonthFigures, month_figures
-from csana.store.publication import Publication
+from csana.store.figures import month_figures
+from csana.store.layout import MonthFigures, Publication
 
 SCORE_IDS = ("total", "rank")
 RELATIVE = 1e-9
