@@ -102,7 +102,8 @@ class Explorer(Panel):
         self.dataset, self.params, self.lang, self.read_only = dataset, params, lang, read_only
         self.schemes_dir = Path(schemes_dir) if schemes_dir is not None else PARAMS_DIR / "schemes"
         self.shop_rule = self.rule = resolve_params(params, {}).attribution_rule
-        self._reference: tuple[Any, pl.DataFrame] | None = None
+        self._reference: tuple[str, pl.DataFrame] | None = None
+        """(month, metrics under the shop's rule) — the leaderboard's reference while another rule is selected."""
         self.frames = MonthFrames.compute(dataset, month, params)
         self.team: str | None = None
         self.role: str | None = None
@@ -163,9 +164,8 @@ class Explorer(Panel):
         """The month's metrics under the shop's own rule (the leaderboard's reference), computed once per month."""
         from csana.metrics.engine import agent_metrics
 
-        key = (id(self.dataset), self.frames.month)
-        if self._reference is None or self._reference[0] != key:
-            self._reference = (key, agent_metrics(self.dataset, self.frames.month, resolve_params(self.params, {})))
+        if self._reference is None or self._reference[0] != self.frames.month:
+            self._reference = (self.frames.month, agent_metrics(self.dataset, self.frames.month, resolve_params(self.params, {})))
         return self._reference[1]
 
     # -- actions (each control calls one) ---------------------------------------------------
@@ -176,6 +176,7 @@ class Explorer(Panel):
         Not offered on the read-only dashboard, whose data is chosen on the command line.
         """
         self.dataset = open_data(data)
+        self._reference = None
         if not self.dataset.can(Capability.ORDERS):
             self.rule = self.shop_rule
         self.frames = MonthFrames.compute(self.dataset, None, self._ruled())
@@ -553,7 +554,7 @@ class Explorer(Panel):
         shown = board.with_columns(pl.coalesce("name", "agent_id").alias("name"))
         style = ("<style>.csana-board td,.csana-board th{padding:2px 10px;border-bottom:1px solid #eceff1;text-align:left}"
                  ".csana-board td[data-col=change]{font-weight:bold}</style>")
-        note = f"<p><small>{html.escape(text('board_note', lang, rule=rule_label(self.shop_rule, lang)))}</small></p>"
+        note = f'<p style="font-size:smaller">{html.escape(text("board_note", lang, rule=rule_label(self.shop_rule, lang)))}</p>'
         self.w_board.value = style + note + table_html(shown, headers, "csana-board", {
             "total": lambda v: format_value(v, "score"), "percent": lambda v: format_value(v, "ratio"), "change": change_text,
             "total_pay": lambda v: format_value(v, "yuan", lang), "pay_change": lambda v: signed_value(v, "yuan", lang)})

@@ -140,3 +140,22 @@ def test_attribution_appendix_for_exports_says_why_not():
     export = next((Path(__file__).parents[1] / "data" / "exports").glob("*.csv"))
     ctx = build_context(str(export), month="2024-10", scheme="presales_traffic", attribution_compare=True)
     assert "平台导出数据没有逐笔订单" in sections.attribution_appendix(ctx).data
+
+
+def test_hostile_names_stay_inert_in_both_sections(tmp_path, monkeypatch):
+    from hostile import HOSTILE, assert_inert_html
+
+    monkeypatch.delenv("CSANA_STORE", raising=False)
+    shop = credit_shop()
+    shop.tables["agents"] = shop.tables["agents"].with_columns(name=pl.Series([HOSTILE[0], HOSTILE[1], HOSTILE[3]]))
+    scheme = tmp_path / "scheme.yaml"
+    scheme.write_text(SCHEME_YAML, encoding="utf-8")
+    store = tmp_path / "s.duckdb"
+    publish(shop, "2026-10", [(str(scheme), load_scheme(scheme))], MetricParams(), store, data="<memory>")
+    paid = pl.when(pl.col("order_id") == "o2").then(pl.lit("2026-10-12 10:00:00").str.to_datetime()).otherwise(pl.col("paid_at"))
+    later = type(shop)(tables={**shop.tables, "orders": shop.orders.with_columns(paid_at=paid)}, source="later")
+    ctx = build_context(later, month="2026-10", scheme=str(scheme), store=str(store), attribution_compare=True)
+    for page in (sections.restatements(ctx).data, sections.attribution_appendix(ctx).data):
+        assert_inert_html(page)
+        assert "<script" not in page and "<img" not in page and "<svg" not in page
+        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page  # a2 is in both sections, escaped
