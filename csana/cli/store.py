@@ -32,6 +32,7 @@ def publish_command(data: str, month: str | None, scheme_names: str, params_file
                     shop: str | None, note: str | None, lang: str) -> None:
     """Publish a month: store its per-agent metrics, scores and pay, totals, scheme, params and input hashes
     as a new version (earlier versions are kept); reports then take last month from it."""
+    from csana.ingest.dataset import Capability
     from csana.metrics.engine import latest_complete_month
     from csana.params import MetricParams
     from csana.report.context import for_shop
@@ -48,6 +49,11 @@ def publish_command(data: str, month: str | None, scheme_names: str, params_file
     path = store_path(data, store)
     done = publish(dataset, month, schemes, params, path, data=data, shop=shop, note=note)
     print_published(done, path, lang)
+    if dataset.can(Capability.DATA_END):  # delayed metrics not final yet: a later version will restate them
+        from csana.cli.data import print_provisional
+        from csana.metrics import provisional
+
+        print_provisional(provisional.provisional(dataset, month, params), lang)
 
 
 def print_published(done, path: Path, lang: str) -> None:
