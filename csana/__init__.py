@@ -1,6 +1,7 @@
 """csana — customer-service (客服) performance analytics for e-commerce shops.
 
-The public API, one function per step of the data flow (spec 3)::
+The public API, one function per step of the data flow (ingest → facts → metrics → scoring →
+diagnosis → present; README.md "How it is built")::
 
     ds = csana.load("data/")                     # raw chat logs + orders → validated Dataset
     ds = csana.load_export("赤兔_10月.xlsx")       # or platform performance exports
@@ -23,11 +24,11 @@ _API = {
     "CsanaError": "csana.errors",
     "Dataset": "csana.ingest.dataset",
     "MetricParams": "csana.params",
-    "METRICS": "csana.metrics.catalogue",
-    "CATALOGUE": "csana.metrics.catalogue",
-    "metric": "csana.metrics.catalogue",
+    "METRICS": "csana.catalogue",
+    "CATALOGUE": "csana.catalogue",
+    "metric": "csana.catalogue",
     "load": "csana.ingest.raw",
-    "LoadParams": "csana.ingest.raw",
+    "LoadParams": "csana.ingest.columns",
     "rejection_summary": "csana.ingest.raw",
     "load_export": "csana.exports.load",
     "write_export": "csana.exports.write",

@@ -8,6 +8,7 @@ the traceback. Anything else escaping is a bug in csana.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 
@@ -23,11 +24,11 @@ class CsanaError(Exception):
         rows: Sequence[int] | None = None,
         fix: str | None = None,
     ) -> None:
-        self.message = message
-        self.file = file
-        self.column = column
+        self.message = printable(message)
+        self.file = printable(file) if file is not None else None
+        self.column = printable(column) if column is not None else None
         self.rows = list(rows) if rows is not None else None
-        self.fix = fix
+        self.fix = printable(fix) if fix is not None else None
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -44,3 +45,37 @@ class CsanaError(Exception):
         if self.fix:
             text += f" — fix: {self.fix}"
         return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """Text that prints on any terminal, fits in a polars table and stays on one line.
+
+    File names that are not UTF-8 (GBK names from a Windows zip unpacked on Linux) reach Python as
+    "surrogate escapes", which can be neither printed nor stored: each part of a path holding them is
+    decoded as GB18030 when its bytes are valid GB18030, else its odd bytes are shown as ``\\xNN``.
+    Line breaks become `` | ``; other control characters (the NUL bytes of UTF-16 text read as
+    something else, a bell) are shown as ``\\xNN``.
+    """
+    value = str(text)
+    if _SURROGATE.search(value):
+        value = "/".join(_decoded(part) for part in value.split("/"))
+    value = re.sub(r"\s*(?:\r\n|\n|\r)\s*", " | ", value.strip("\r\n"))  # a line break: the text stays on one line
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
+def _decoded(part: str) -> str:
+    """One path part holding surrogate escapes, decoded (see :func:`printable`)."""
+    if not _SURROGATE.search(part):
+        return part
+    try:
+        raw = part.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # surrogates that are not escaped bytes
+        return part.encode("utf-8", "backslashreplace").decode("utf-8")
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")

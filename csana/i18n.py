@@ -3,7 +3,7 @@
 Each presentation module keeps its own caption table next to the code that shows it, as
 :class:`Captions` of ``key: (中文, English)``; calling the table with a key and a language
 picks one half and fills its ``{placeholders}``. Metric names are not captions: they
-come from :mod:`csana.metrics.catalogue`.
+come from :mod:`csana.catalogue`.
 """
 
 from __future__ import annotations

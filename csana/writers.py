@@ -2,7 +2,9 @@
 
 Spreadsheet cells that start with = + - @ are neutralised with a leading apostrophe:
 a customer name such as ``=cmd|' /C calc'!A0`` must stay text when a manager opens
-the file in Excel (CSV/formula injection).
+the file in Excel (CSV/formula injection). Numbers that are not finite (inf, NaN: a sum
+that overflowed) are written as empty cells, with a note, since a spreadsheet has no such
+number (the XLSX writer refuses them).
 """
 
 from __future__ import annotations
@@ -33,12 +35,37 @@ def spreadsheet_ready(frame: pl.DataFrame) -> pl.DataFrame:
     return neutralise_formulas(frame)
 
 
-def write_table(frame: pl.DataFrame, path: str | Path, *, title: Sequence[str] = (), sheet: str = "csana") -> Path:
-    """Write ``frame`` by the file's suffix (.csv, .xlsx, .parquet); ``title`` lines go above an XLSX table."""
+def finite_only(frame: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+    """The frame with its non-finite numbers (inf, −inf, NaN) emptied, and a note naming how many and
+    where (None when there were none)."""
+    floats = [c for c, t in frame.schema.items() if t.is_float()]
+    if not floats or frame.height == 0:
+        return frame, None
+    counts = frame.select([(pl.col(c).is_not_null() & ~pl.col(c).is_finite()).sum().alias(c) for c in floats]).row(0, named=True)
+    bad = {c: n for c, n in counts.items() if n}
+    if not bad:
+        return frame, None
+    frame = frame.with_columns([pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c) for c in bad])
+    listed = ", ".join(f"{c} ({n})" for c, n in bad.items())
+    return frame, f"{sum(bad.values())} value(s) were not finite numbers (inf or NaN) and are left empty: {listed}"
+
+
+def write_table(frame: pl.DataFrame, path: str | Path, *, title: Sequence[str] = (), sheet: str = "csana",
+                notes: list[str] | None = None) -> Path:
+    """Write ``frame`` by the file's suffix (.csv, .xlsx, .parquet); ``title`` lines go above an XLSX table.
+
+    In CSV and XLSX, non-finite numbers are written as empty cells (:func:`finite_only`); the note saying
+    so goes below the XLSX title and into ``notes``."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".parquet", ".csv", ".xlsx"):
         raise CsanaError(f"cannot write '{suffix or path.name}' files", file=str(path), fix="use .csv, .xlsx or .parquet")
+    if suffix != ".parquet":
+        frame, note = finite_only(frame)
+        if note:
+            title = [*title, note] if suffix == ".xlsx" else title
+            if notes is not None:
+                notes.append(note)
     with writing(path):
         if suffix == ".parquet":
             frame.write_parquet(path)

@@ -36,6 +36,7 @@ from hostile import HOSTILE, assert_inert_html, assert_inert_svg, report_parts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from csana.catalogue import CATALOGUE
 from csana.cli import main
 from csana.config import read_config, validate
 from csana.demo.generator import generate_demo, write_demo
@@ -45,10 +46,9 @@ from csana.diagnosis.review import review_sample
 from csana.diagnosis.rules import DiagnosticRules, meaning_problems
 from csana.errors import CsanaError
 from csana.exports.load import load_any
-from csana.ingest.dataset import Dataset
+from csana.ingest.dataset import Capability, Dataset
 from csana.ingest.raw import LoadParams, load
 from csana.metrics import engine
-from csana.metrics.catalogue import CATALOGUE
 from csana.metrics.shop import shop_metrics
 from csana.params import MetricParams
 from csana.report import build_context
@@ -562,3 +562,152 @@ def test_edited_config_files_load_and_work_or_explain(small_shop: tuple[Dataset,
             review_sample(shop, diagnosis, month, rules=loaded)
     except CsanaError:
         pass
+
+
+# -- files as they arrive: any file name, any Unicode encoding, any sheet layout ----------------------------------
+
+ORDER_TABLE = [line.split(",") for line in GOOD_ORDERS.splitlines()] + [["o2", "c1", "2026-10-02 10:00:00", "", "5", "2"]]
+NAME_BYTES = st.binary(min_size=1, max_size=12).map(lambda b: b.replace(b"/", b"_").replace(b"\x00", b"_")).map(
+    lambda b: b"f" + b if b.startswith((b".", b"~$", b"__")) else b)
+"""Any bytes a file name may hold (not "/" or NUL); names of hidden files (.x, ~$x, __x) are skipped by design."""
+
+
+def assert_printable(ds: Dataset) -> None:
+    """Every label csana stores can be printed and put in a table: UTF-8, no control characters."""
+    for text in [*ds.files["file"].to_list(), *ds.warnings, ds.source]:
+        text.encode("utf-8")
+        assert not re.search(r"[\x00-\x1f\x7f]", text), text
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(NAME_BYTES, st.sampled_from([".csv", ".xlsx", ".tsv"]), st.sampled_from(["", "orders_", "订单".encode("gbk").decode("latin-1")]))
+def test_any_file_name_loads_and_prints(name: bytes, suffix: str, prefix: str) -> None:
+    """GBK bytes in names (a Windows zip unpacked on Linux), invalid UTF-8, spaces, control bytes: the file loads
+    (when its name or columns say it is the orders table), every stored label is printable, `csana check` prints."""
+    import io
+    import os
+    from contextlib import redirect_stderr, redirect_stdout
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "messages.csv").write_text(GOOD_MESSAGES, encoding="utf-8")
+        path = root / os.fsdecode(prefix.encode("latin-1") + name + suffix.encode())
+        if suffix == ".xlsx":
+            pl.DataFrame(ORDER_TABLE[1:], schema=ORDER_TABLE[0], orient="row").write_excel(path)
+        else:
+            sep = "\t" if suffix == ".tsv" else ","
+            path.write_text("\n".join(sep.join(r) for r in ORDER_TABLE) + "\n", encoding="utf-8")
+        ds = load(root)
+        assert_reconciled(ds)
+        assert_printable(ds)
+        assert ds.orders["order_id"].to_list() == ["o1", "o2"]
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            assert main(["check", str(root)]) == 0, err.getvalue()
+
+
+UNICODE = ["utf-8", "utf-8-sig", "gb18030", "utf-16", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"]
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(st.sampled_from(UNICODE), st.lists(st.sampled_from(["张三", "李四", "c1", "Zoë", "😀", "a,b", "ｃ２"]), min_size=1, max_size=4),
+       st.sampled_from([",", "\t", ";"]))
+def test_any_encoding_reads_the_same_rows(encoding: str, customers: list[str], separator: str) -> None:
+    """The same orders in any encoding Chinese and Western tools write, with or without a byte-order mark,
+    read as the same rows (UTF-16 without BOM used to pass as GB18030 and fill the headers with NULs)."""
+    rows = [ORDER_TABLE[0]] + [[f"o{i}", c, "2026-10-01 09:00:00", "", "10", "1"] for i, c in enumerate(customers)]
+    text = "\n".join(separator.join(f'"{v}"' if separator in v else v for v in r) for r in rows) + "\n"
+    try:
+        body = text.encode(encoding)
+    except UnicodeEncodeError:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "messages.csv").write_text(GOOD_MESSAGES, encoding="utf-8")
+        (root / "orders.csv").write_bytes(body)
+        ds = load(root)
+    assert_reconciled(ds)
+    assert ds.orders["customer_id"].to_list() == customers
+    expected = "utf-8" if encoding == "gb18030" and text.isascii() else encoding
+    assert ds.files.filter(pl.col("table") == "orders")["encoding"].item() == expected
+
+
+@st.composite
+def sheet_layouts(draw: st.DrawFn) -> dict:
+    return {
+        "title_rows": draw(st.integers(0, 3)),
+        "blank_rows": draw(st.lists(st.integers(0, 2), max_size=2)),
+        "notes_sheet": draw(st.sampled_from([None, "before", "after"])),
+        "hidden_sheet": draw(st.booleans()),
+        "junk": draw(st.lists(st.tuples(st.sampled_from([1_048_575, 2_000, 0]), st.sampled_from([16_383, 300, 0])), max_size=3)),
+        "footer": draw(st.sampled_from([None, "注：数据截至导出时间", "合计"])),
+    }
+
+
+def _layout_workbook(path: Path, layout: dict, header: list, rows: list[list]) -> None:
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(str(path)) as book:
+        if layout["notes_sheet"] == "before":
+            book.add_worksheet("说明").write(0, 0, "导出说明：数据仅供参考")
+        sheet = book.add_worksheet("数据")
+        r = 0
+        for i in range(layout["title_rows"]):
+            sheet.write(r, 0, f"报表标题 {i}")
+            r += 1
+        sheet.write_row(r, 0, header)
+        r += 1
+        for i, row in enumerate(rows):
+            if i in layout["blank_rows"]:
+                r += 1
+            sheet.write_row(r, 0, row)
+            r += 1
+        if layout["footer"]:
+            sheet.write(r + 1, 0, layout["footer"])
+        for jr, jc in layout["junk"]:
+            if jr >= r + 2 or jc >= len(header) + 1:
+                sheet.write(jr, jc, "备注")
+        if layout["notes_sheet"] == "after":
+            book.add_worksheet("说明").write(0, 0, "导出说明")
+        if layout["hidden_sheet"]:
+            hidden = book.add_worksheet("透视")
+            hidden.write_row(0, 0, [header[0], "合计"])
+            hidden.write_row(1, 0, ["总计", 99])
+            hidden.hide()
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(sheet_layouts())
+def test_any_sheet_layout_of_a_raw_workbook_reads_the_same_orders(layout: dict) -> None:
+    """Title rows, blank rows, a notes sheet before or after, a hidden pivot, junk far out, a note or total below:
+    the orders are the same two; every other row is accounted for."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "messages.csv").write_text(GOOD_MESSAGES, encoding="utf-8")
+        _layout_workbook(root / "订单.xlsx", layout, ORDER_TABLE[0], ORDER_TABLE[1:])
+        try:
+            ds = load(root)
+        except CsanaError as exc:
+            raise AssertionError(f"{layout}: {exc}") from None
+    assert_reconciled(ds)
+    assert_printable(ds)
+    assert ds.orders["order_id"].to_list() == ["o1", "o2"]
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(sheet_layouts(), st.sampled_from(["合计", "总计", "全店合计", "Total", "TOTAL:", "Average", "合计（10月）", "汇总值", ""]))
+def test_any_sheet_layout_of_an_export_gives_the_same_agents(layout: dict, total: str) -> None:
+    """The same for a 千牛 export: a notes sheet before the report, totals and notes below are never agents."""
+    header = ["客服昵称", "接待人数", "询单人数", "询单最终付款人数", "旺旺回复率"]
+    rows = [["店:a", 10, 8, 4, "90%"], ["店:b", 6, 5, 2, "80%"], [total, 16, 13, 6, "85%"]]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "千牛客服绩效_2026-10-01_2026-10-31.xlsx"
+        _layout_workbook(path, layout, header, rows)
+        try:
+            ds = load_any(path)
+        except CsanaError as exc:
+            raise AssertionError(f"{layout}: {exc}") from None
+    assert ds.has("agent_period") and not ds.can(Capability.EVENTS)
+    assert ds["agent_period"]["agent_id"].to_list() == ["a", "b"]
+    assert_reconciled(ds)
+    assert_printable(ds)

@@ -24,6 +24,11 @@ the report's data-quality appendix shows them          here: rows read/used/reje
 lines ending in CR only; a bare CR inside a cell       here (found by tests/test_fuzz.py)
 "inf" / "1e309" amounts; Parquet column types          here
 a platform export with absurdly large numbers          here (found by tests/test_fuzz.py)
+files as they arrive from real shops (a note in cell    tests/ingest/test_arrivals.py, one section per
+XFD1048576, amounts of 1e308, 5,000/20,000 columns,    class; here: metrics, score --out x.xlsx and
+GBK file names, timestamps with offsets, text saved    report on each (test_every_command_works_or_…);
+as .xls, UTF-16 without BOM, a hidden pivot sheet, a   tests/test_fuzz.py: any file name, encoding and
+说明 sheet before the report, note and total rows)      sheet layout
 =====================================================  =============================================
 
 Random and hostile inputs (fuzzing) are in tests/test_fuzz.py; shared checks in tests/support/hostile.py.
@@ -43,12 +48,12 @@ import polars as pl
 import pytest
 from hostile import network_loads, report_parts
 
+from csana.catalogue import label
 from csana.cli import main
 from csana.demo.generator import demo_dataset, generate_demo, write_demo
 from csana.diagnosis.rules import load_rules
 from csana.errors import CsanaError
 from csana.ingest.raw import load
-from csana.metrics.catalogue import label
 from csana.metrics.engine import agent_metrics, latest_complete_month
 from csana.present.formatting import DASH
 from csana.privacy import pseudonym, resolve_salt
@@ -456,12 +461,12 @@ def test_unknown_export_flavour_names_the_known_ones(tmp_path: Path) -> None:
     from csana.metrics.engine import agent_daily_metrics
 
     daily = agent_daily_metrics(demo_dataset(), "2026-10")
-    with pytest.raises(CsanaError, match="unknown export source 'taobao'.*chitu, qianniu"):
+    with pytest.raises(CsanaError, match="unknown export flavour 'taobao'.*chitu, qianniu"):
         write_export(daily, tmp_path / "x.csv", flavour="taobao")
     with pytest.raises(CsanaError, match="unknown export format 'docx'"):
         write_export(daily, tmp_path / "x.docx")
     written = write_export(daily, tmp_path / "赤兔.csv")
-    with pytest.raises(CsanaError, match="unknown export source 'taobao'"):
+    with pytest.raises(CsanaError, match="unknown export flavour 'taobao'"):
         load_export(written, source="taobao")
 
 
@@ -655,3 +660,98 @@ def test_exports_hold_no_customer_ids(tmp_path: Path) -> None:
         assert main([*argv, "--out", str(tmp_path / name)]) == 0
         text = (tmp_path / name).read_text(encoding="utf-8-sig")
         assert not [i for i in ids if i in text], name
+
+
+# -- files as they arrive from real shops, through every command (classes: tests/ingest/test_arrivals.py) ---------
+
+
+def _orders_rows() -> list[list[str]]:
+    return [line.split(",") for line in (IO / "orders.csv").read_text(encoding="utf-8").splitlines()]
+
+
+def _arrival(kind: str, folder: Path) -> Path:
+    """A data folder holding one kind of file as shops send them (with the chat log they come with)."""
+    import os
+
+    import xlsxwriter
+
+    folder.mkdir(parents=True)
+    shutil.copy(IO / "messages.csv", folder / "messages.csv")
+    orders = (IO / "orders.csv").read_text(encoding="utf-8")
+    if kind == "junk in the last cell":
+        with xlsxwriter.Workbook(str(folder / "orders.xlsx")) as book:
+            sheet = book.add_worksheet()
+            for r, row in enumerate(_orders_rows()):
+                sheet.write_row(r, 0, row)
+            sheet.write(1_048_575, 16_383, "备注")
+    elif kind == "amounts of 1e308":
+        huge = orders.replace(",199.00,", ",1e308,").replace(",99.50,", ",1e308,")
+        assert huge.count("1e308") == 2
+        (folder / "orders.csv").write_text(huge, encoding="utf-8")
+    elif kind == "5,000 unknown columns":
+        rows = _orders_rows()
+        (folder / "orders.csv").write_text("\n".join(",".join(r + [f"x{i}" if n == 0 else "v" for i in range(5000)])
+                                                     for n, r in enumerate(rows)) + "\n", encoding="utf-8")
+    elif kind == "20,000 columns":
+        rows = _orders_rows()
+        (folder / "orders.csv").write_text("\n".join(",".join(r + ["x"] * 20_000) for r in rows) + "\n", encoding="utf-8")
+    elif kind == "GBK file names":
+        (folder / os.fsdecode("10月订单.csv".encode("gbk"))).write_text(orders, encoding="utf-8")
+        (folder / "messages.csv").rename(folder / os.fsdecode("聊天记录.csv".encode("gbk")))
+    elif kind == "timestamps with offsets":
+        shifted = orders.replace("2026-10-01 09:05:00", "2026-10-01T01:05:00Z").replace("2026-10-02 10:10:00", "1790820600")
+        assert shifted != orders
+        (folder / "orders.csv").write_text(shifted, encoding="utf-8")
+    elif kind == "tab-separated .xls":
+        (folder / "orders.xls").write_bytes(orders.replace(",", "\t").encode("gbk"))
+    elif kind == "UTF-16LE without BOM":
+        (folder / "orders.csv").write_bytes(orders.encode("utf-16-le"))
+    elif kind == "hidden pivot sheet":
+        (folder / "orders.csv").write_text(orders, encoding="utf-8")
+        with xlsxwriter.Workbook(str(folder / "客服名单.xlsx")) as book:
+            book.add_worksheet("名单").write_column(0, 0, ["客服", "a1", "a2"])
+            pivot = book.add_worksheet("透视")
+            for r, row in enumerate([["客服", "合计"], ["a1", 3], ["总计", 3]]):
+                pivot.write_row(r, 0, row)
+            pivot.hide()
+    else:  # platform exports: a notes sheet before the report, note and total rows at the bottom
+        (folder / "messages.csv").unlink()
+        with xlsxwriter.Workbook(str(folder / "千牛客服绩效_2026-10-01_2026-10-31.xlsx")) as book:
+            book.add_worksheet("说明").write(0, 0, "本报表由千牛导出")
+            sheet = book.add_worksheet("客服绩效")
+            for r, row in enumerate([["客服昵称", "接待人数", "询单人数", "询单最终付款人数", "旺旺回复率"],
+                                     ["店:a", 10, 8, 4, "90%"], ["店:b", 6, 5, 2, "80%"], ["全店合计", 16, 13, 6, "85%"],
+                                     ["TOTAL:", 16, 13, 6, "85%"], ["数据来源：千牛 导出时间：2026-11-01"], ["注：数据有延迟"]]):
+                sheet.write_row(r, 0, row)
+    return folder
+
+
+ARRIVALS = ["junk in the last cell", "amounts of 1e308", "5,000 unknown columns", "20,000 columns", "GBK file names",
+            "timestamps with offsets", "tab-separated .xls", "UTF-16LE without BOM", "hidden pivot sheet",
+            "export with notes sheet, note and total rows"]
+
+
+@pytest.mark.parametrize("kind", ARRIVALS)
+def test_every_command_works_or_refuses_in_one_line_on_files_as_they_arrive(kind: str, tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    data = _arrival(kind, tmp_path / "data")
+    commands = [["metrics", str(data), "--month", "2026-10"],
+                ["score", str(data), "--month", "2026-10", "--scheme", "presales_traffic", "--out", str(tmp_path / "pay.xlsx")],
+                ["report", "--data", str(data), "--month", "2026-10", "--format", "html", "--out", str(tmp_path / "out")]]
+    codes = []
+    for argv in commands:
+        code = main(argv)
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.out + captured.err, (argv[0], captured.err[-2000:])
+        if code == 2:
+            err = captured.err.splitlines()
+            assert len(err) == 2 and err[0].startswith("csana: error: ") and err[1] == HINT, captured.err
+        else:
+            assert code == 0, (argv[0], captured.err[-2000:])
+        codes.append(code)
+    if kind == "20,000 columns":
+        assert codes == [2, 2, 2]
+    else:
+        assert codes == [0, 0, 0], kind
+        assert (tmp_path / "pay.xlsx").stat().st_size > 0
+        assert list((tmp_path / "out").rglob("*.html"))

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from csana.cli import bench, credit, data, diagnose, pay, present, store  # noqa: F401  (each registers its commands)
+from csana.cli import agency, bench, credit, data, diagnose, pay, present, store  # noqa: F401  (each registers its commands)
 from csana.cli.base import cli
 from csana.errors import CsanaError
 
@@ -21,6 +21,9 @@ __all__ = ["cli", "main"]
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning user errors into one line and exit code 2."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    for stream in (sys.stdout, sys.stderr):  # a path that is not UTF-8 prints escaped instead of failing
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         cli.main(args=argv, prog_name="csana", standalone_mode=False)
     except CsanaError as exc:

@@ -25,6 +25,6 @@ PARAMS = click.option("--params", "params_file", type=click.Path(dir_okay=False)
 
 def load_data(data: str):
     """DATA on the command line: 'demo' (the built-in demo), raw logs, or platform exports."""
-    from csana.ingest.open import open_data
+    from csana.datasets import open_data
 
     return open_data(data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from csana.cli.agency import check_where, metrics_all_shops, where_options
 from csana.cli.base import DATA, LANG, MONTH, PARAMS, cli, load_data
 
 
@@ -14,8 +15,14 @@ from csana.cli.base import DATA, LANG, MONTH, PARAMS, cli, load_data
 @click.option("--out", type=click.Path(dir_okay=False), help="write FILE.csv, .xlsx or .parquet (canonical ids as columns)")
 @click.option("--daily", is_flag=True, help="one row per agent per day instead of per month")
 @LANG
-def metrics_command(data: str, month: str | None, params_file: str | None, out: str | None, daily: bool, lang: str) -> None:
-    """Per-agent metrics of a month (spec 1 §3), from raw logs or platform exports."""
+@where_options
+def metrics_command(data: str, month: str | None, params_file: str | None, out: str | None, daily: bool, lang: str,
+                    all_shops: bool, workers: int | None, scheduler: str | None, shops_table: str | None) -> None:
+    """Per-agent metrics of a month (definitions: docs/metrics.md), from raw logs or platform exports (--all-shops: every shop, a shop column first)."""
+    check_where(all_shops, workers, scheduler, shops_table)
+    if all_shops:
+        metrics_all_shops(data, month, params_file, out, daily, workers, scheduler, shops_table)
+        return
     from csana.ingest.dataset import Capability
     from csana.metrics import engine, provisional
     from csana.params import MetricParams
@@ -31,7 +38,10 @@ def metrics_command(data: str, month: str | None, params_file: str | None, out: 
         from csana.writers import write_table
 
         table = provisional.with_provisional(table, dataset, params)
-        click.echo(f"wrote {write_table(table, out)} ({table.height} rows)")
+        notes: list[str] = []
+        click.echo(f"wrote {write_table(table, out, notes=notes)} ({table.height} rows)")
+        for note in notes:
+            click.echo(f"note: {note}", err=True)
         return
     print_metrics(table, "date" if daily else "month", lang)
     if dataset.can(Capability.DATA_END):
@@ -47,7 +57,7 @@ def print_metrics(table, period: str, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from csana.metrics.catalogue import PUBLIC_IDS, metric
+    from csana.catalogue import PUBLIC_IDS, metric
     from csana.present.formatting import format_value
 
     for (when,), part in table.group_by(period, maintain_order=True):
@@ -64,7 +74,7 @@ def print_metrics(table, period: str, lang: str) -> None:
 
 def print_provisional(flags, lang: str) -> None:
     """One line per delayed metric that is not final yet."""
-    from csana.metrics.catalogue import label
+    from csana.catalogue import label
 
     for row in flags.filter(flags["provisional"]).iter_rows(named=True):
         name = label(row["metric"], lang)
@@ -95,24 +105,26 @@ def demo_command(out_dir: str, seed: int, agents: int, months: int, scale: float
 @cli.command("check")
 @DATA
 @click.option("--columns", "columns_file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="column-name mapping YAML (default params/columns.yaml)")
+              help="column-name mapping YAML for raw logs (default params/columns.yaml)")
 @click.option("--rejected", "rejected_out", type=click.Path(dir_okay=False), metavar="FILE.csv",
-              help="write every rejected row (file, row, column, reason, value) to this CSV")
-def check_command(data: str, columns_file: str | None, rejected_out: str | None) -> None:
-    """Load raw logs and report, per file, rows read/used/rejected and why rows were set aside."""
+              help="write every rejected row (file, row, column, rule, reason, value) to this CSV")
+@LANG
+def check_command(data: str, columns_file: str | None, rejected_out: str | None, lang: str) -> None:
+    """Load raw logs or platform exports and report rows read/used/rejected per file, then one row per
+    row rule: rows checked, passed and set aside, and the fix."""
     from rich.console import Console
-    from rich.table import Table
 
-    from csana.ingest.raw import LoadParams, load, rejection_summary
+    from csana.exports.load import load_any
+    from csana.ingest.columns import LoadParams
+    from csana.ingest.raw import rejection_summary
+    from csana.ingest.rules import report
 
-    dataset = load(data, LoadParams.load(columns_file))
-    files = Table(title="files")
-    for name in dataset.files.columns:
-        files.add_column(name, justify="right" if name.startswith("rows") else "left")
-    for row in dataset.files.iter_rows():
-        files.add_row(*["—" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row])
-    console = Console(width=120, markup=False, emoji=False)
-    console.print(files)
+    dataset = load_any(data, LoadParams.load(columns_file))
+    console = Console(width=140, markup=False, emoji=False)
+    console.print(terminal_table("files", dataset.files))
+    kept = {"benchmark_row": dataset["benchmarks"].height} if dataset.has("benchmarks") else {}
+    console.print(terminal_table("rules", report(dataset.tallies, dataset.rejected, lang, kept)))
+    print_not_agents(console, dataset, lang)
     for line in dataset.warnings:
         click.echo(f"warning: {line}")
     if rejected_out:
@@ -123,3 +135,33 @@ def check_command(data: str, columns_file: str | None, rejected_out: str | None)
     kinds = rejection_summary(dataset).height
     click.echo(f"{dataset.files['rows_used'].sum():,} rows used, {dataset.rejected.height:,} rejected"
                + (f" ({kinds} kind(s) of problem, listed above)" if kinds else ""))
+
+
+def terminal_table(title: str, frame):
+    """A rich table of a frame: numbers right-aligned with thousands separators, missing values as —."""
+    from rich.table import Table
+
+    grid = Table(title=title)
+    for name, dtype in frame.schema.items():
+        grid.add_column(name.replace("_", " "), justify="right" if dtype.is_numeric() else "left")
+    for row in frame.iter_rows():
+        grid.add_row(*["—" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row])
+    return grid
+
+
+def print_not_agents(console, dataset, lang: str) -> None:
+    """The rows of an export that are not agents: totals, notes and rows without an agent (set aside) and
+    peer benchmarks (kept apart), each with its label and reason."""
+    import polars as pl
+
+    from csana.ingest.rules import reason
+
+    kinds = ["summary_row", "note_row", "no_agent"]
+    aside = dataset.rejected.filter(pl.col("rule").is_in(kinds)).select(
+        "file", "row", pl.col("value").alias("label"),
+        pl.col("rule").replace_strict({k: reason(k, lang) for k in kinds}, return_dtype=pl.String).alias("reason"))
+    bench = dataset["benchmarks"].select("file", "row", "label", pl.lit(reason("benchmark_row", lang)).alias("reason")) \
+        if dataset.has("benchmarks") else aside.clear()
+    rows = pl.concat([aside, bench.cast(aside.schema)]).sort("file", "row")
+    if rows.height:
+        console.print(terminal_table("rows that are not agents", rows))

@@ -34,8 +34,11 @@ def score_command(data: str, month: str | None, scheme_file: str, targets_file: 
     manual = dataset["manual_scores"] if dataset.has("manual_scores") else None
     scored = score(table, scheme, targets, manual)
     if out:
-        click.echo(f"wrote {write_payroll(scored, scheme, out, lang)} ({scored.height} agents, "
+        notes: list[str] = []
+        click.echo(f"wrote {write_payroll(scored, scheme, out, lang, notes)} ({scored.height} agents, "
                    f"scheme {scheme.label(lang)} {scheme.content_hash})")
+        for note in notes:
+            click.echo(f"note: {note}", err=True)
         return
     print_payroll(payroll(scored, scheme, lang), scheme, lang)
 

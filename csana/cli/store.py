@@ -96,7 +96,7 @@ def history_command(data: str | None, agent_id: str, metrics: str, store: str | 
                     lang: str) -> None:
     """An agent's published months as a trend: every version with its score, rank, pay and metrics."""
     from csana.errors import CsanaError
-    from csana.metrics.catalogue import metric
+    from csana.catalogue import metric
     from csana.store import reading, store_path
 
     ids = [m.strip() for m in metrics.split(",") if m.strip()]
@@ -132,7 +132,7 @@ def print_history(table, agent_id: str, ids: list[str], lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from csana.metrics.catalogue import label
+    from csana.catalogue import label
     from csana.present.formatting import format_metric, format_value
 
     zh = lang == "zh"

@@ -5,21 +5,21 @@ rule table (params/diagnostics.yaml, :mod:`csana.diagnosis.rules`) and returns a
 :class:`Diagnosis`: per agent, each check's finding with its evidence; per team, the
 actions ranked by how many agents need them (the training plan).
 
-Method — "weak" must be statistically honest (spec 2 §2):
+Method — "weak" must be statistically honest: an agent is weak only when the evidence says so.
 
 benchmark
     ``median``: the median agent's value over the agents the rule applies to that
     have enough data (n ≥ min_count), in the same month (and team, with
     ``method.scope: team``; a team with fewer than ``min_agents`` such agents falls
     back to the shop). The agent itself is included, as "team median" usually means.
-    ``norm``: an absolute value from the rule (spec 1 §4 norms). ``both``: the agent
+    ``norm``: an absolute value from the rule (an industry norm, e.g. conv_final 0.40). ``both``: the agent
     must be worse than both, so the more lenient one is the benchmark; ``either``:
     worse than either, so the stricter one. Without a median, both/either use the norm.
 threshold
     benchmark × (1 − margin) when higher is better, × (1 + margin) when lower is.
 interval (sample size n)
     ``wilson``: rates from their numerator and denominator components
-    (:attr:`csana.metrics.catalogue.Metric.ratio`), n = the denominator; ``poisson``: volumes,
+    (:attr:`csana.catalogue.Metric.ratio`), n = the denominator; ``poisson``: volumes,
     Byar's interval on the count, scaled by value/count (for an amount, the count
     behind it: sales_amount per buyer), n = the count or the check's ``n`` (the
     opportunities, e.g. inquiry customers for sales); ``mean``: averages, n = the
@@ -45,12 +45,12 @@ from pathlib import Path
 
 import polars as pl
 
+from csana.catalogue import CATALOGUE, Measure, Metric
 from csana.diagnosis.intervals import mean_interval, poisson, wilson, z_value
 from csana.diagnosis.rules import Check, DiagnosticRules, Rule, load_rules
 from csana.errors import CsanaError
 from csana.i18n import check_lang
 from csana.ingest.dataset import Dataset
-from csana.metrics.catalogue import CATALOGUE, Measure, Metric
 from csana.params import MetricParams
 
 STATUSES = ("weak", "ok", "not_enough_data")

@@ -1,7 +1,7 @@
 """The diagnostic rule table (params/diagnostics.yaml) as typed, validated objects.
 
 A *rule* maps a weak indicator (one or more *checks*, each on one metric of
-:mod:`csana.metrics.catalogue`) to its influencing *factors* and training *actions* (spec 2 §2).
+:mod:`csana.catalogue`) to its influencing *factors* and training *actions* (对症下药).
 Factors and actions are declared once, by id, with 中文 and English text, so the
 team plan can count how many agents need the same action across rules.
 
@@ -20,9 +20,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from csana.catalogue import CATALOGUE, PUBLIC_IDS
 from csana.config import PARAMS_DIR, Frozen, read_config, validate
 from csana.errors import CsanaError
-from csana.metrics.catalogue import CATALOGUE, PUBLIC_IDS
 
 Test = Literal["wilson", "poisson", "mean"]
 Against = Literal["median", "norm", "both", "either"]

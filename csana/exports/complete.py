@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from csana.metrics.catalogue import CATALOGUE, COUNT_UNITS, METRICS, Metric, dtype
+from csana.catalogue import CATALOGUE, COUNT_UNITS, METRICS, Metric, dtype
 
 WEIGHT_FIELDS = ("first_response_count", "response_count", "reception_total_s")
 """Weights of the time averages that platform exports usually lack (csana's own export writes them)."""

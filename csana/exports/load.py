@@ -1,4 +1,4 @@
-"""Platform exports (spec 1 §1b): per-agent performance tables of 赤兔, 千牛 … → the metric table.
+"""Platform exports (docs/exports.md): per-agent performance tables of 赤兔, 千牛 … → the metric table.
 
 Most shops only have the per-agent reports their CS tools export, not chat logs.
 This module reads them into a :class:`~csana.ingest.dataset.Dataset` of kind ``"export"``
@@ -8,8 +8,8 @@ diagnostics, notebooks and reports work on either.
 Terms:
 
 *flavour* (source)
-    one export format, described by a mapping file ``params/sources/<name>.yaml``
-    (:class:`SourceMapping`): which header spellings mean which canonical field,
+    one export format, described by a flavour file ``params/sources/<name>.yaml``
+    (:class:`Flavour`): which header spellings mean which canonical field,
     how each is parsed, which rows are totals or peer benchmarks.
 *row period*
     the days one export row covers: one day in daily reports, or a range
@@ -19,9 +19,9 @@ Terms:
     counts three times. Daily exports cannot give distinct customers per month.
 
 Flow: read each file's cells as text → find the header row below any title rows →
-pick the flavour (from the headers, unless given) → parse every cell with polars
-expressions (:func:`parse_count`, :func:`parse_money`, :func:`parse_rate`,
-:func:`parse_duration_s` …) → set aside totals, benchmarks and bad rows →
+pick the flavour (from the headers, unless given) → parse every cell with the parsers of
+:mod:`csana.ingest.cells` → set aside totals, notes and bad rows (rules of
+:mod:`csana.ingest.rules`), keep benchmarks apart →
 complete each row exactly (counts from rate × base, 回复人数 from 接待 − 未回复) →
 :func:`aggregate_export` sums the parts per agent and month and recomputes every
 ratio from them, never averaging ratios or daily means."""
@@ -32,45 +32,50 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.errors import CsanaError
+from csana.catalogue import CATALOGUE
+from csana.errors import CsanaError, printable
 from csana.exports.complete import complete, with_all_columns
 from csana.exports.mapping import (
     IDENTITY_KINDS,
     TABLE,
-    SourceMapping,
-    all_sources,
-    load_source,
+    Flavour,
+    flavours,
+    load_flavour,
     normalize_header,
 )
 from csana.exports.read import (
     _data_files,
-    _header_row,
     _open,
     _parse_file,
-    _pick_mapping,
+    _pick_flavour,
+    _report_sheets,
 )
+from csana.ingest.columns import LoadParams
 from csana.ingest.dataset import (
     EXPORT_CAPABILITIES,
     FILES_SCHEMA,
     REJECTED_SCHEMA,
     Dataset,
 )
-from csana.metrics.catalogue import CATALOGUE
+from csana.ingest.rules import RULES, TALLY_SCHEMA, tally
 
 PEOPLE_IDS: tuple[str, ...] = tuple(c for c, m in CATALOGUE.items() if m.unit == "people")
 """People counts (measures of distinct customers, and metrics over them): customer-days when summed over days."""
 
 
-def load_export(path: str | Path, source: str | Path | SourceMapping | None = None) -> Dataset:
+def load_export(path: str | Path, flavour: str | Path | Flavour | None = None, *,
+                source: str | Path | Flavour | None = None, params: LoadParams | None = None) -> Dataset:
     """Read one export file, or a folder of them, into a Dataset of kind ``"export"``.
 
-    ``source`` names the flavour (a file of params/sources/, e.g. ``"chitu"``, or a mapping
-    path); by default each file's flavour is detected from its headers. Tables:
+    ``flavour`` (or its older name ``source``) names the export format (a file of
+    params/sources/, e.g. ``"chitu"``, or the path of a mapping file); by default each
+    file's flavour is detected from its headers. Tables:
     ``agent_period`` (one row per agent per row period: agent_id, name, shop_id, team,
     period_start, period_end, date (= the day, for one-day rows), file, row, then every
     catalogue id, null where not given), ``benchmarks`` (peer rows such as 同行同层优秀,
     same columns with ``label``) and ``agents``. ``warnings`` lists unknown headers,
     placeholders, derived counts and that people counts summed over days are customer-days.
+    ``params`` (default params/columns.yaml) gives the bound on numbers (``max_number``).
     """
     root = Path(path)
     if not root.exists():
@@ -78,17 +83,18 @@ def load_export(path: str | Path, source: str | Path | SourceMapping | None = No
     files = _data_files(root)
     if not files:
         raise CsanaError("no XLSX or CSV files found", file=str(path), fix="point to an export file or a folder of them")
-    mappings = [load_source(source)] if source is not None else all_sources()
+    chosen = flavour if flavour is not None else source
+    params = params or LoadParams.load()
+    candidates = [load_flavour(chosen)] if chosen is not None else flavours()
     notes: list[str] = []
     parsed, encodings = [], {}
     for file_path in files:
-        label = file_path.name if root.is_file() else str(file_path.relative_to(root))
-        file = _open(file_path, label)
-        header = _header_row(file.head, mappings, label)
-        headers = [None if c is None else str(c) for c in file.head[header]]
-        mapping = mappings[0] if source is not None else _pick_mapping(headers, mappings, label, notes)
-        parsed.append(_parse_file(file, mapping, header, notes))
-        encodings[label] = file.encoding
+        label = printable(file_path.name if root.is_file() else file_path.relative_to(root))
+        for grid, header in _report_sheets(_open(file_path, label), candidates, label, notes):
+            headers = [None if c is None else str(c) for c in grid.head[header]]
+            picked = candidates[0] if chosen is not None else _pick_flavour(headers, candidates, grid.label, notes)
+            parsed.append(_parse_file(grid, picked, header, notes, params))
+            encodings[grid.label] = grid.encoding
     rows = pl.concat(parsed, how="diagonal_relaxed").with_row_index("_order")
     return _dataset(rows, str(path), encodings, notes)
 
@@ -117,7 +123,7 @@ def _dataset(rows: pl.DataFrame, source: str, encodings: dict[str, str | None], 
     return Dataset(
         tables={TABLE: completed, "benchmarks": benchmarks, "agents": agent_table},
         source=source, capabilities=EXPORT_CAPABILITIES, rejected=rejected, files=_files_table(rows, kept, rejected, encodings),
-        warnings=list(dict.fromkeys(notes)),
+        warnings=list(dict.fromkeys(notes)), tallies=_tallies(rows, duplicates),
     )
 
 
@@ -161,23 +167,53 @@ def _check_overlaps(agents: pl.DataFrame) -> None:
         )
 
 
-def _rejected(rows: pl.DataFrame, bad: pl.DataFrame, duplicates: pl.DataFrame) -> pl.DataFrame:
-    def shaped(frame: pl.DataFrame, column: pl.Expr, reason: pl.Expr, value: pl.Expr) -> pl.DataFrame:
-        return frame.select(pl.col("file"), pl.lit(TABLE).alias("table"), pl.col("row").cast(pl.Int64),
-                            column.alias("column"), reason.alias("reason"), value.cast(pl.String).alias("value"))
+def _first_text(rows: pl.DataFrame) -> pl.Expr:
+    """A note row's text when it is in neither the agent nor the date column (its first cell, e.g. 序号)."""
+    return pl.col("_note") if "_note" in rows.columns else pl.lit(None, pl.String)
 
-    summary = rows.filter(pl.col("kind") == "summary")
-    no_agent = rows.filter(pl.col("kind") == "no_agent")
+
+def _rejected(rows: pl.DataFrame, bad: pl.DataFrame, duplicates: pl.DataFrame) -> pl.DataFrame:
+    def shaped(frame: pl.DataFrame, column: pl.Expr, rule: pl.Expr, reason: pl.Expr, value: pl.Expr) -> pl.DataFrame:
+        return frame.select(pl.col("file"), pl.lit(TABLE).alias("table"), pl.col("row").cast(pl.Int64), column.alias("column"),
+                            rule.alias("rule"), reason.alias("reason"), value.cast(pl.String).alias("value"))
+
+    def by_kind(kind: str, rule: str, value: pl.Expr) -> pl.DataFrame:
+        return shaped(rows.filter(pl.col("kind") == kind), pl.lit("agent"), pl.lit(rule), pl.lit(RULES[rule].en), value)
+
     label = pl.coalesce(pl.col("agent"), pl.col("_date_text") if "_date_text" in rows.columns else pl.lit(None, pl.String))
     parts = [
-        shaped(summary, pl.lit("agent"), pl.lit("summary row (a total or average, not an agent)"), label),
-        shaped(no_agent, pl.lit("agent"), pl.lit("no agent name in the row"), pl.lit(None, pl.String)),
-        shaped(bad, pl.col("problem_column"), pl.col("problem_reason"), pl.col("problem_value")),
-        shaped(duplicates, pl.lit("agent"),
+        by_kind("summary", "summary_row", label),
+        by_kind("note", "note_row", pl.coalesce(label, _first_text(rows))),
+        by_kind("no_agent", "no_agent", pl.lit(None, pl.String)),
+        shaped(bad, pl.col("problem_column"), pl.col("problem_rule"), pl.col("problem_reason"), pl.col("problem_value")),
+        shaped(duplicates, pl.lit("agent"), pl.lit("duplicate_row"),
                pl.format("duplicate: same agent and period as {} row {}", pl.col("_first_file"), pl.col("_first_row")),
                pl.col("agent")),
     ]
     return pl.concat(parts).cast(REJECTED_SCHEMA).sort("file", "row")  # type: ignore[arg-type]
+
+
+KIND_RULES = {"summary": "summary_row", "benchmark": "benchmark_row", "note": "note_row", "no_agent": "no_agent"}
+"""The row rule of each kind of row that is not an agent's (see :mod:`csana.ingest.rows`)."""
+
+
+def _tallies(rows: pl.DataFrame, duplicates: pl.DataFrame) -> pl.DataFrame:
+    """Rows checked and failing per file and rule: the row kinds over every row read, the cell rules over
+    agent rows, duplicates over the agent and benchmark rows left."""
+    cell_rules = [c.removeprefix("_fail_") for c in rows.columns if c.startswith("_fail_")]
+    per_file = rows.group_by("file", maintain_order=True).agg(
+        pl.len().alias("_read"), (pl.col("kind") == "agent").sum().alias("_agents"),
+        *[(pl.col("kind") == kind).sum().alias(rule) for kind, rule in KIND_RULES.items()],
+        *[pl.col(f"_fail_{r}").sum().alias(r) for r in cell_rules],
+        (pl.col("kind").is_in(["agent", "benchmark"]) & pl.col("problem_column").is_null()).sum().alias("_unique"),
+    )
+    repeats = dict(duplicates.group_by("file").len().iter_rows())
+    out = []
+    for r in per_file.iter_rows(named=True):
+        out += [tally(r["file"], TABLE, r["_read"], {rule: r[rule] for rule in KIND_RULES.values()}),
+                tally(r["file"], TABLE, r["_agents"], {rule: r[rule] for rule in cell_rules}),
+                tally(r["file"], TABLE, r["_unique"], {"duplicate_row": repeats.get(r["file"], 0)})]
+    return pl.concat(out) if out else pl.DataFrame(schema=TALLY_SCHEMA)
 
 
 def _files_table(rows: pl.DataFrame, used: pl.DataFrame, rejected: pl.DataFrame, encodings: dict[str, str | None]) -> pl.DataFrame:
@@ -200,15 +236,16 @@ def _customer_days_note(rows: pl.DataFrame) -> list[str]:
             "customers: a customer served on three days counts three times"]
 
 
-def _looks_like_export(path: Path, mappings: list[SourceMapping]) -> bool:
-    """A file whose first rows hold an agent header and at least two metric headers of a flavour."""
+def _looks_like_export(path: Path, candidates: list[Flavour]) -> bool:
+    """A file with a visible sheet whose first rows hold an agent header and at least two metric headers
+    of a flavour."""
     try:
-        head = _open(path, path.name).head
+        grids = _open(path, printable(path.name))
     except CsanaError:
         return False
-    for mapping in mappings:
-        lookup = mapping.lookup()
-        for row in head:
+    for flavour in candidates:
+        lookup = flavour.lookup()
+        for row in (row for grid in grids for row in grid.head):
             fields = {lookup[k][0] for k in (normalize_header(c) for c in row if c not in (None, "")) if k in lookup}
             if "agent" in fields and len(fields - set(IDENTITY_KINDS)) >= 2:
                 return True
@@ -218,23 +255,23 @@ def _looks_like_export(path: Path, mappings: list[SourceMapping]) -> bool:
 def is_export(path: str | Path) -> bool:
     """Whether ``path`` (a file, or a folder whose files all are) is a platform export."""
     files = _data_files(Path(path)) if Path(path).exists() else []
-    mappings = all_sources()
-    return bool(files) and all(_looks_like_export(f, mappings) for f in files)
+    candidates = flavours()
+    return bool(files) and all(_looks_like_export(f, candidates) for f in files)
 
 
-def load_any(path: str | Path) -> Dataset:
+def load_any(path: str | Path, params: LoadParams | None = None) -> Dataset:
     """Load DATA of ``csana metrics``: platform exports with :func:`load_export`, else raw logs
-    with :func:`csana.ingest.raw.load`."""
+    with :func:`csana.ingest.raw.load` (read with ``params``, default params/columns.yaml)."""
     root = Path(path)
     files = _data_files(root) if root.exists() else []
-    mappings = all_sources()
-    flags = [_looks_like_export(f, mappings) for f in files]
+    candidates = flavours()
+    flags = [_looks_like_export(f, candidates) for f in files]
     if flags and all(flags):
-        return load_export(root)
+        return load_export(root, params=params)
     if any(flags):
         exports = [f.name for f, e in zip(files, flags, strict=True) if e]
         raise CsanaError(f"the folder mixes platform exports ({', '.join(exports[:3])}) with other files",
                          file=str(path), fix="put exports and raw chat logs/orders in separate folders")
     from csana.ingest.raw import load
 
-    return load(root)
+    return load(root, params)

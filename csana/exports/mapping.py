@@ -1,26 +1,27 @@
-"""Export flavours: one mapping file per platform export in ``params/sources/``.
+"""Export flavours: one mapping file per platform export format in ``params/sources/``.
 
-A *flavour* is one export format (赤兔, 千牛 汇总分析 …): which header spellings mean which
-canonical field, how each is parsed, which rows are totals or peer benchmarks, which cells are
-placeholders. :func:`load_source` reads and checks one; headers are matched after
-:func:`normalize_header` (full-/half-width folded, spaces and unit suffixes dropped).
+A *flavour* (:class:`Flavour`) is one export format (赤兔, 千牛 客服绩效 …): which header spellings
+mean which canonical field, how each is parsed, which rows are totals or peer benchmarks, which
+cells are placeholders. :func:`load_flavour` reads and checks one, :func:`flavours` all shipped
+ones; headers are matched after :func:`normalize_header` (full-/half-width folded, spaces and
+unit suffixes dropped).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, PrivateAttr
 
+from csana.catalogue import CATALOGUE
 from csana.config import PARAMS_DIR, Frozen, read_config, validate
 from csana.errors import CsanaError
-from csana.metrics.catalogue import CATALOGUE
 
 SOURCES_DIR = PARAMS_DIR / "sources"
+"""Where the shipped flavours' mapping files are (one YAML per flavour)."""
 
 
 TABLE = "agent_period"
@@ -56,7 +57,7 @@ class FieldSpec(Frozen):
         return tuple(h if isinstance(h, HeaderVariant) else HeaderVariant(header=h) for h in self.headers)
 
 
-class SourceMapping(Frozen):
+class Flavour(Frozen):
     """One export flavour (params/sources/<name>.yaml); see the comments in chitu.yaml."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -86,7 +87,7 @@ class SourceMapping(Frozen):
         return next((v.header for v in variants if v.scale == 1), variants[0].header)
 
 
-def mapping_problems(mapping: SourceMapping) -> list[str]:
+def mapping_problems(mapping: Flavour) -> list[str]:
     """Meaning checks of a mapping (after its shape was validated), all problems at once."""
     problems = []
     for fid, spec in mapping.fields.items():
@@ -110,17 +111,17 @@ def mapping_problems(mapping: SourceMapping) -> list[str]:
     return problems
 
 
-def load_source(source: str | Path | SourceMapping) -> SourceMapping:
+def load_flavour(flavour: str | Path | Flavour) -> Flavour:
     """A flavour by name (``"chitu"``, a file in params/sources/) or by the path of a mapping file."""
-    if isinstance(source, SourceMapping):
-        return source
-    path = Path(source)
+    if isinstance(flavour, Flavour):
+        return flavour
+    path = Path(flavour)
     if path.suffix.lower() not in (".yaml", ".yml", ".json"):
-        path = SOURCES_DIR / f"{source}.yaml"
+        path = SOURCES_DIR / f"{flavour}.yaml"
         if not path.exists():
             known = ", ".join(sorted(p.stem for p in SOURCES_DIR.glob("*.yaml")))
-            raise CsanaError(f"unknown export source '{source}'", fix=f"use one of: {known}, or the path of a mapping file")
-    mapping = validate(SourceMapping, read_config(path), path)
+            raise CsanaError(f"unknown export flavour '{flavour}'", fix=f"use one of: {known}, or the path of a mapping file")
+    mapping = validate(Flavour, read_config(path), path)
     problems = mapping_problems(mapping)
     if problems:
         raise CsanaError(f"{len(problems)} problem(s): " + "; ".join(problems), file=str(path))
@@ -128,9 +129,9 @@ def load_source(source: str | Path | SourceMapping) -> SourceMapping:
     return mapping
 
 
-def all_sources() -> list[SourceMapping]:
+def flavours() -> list[Flavour]:
     """Every flavour in params/sources/, by name."""
-    return [load_source(p) for p in sorted(SOURCES_DIR.glob("*.yaml"))]
+    return [load_flavour(p) for p in sorted(SOURCES_DIR.glob("*.yaml"))]
 
 
 UNIT_SUFFIX = re.compile(r"\((?:人|人数|元|件|个|次|条|单|%|秒|s)\)$")
@@ -148,5 +149,3 @@ def normalize_header(text: object) -> str:
     return UNIT_SUFFIX.sub("", t)
 
 
-def _norm_values(values: Iterable[str]) -> list[str]:
-    return [unicodedata.normalize("NFKC", v).strip().lower() for v in values]

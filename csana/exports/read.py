@@ -1,7 +1,9 @@
 """Reading one export file: find the header row below any title rows, pick the flavour, parse every cell.
 
-Each data row comes out with its kind (agent / benchmark / summary / no_agent), its agent,
-team and period, its parsed fields, and the first bad cell of an agent row.
+Each data row comes out with its kind (agent / benchmark / summary / no_agent, see
+:mod:`csana.ingest.rows`), its agent, team and period, its fields parsed by
+:mod:`csana.ingest.cells`, and the first bad cell of an agent row (its rule, see
+:mod:`csana.ingest.rules`).
 """
 
 from __future__ import annotations
@@ -13,19 +15,9 @@ from pathlib import Path
 import polars as pl
 
 from csana.errors import CsanaError
-from csana.exports.cells import (
-    PARSERS,
-    REASONS,
-    clean_text,
-    parse_period,
-    period_in_text,
-)
-from csana.exports.mapping import (
-    SOURCES_DIR,
-    SourceMapping,
-    _norm_values,
-    normalize_header,
-)
+from csana.exports.mapping import SOURCES_DIR, Flavour, normalize_header
+from csana.ingest import cells
+from csana.ingest.columns import LoadParams
 from csana.ingest.files import (
     EXCEL_SUFFIXES,
     TEXT_SUFFIXES,
@@ -33,9 +25,10 @@ from csana.ingest.files import (
     Grid,
     data_files,
     header_row,
-    read_text,
-    read_workbook,
+    read_grids,
 )
+from csana.ingest.rows import row_kind
+from csana.ingest.rules import CELL_REASONS, CELL_RULES, RULES
 
 HEADER_SEARCH_ROWS = 30
 
@@ -47,48 +40,68 @@ def _data_files(path: Path) -> list[Path]:
     return [path] if path.is_file() else data_files(path, EXCEL_SUFFIXES + TEXT_SUFFIXES)
 
 
-def _open(path: Path, label: str) -> Grid:
-    """Excel workbooks by content (some platforms save tab-separated text as .xls), else text; an export's
-    report is on its first sheet. A guessed encoding is not tried (see :func:`csana.ingest.files.decode`)."""
-    with path.open("rb") as handle:
-        magic = handle.read(4)
-    if path.suffix.lower() in EXCEL_SUFFIXES and magic in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
-        return read_workbook(path, label, HEADER_SEARCH_ROWS, first_sheet_only=True, numbers=True)[0][1]
-    return read_text(path, label, HEADER_SEARCH_ROWS, guess=False)
+def _open(path: Path, label: str) -> list[Grid]:
+    """The visible sheets of a workbook, or the one grid of a text file, told apart by content
+    (:func:`csana.ingest.files.read_grids`: some platforms save tab-separated text as .xls). Every visible
+    sheet is looked at: an export's report may follow a 说明 (notes) sheet; hidden sheets (pivots) are not
+    reports. A guessed encoding is not tried (see :func:`csana.ingest.files.decode`). Each grid's label
+    names its sheet when the workbook has several visible ones."""
+    grids = read_grids(path, label, HEADER_SEARCH_ROWS, guess=False, numbers=True)
+    visible = [g for g in grids if not g.hidden]
+    for grid in visible:
+        if len(visible) > 1:
+            grid.label = f"{label}[{grid.sheet}]"
+    return visible
 
 
-def _header_row(head: list[Cells], mappings: list[SourceMapping], label: str) -> int:
-    """The row (within the first rows) naming the most known headers: title rows above it are skipped."""
-    best = header_row(head, {key for m in mappings for key in m.lookup()}, normalize_header, most=True)
+def _report_sheets(grids: list[Grid], candidates: list[Flavour], label: str, notes: list[str]) -> list[tuple[Grid, int]]:
+    """The grids holding a report, with their header row; other sheets (notes, empty) are named in ``notes``.
+    None holding a report is the error of :func:`_header_row`."""
+    found = [(g, _header_row(g.head, candidates, g.label, fail=False)) for g in grids]
+    reports = [(g, h) for g, h in found if h is not None]
+    if not reports:
+        _header_row(grids[0].head if grids else [], candidates, label)
+    notes += [f"{g.label}: no header row of a per-agent report; sheet not read" for g, h in found if h is None]
+    for grid, _ in reports:
+        notes += grid.notes
+    return reports  # type: ignore[return-value]
+
+
+def _header_row(head: list[Cells], candidates: list[Flavour], label: str, fail: bool = True) -> int | None:
+    """The row (within the first rows) naming the most known headers: title rows above it are skipped.
+    None, or with ``fail`` an error, when no row does."""
+    best = header_row(head, {key for m in candidates for key in m.lookup()}, normalize_header, most=True)
+    if best is None and not fail:
+        return None
     if best is None:
-        examples = ", ".join(mappings[0].header_of(f) for f in ("agent", "consult_customers", "received_customers")
-                             if f in mappings[0].fields)
+        examples = ", ".join(candidates[0].header_of(f) for f in ("agent", "consult_customers", "received_customers")
+                             if f in candidates[0].fields)
         raise CsanaError(
             f"no header row found in the first {HEADER_SEARCH_ROWS} rows", file=label,
             fix=f"is this a per-agent export? Its header names columns such as {examples}; add other spellings "
-                f"to a mapping in {SOURCES_DIR}",
+                f"to a mapping file in {SOURCES_DIR}",
         )
     return best
 
 
-def _pick_mapping(headers: list[str], mappings: list[SourceMapping], label: str, notes: list[str]) -> SourceMapping:
+def _pick_flavour(headers: list[str], candidates: list[Flavour], label: str, notes: list[str]) -> Flavour:
     """The flavour whose typical headers (signature), then whose known headers, the file has most of."""
     keys = {normalize_header(h) for h in headers if h not in (None, "")}
 
-    def score(m: SourceMapping) -> tuple[int, int]:
+    def score(m: Flavour) -> tuple[int, int]:
         return (sum(normalize_header(s) in keys for s in m.signature), sum(k in keys for k in m.lookup()))
 
-    ranked = sorted(mappings, key=lambda m: (-score(m)[0], -score(m)[1], m.name))
+    ranked = sorted(candidates, key=lambda m: (-score(m)[0], -score(m)[1], m.name))
     if len(ranked) > 1 and score(ranked[0]) == score(ranked[1]):
-        notes.append(f"{label}: headers fit export sources {ranked[0].name} and {ranked[1].name} equally; "
-                     f"read as {ranked[0].name} (pass source= to choose)")
+        notes.append(f"{label}: headers fit export flavours {ranked[0].name} and {ranked[1].name} equally; "
+                     f"read as {ranked[0].name} (pass flavour= to choose)")
     return ranked[0]
 
 
-def _match_columns(headers: list[str | None], mapping: SourceMapping, label: str, notes: list[str]) -> dict[str, tuple[int, float, str]]:
+def _match_columns(headers: list[str | None], flavour: Flavour, label: str, notes: list[str]) -> dict[str, tuple[int, float, str]]:
     """Field id → (column position, scale, header as written); unknown headers go into a note."""
-    lookup = mapping.lookup()
-    ignored = {normalize_header(h) for h in mapping.ignore}
+    lookup = flavour.lookup()
+    ignored = {normalize_header(h) for h in flavour.ignore}
     matched: dict[str, tuple[int, float, str]] = {}
     unknown = []
     for i, header in enumerate(headers):
@@ -104,84 +117,99 @@ def _match_columns(headers: list[str | None], mapping: SourceMapping, label: str
         elif key not in ignored:
             unknown.append(str(header))
     if unknown:
-        notes.append(f"{label}: {len(unknown)} unknown header(s) not used: {', '.join(unknown)} — to use or silence "
-                     f"them, add them to {mapping.file} (under fields.<id>.headers, or ignore)")
-    missing = [f for f in dict.fromkeys(("agent", *mapping.required)) if f not in matched]
+        shown = ", ".join(unknown[:30]) + (f" (+{len(unknown) - 30:,} more)" if len(unknown) > 30 else "")
+        notes.append(f"{label}: {len(unknown)} unknown header(s) not used: {shown} — to use or silence "
+                     f"them, add them to {flavour.file} (under fields.<id>.headers, or ignore)")
+    missing = [f for f in dict.fromkeys(("agent", *flavour.required)) if f not in matched]
     if missing:
-        names = "; ".join(f"{f} ({' / '.join(v.header for v in mapping.fields[f].variants())})" for f in missing)
+        names = "; ".join(f"{f} ({' / '.join(v.header for v in flavour.fields[f].variants())})" for f in missing)
         raise CsanaError(
-            f"missing required column(s) for a {mapping.zh} export: {names}", file=label,
+            f"missing required column(s) for a {flavour.zh} export: {names}", file=label,
             fix=f"rename the column in the file to one of the headers shown, or add your header under "
-                f"fields.<id>.headers in {mapping.file}",
+                f"fields.<id>.headers in {flavour.file}",
         )
     return matched
 
 
-Problem = tuple[pl.Expr, str, str, pl.Expr]
-"""A bad-cell test: (condition, header, reason, cell text)."""
+Problem = tuple[pl.Expr, str, str, str, pl.Expr]
+"""A bad-cell test: (condition, header, rule, reason, cell text)."""
 
 
-def _parse_file(file: Grid, mapping: SourceMapping, header: int, notes: list[str]) -> pl.DataFrame:
+def _parse_file(file: Grid, flavour: Flavour, header: int, notes: list[str], params: LoadParams) -> pl.DataFrame:
     """The data rows of one file: kind (agent/benchmark/summary/no_agent), agent, team, period,
-    parsed fields, and the first bad cell of an agent row (problem_column/reason/value)."""
-    cells, body = file.below(header)
-    matched = _match_columns([None if c is None else str(c) for c in cells], mapping, file.label, notes)
+    parsed fields, and the first bad cell of an agent row (problem_column/rule/reason/value)."""
+    header_cells, body = file.below(header)
+    matched = _match_columns([None if c is None else str(c) for c in header_cells], flavour, file.label, notes)
     body = body.with_row_index("_line", offset=header + 2).with_columns(pl.col("_line").cast(pl.Int64))
     text_cols = [c for c in body.columns if re.fullmatch(r"c\d+", c)]
-    body = body.filter(~pl.all_horizontal([clean_text(pl.col(c)).is_null() for c in text_cols]))
-    body = body.with_columns([clean_text(pl.col(f"c{i}")).alias(f"_t{i}") for i, _, _ in matched.values()])
-    values, problems = _field_values(body, mapping, matched)
-    period = period_in_text(" ".join([file.path.stem, *(str(c) for row in file.head[:header] for c in row if c)]))
+    row_text = cells.clean_text(pl.concat_str([pl.col(c) for c in text_cols], separator=" ", ignore_nulls=True))
+    body = body.with_columns(row_text.alias("_note")).filter(pl.col("_note").is_not_null())  # blank rows are not data
+    body = body.with_columns([cells.clean_text(pl.col(f"c{i}")).alias(f"_t{i}") for i, _, _ in matched.values()])
+    values, problems = _field_values(body, flavour, matched, params.max_number)
+    period = cells.period_in_text(" ".join([file.path.stem, *(str(c) for row in file.head[:header] for c in row if c)]))
     frame = body.with_columns(values).with_columns(pl.lit(file.label).alias("file"), pl.col("_line").alias("row"))
-    frame = _with_row_kind(frame, mapping)
-    frame = _with_period(frame, "_date_text" in frame.columns, period, mapping, file.label, matched, problems)
+    frame = _with_row_kind(frame, flavour, matched)
+    frame = _with_period(frame, "_date_text" in frame.columns, period, flavour, file.label, matched, problems)
     _note_placeholders(frame, file.label, notes)
     return _with_first_problem(frame, problems).drop(
         [c for c in frame.columns if re.fullmatch(r"[cf]\d+|_t\d+|_line|_start|_end|_ph_.*", c)])
 
 
-def _field_values(body: pl.DataFrame, mapping: SourceMapping, matched: dict[str, tuple[int, float, str]]) -> tuple[list[pl.Expr], list[Problem]]:
-    """Per matched field, its parsed value (placeholders → null, kept in _ph_<id>) and its bad-cell test."""
-    placeholders = _norm_values(mapping.placeholders)
+def _field_values(body: pl.DataFrame, flavour: Flavour, matched: dict[str, tuple[int, float, str]],
+                  max_number: float) -> tuple[list[pl.Expr], list[Problem]]:
+    """Per matched field, its parsed value (placeholders → null, kept in _ph_<id>) and its bad-cell tests
+    (rates are fractions recomputed from their parts: only the other kinds are bounded by ``max_number``)."""
     values: list[pl.Expr] = []
     problems: list[Problem] = []
     for fid, (i, scale, header_text) in matched.items():
-        kind = mapping.fields[fid].kind
+        kind = flavour.fields[fid].kind
         text = pl.col(f"_t{i}")
         if kind in ("agent", "text", "date"):
             values.append(text.alias("_date_text" if kind == "date" else fid))
             continue
         source = pl.coalesce(pl.col(f"f{i}").cast(pl.String), text) if f"f{i}" in body.columns else text
-        placeholder = text.str.to_lowercase().is_in(placeholders)
-        values += [pl.when(~placeholder).then(PARSERS[kind](source, scale)).alias(fid),
-                   pl.when(placeholder).then(text).alias(f"_ph_{fid}")]
-        problems.append((text.is_not_null() & pl.col(f"_ph_{fid}").is_null() & pl.col(fid).is_null(),
-                         header_text, REASONS[kind], text))
+        placeholder = cells.is_mark(text, flavour.placeholders)
+        parse = cells.PARSERS[kind]
+        parsed = parse(source, scale, mm_ss=fid in cells.CLOCK_MMSS) if kind == "duration" else parse(source, scale)
+        values += [pl.when(~placeholder).then(parsed).alias(fid), pl.when(placeholder).then(text).alias(f"_ph_{fid}")]
+        bad = text.is_not_null() & pl.col(f"_ph_{fid}").is_null() & pl.col(fid).is_null()
+        if kind == "duration" and fid not in cells.CLOCK_MMSS:
+            problems.append((bad & cells.two_part_clock(text), header_text, "ambiguous_clock", RULES["ambiguous_clock"].en, text))
+        problems.append((bad, header_text, CELL_RULES.get(kind, "bad_cell"), CELL_REASONS[kind][0], text))
+        if kind != "rate":
+            problems.append((pl.col(fid) > max_number, header_text, "too_large", RULES["too_large"].en, text))
     return values, problems
 
 
 def _with_first_problem(frame: pl.DataFrame, problems: list[Problem]) -> pl.DataFrame:
-    """problem_column / problem_reason / problem_value of an agent row's first bad cell (null when none)."""
+    """problem_column / problem_rule / problem_reason / problem_value of an agent row's first bad cell (null
+    when none), and ``_fail_<rule>``: whether an agent row breaks the rule at all (for the rule tallies)."""
+    names = ("problem_column", "problem_rule", "problem_reason", "problem_value")
     if not problems:
-        return frame.with_columns(pl.lit(None, pl.String).alias(c) for c in ("problem_column", "problem_reason", "problem_value"))
+        return frame.with_columns(pl.lit(None, pl.String).alias(c) for c in names)
+    agent = pl.col("kind") == "agent"
     first = pl.coalesce([pl.when(cond).then(pl.lit(k)) for k, (cond, *_) in enumerate(problems)])
-    frame = frame.with_columns(pl.when(pl.col("kind") == "agent").then(first).alias("_problem"))
+    by_rule: dict[str, list[pl.Expr]] = {}
+    for cond, _, rule, _, _ in problems:
+        by_rule.setdefault(rule, []).append(cond.fill_null(False))
+    frame = frame.with_columns(pl.when(agent).then(first).alias("_problem"),
+                               *[(agent & pl.any_horizontal(c)).alias(f"_fail_{r}") for r, c in by_rule.items()])
     pick = pl.col("_problem")
     return frame.with_columns(
-        pick.replace_strict({k: p[1] for k, p in enumerate(problems)}, default=None, return_dtype=pl.String).alias("problem_column"),
-        pick.replace_strict({k: p[2] for k, p in enumerate(problems)}, default=None, return_dtype=pl.String).alias("problem_reason"),
-        pl.coalesce([pl.when(pick == k).then(p[3]) for k, p in enumerate(problems)]).alias("problem_value"),
+        *[pick.replace_strict({k: p[j] for k, p in enumerate(problems)}, default=None, return_dtype=pl.String).alias(name)
+          for j, name in ((1, "problem_column"), (2, "problem_rule"), (3, "problem_reason"))],
+        pl.coalesce([pl.when(pick == k).then(p[4]) for k, p in enumerate(problems)]).alias("problem_value"),
     ).drop("_problem")
 
 
 def _with_period(frame: pl.DataFrame, has_date: bool, period: tuple[dt.date, dt.date] | None,
-                 mapping: SourceMapping, label: str, matched: dict, problems: list) -> pl.DataFrame:
+                 flavour: Flavour, label: str, matched: dict, problems: list) -> pl.DataFrame:
     """period_start/period_end of every row: its date cell (an agent row's blank cell under a merged
     date takes the date above), else the range in the file name or title rows."""
     if not has_date and period is None:
         raise CsanaError(
             "cannot tell which days the rows cover: no date column and no date range in the file name or title rows",
-            file=label, fix=f"add a {mapping.header_of('date') if 'date' in mapping.fields else '日期'} column, or name the "
+            file=label, fix=f"add a {flavour.header_of('date') if 'date' in flavour.fields else '日期'} column, or name the "
                             "file with its range, e.g. 赤兔_2024-10-01_2024-10-31.xlsx",
         )
     file_start = pl.lit(period[0] if period else None, pl.Date)
@@ -189,7 +217,7 @@ def _with_period(frame: pl.DataFrame, has_date: bool, period: tuple[dt.date, dt.
     if not has_date:
         return frame.with_columns(file_start.alias("period_start"), file_end.alias("period_end"))
     text = pl.col("_date_text")
-    start, end = parse_period(text)
+    start, end = cells.period(text)
     frame = frame.with_columns(start.alias("_start"), end.alias("_end"))
     merged = text.is_null() & (pl.col("kind") == "agent")
     frame = frame.with_columns(
@@ -197,23 +225,17 @@ def _with_period(frame: pl.DataFrame, has_date: bool, period: tuple[dt.date, dt.
         pl.when(merged).then(pl.col("_end").forward_fill()).otherwise(pl.col("_end")).fill_null(file_end).alias("period_end"),
     )
     header = matched["date"][2]
-    problems.insert(0, (text.is_not_null() & pl.col("_start").is_null(), header, REASONS["date"], text))
-    problems.insert(1, (pl.col("period_start").is_null(), header,
-                        "no date: the cell is empty and the file name gives no date range", text))
+    problems.insert(0, (text.is_not_null() & pl.col("_start").is_null(), header, "bad_date", CELL_REASONS["date"][0], text))
+    problems.insert(1, (pl.col("period_start").is_null(), header, "no_date", RULES["no_date"].en, text))
     return frame
 
 
-def _with_row_kind(frame: pl.DataFrame, mapping: SourceMapping) -> pl.DataFrame:
-    """agent / benchmark / summary / no_agent, from the agent cell (or the date cell of a total row)."""
-    agent = pl.col("agent").str.to_lowercase().str.strip_chars_end(":")
-    date_text = pl.col("_date_text").str.to_lowercase() if "_date_text" in frame.columns else pl.lit(None, pl.String)
-    summary = agent.is_in(_norm_values(mapping.summary_rows)) | (agent.is_null() & date_text.is_in(_norm_values(mapping.summary_rows)))
-    kind = (
-        pl.when(summary.fill_null(False)).then(pl.lit("summary"))
-        .when(agent.is_in(_norm_values(mapping.benchmark_rows)).fill_null(False)).then(pl.lit("benchmark"))
-        .when(agent.is_null()).then(pl.lit("no_agent"))
-        .otherwise(pl.lit("agent"))
-    )
+def _with_row_kind(frame: pl.DataFrame, flavour: Flavour, matched: dict[str, tuple[int, float, str]]) -> pl.DataFrame:
+    """agent / summary / benchmark / note / no_agent (:func:`csana.ingest.rows.row_kind`), from the agent
+    cell, the date cell (a total labelled under 日期) and the cells of the numeric fields."""
+    numeric = [pl.col(f"_t{i}") for fid, (i, _, _) in matched.items() if flavour.fields[fid].kind in NUMERIC_KINDS]
+    labels = [pl.col("_date_text")] if "_date_text" in frame.columns else []
+    kind = row_kind(pl.col("agent"), labels, numeric, flavour.placeholders, flavour.summary_rows, flavour.benchmark_rows)
     return frame.with_columns(kind.alias("kind"))
 
 
@@ -228,6 +250,7 @@ def _note_placeholders(frame: pl.DataFrame, label: str, notes: list[str]) -> Non
     )
     if found.height:
         listed = ", ".join(f"'{v}' ×{n}" for v, n in found.iter_rows())
-        pending = " ('延时统计': the platform has not finished counting — export again later for final numbers)"
+        late = [v for v in ("延时统计", "延迟统计") if v in found["v"].to_list()]
+        pending = f" ('{late[0] if late else ''}': the platform has not finished counting — export again later for final numbers)"
         notes.append(f"{label}: {found['len'].sum()} cell(s) hold no number ({listed}): read as empty"
-                     + (pending if "延时统计" in found["v"].to_list() else ""))
+                     + (pending if late else ""))

@@ -9,7 +9,7 @@ import polars as pl
 
 from csana.errors import CsanaError
 from csana.exports.complete import WEIGHT_FIELDS
-from csana.exports.mapping import load_source
+from csana.exports.mapping import load_flavour
 
 
 def _written(kind: str, column: pl.Expr, text: bool) -> pl.Expr:
@@ -33,7 +33,7 @@ def write_export(metrics_daily: pl.DataFrame, path: str | Path, flavour: str = "
     rates in percent, a 汇总 row at the bottom. ``fmt`` is "xlsx" or "csv" (default: the suffix);
     CSV is written in ``encoding`` (GBK, as 千牛 and Excel write). ``weights`` adds the counts behind
     the time averages (首次响应次数, 响应次数, 接待总时长), which make a round trip exact."""
-    mapping = load_source(flavour)
+    mapping = load_flavour(flavour)
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in ("xlsx", "csv"):

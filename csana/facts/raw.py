@@ -2,7 +2,7 @@
 
 For a :class:`~csana.periods.Window` the derived tables (receptions, responses,
 attribution, assists: :mod:`csana.facts.derived`) are cut into the fact tables the
-catalogue declares (:data:`csana.metrics.catalogue.FACT_TABLES`), each holding
+catalogue declares (:data:`csana.catalogue.FACT_TABLES`), each holding
 ``agent_id`` and ``period``; each measure is its catalogue expression evaluated by one
 ``group_by(agent_id, period)`` per fact table. Measures never filter, join or collect —
 this module does, once. The result, one row per agent × period with every measure, is
@@ -20,9 +20,9 @@ import datetime as dt
 
 import polars as pl
 
+from csana.catalogue import MEASURES, SUM_DECIMALS, Measure
 from csana.facts.derived import Derived, data_span, derive
 from csana.ingest.dataset import Dataset
-from csana.metrics.catalogue import MEASURES, Measure
 from csana.params import MetricParams
 from csana.periods import Window, month_window, months_between
 
@@ -187,6 +187,11 @@ def available(m: Measure, dataset: Dataset) -> bool:
     return dataset.has(table, column or None)
 
 
+def _stable(m: Measure) -> pl.Expr:
+    """A measure's expression, float sums rounded so they do not change from run to run (SUM_DECIMALS)."""
+    return m.expr.round(SUM_DECIMALS) if m.agg == "sum" and m.dtype == pl.Float64 else m.expr
+
+
 def measure_rows(dataset: Dataset, derived: Derived, window: Window, group: pl.Expr | None = None) -> pl.LazyFrame:
     """Every measure per agent (or ``group``) and period in the window: one row each.
 
@@ -200,7 +205,7 @@ def measure_rows(dataset: Dataset, derived: Derived, window: Window, group: pl.E
     period_dtype = pl.String if window.by == "month" else pl.Date
     frame = pl.LazyFrame(schema={"agent_id": pl.String, "period": period_dtype})
     for fact, measures in by_fact.items():
-        part = facts[fact].group_by(KEYS).agg([m.expr.alias(m.id) for m in measures])
+        part = facts[fact].group_by(KEYS).agg([_stable(m).alias(m.id) for m in measures])
         frame = frame.join(part, on=KEYS, how="full", coalesce=True)
     return frame.with_columns(
         [pl.col(m.id).fill_null(0) for m in MEASURES if m.combinable and available(m, dataset)]

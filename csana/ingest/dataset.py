@@ -2,8 +2,8 @@
 
 ``Dataset`` is what :func:`csana.load` and :func:`csana.load_export` return and what
 every later step takes. It keeps the rows that were set aside (``rejected``) with
-their reasons, and per-file counts, so a report can prove that
-rows used + rows rejected = rows read.
+their rules and reasons, per-file counts, so a report can prove that
+rows used + rows rejected = rows read, and per-rule tallies of the rows checked.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from csana.errors import CsanaError
+from csana.ingest.rules import TALLY_SCHEMA
 from csana.ingest.schema import TABLES, empty
 
 REJECTED_SCHEMA: dict[str, pl.DataType] = {
@@ -22,6 +23,7 @@ REJECTED_SCHEMA: dict[str, pl.DataType] = {
     "table": pl.String,
     "row": pl.Int64,  # 1-based line number as a spreadsheet shows it (header = row 1)
     "column": pl.String,
+    "rule": pl.String,  # the row rule's id (csana.ingest.rules.RULES)
     "reason": pl.String,
     "value": pl.String,
 }
@@ -78,6 +80,8 @@ class Dataset:
     rejected: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTED_SCHEMA))
     files: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FILES_SCHEMA))
     warnings: list[str] = field(default_factory=list)
+    tallies: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=TALLY_SCHEMA))
+    """Rows checked and failing per file, table and rule (see :func:`csana.ingest.rules.report`)."""
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     """Derived tables keyed by params, so several metric calls derive once."""
 
@@ -111,22 +115,6 @@ class Dataset:
     @property
     def orders(self) -> pl.DataFrame:
         return self["orders"]
-
-    @classmethod
-    def from_frames(cls, source: str = "<memory>", **tables: pl.DataFrame | dict | None) -> Dataset:
-        """Build a dataset from in-memory frames (tests, notebooks), casting to canonical types.
-
-        Raises CsanaError on a missing required column, like loading a file would;
-        notes such as ignored columns end up in ``warnings``.
-        """
-        from csana.ingest.raw import (
-            conform_frame,  # io depends on this module, not the reverse
-        )
-
-        warnings: list[str] = []
-        frames = {name: conform_frame(name, pl.DataFrame(t) if isinstance(t, dict) else t, source, warnings=warnings)
-                  for name, t in tables.items() if t is not None}
-        return cls(tables=frames, source=source, warnings=warnings)
 
     def rows_summary(self) -> pl.DataFrame:
         """Per table: rows read, used, rejected (used + rejected = read)."""

@@ -29,12 +29,15 @@ from typing import Any
 import polars as pl
 
 from csana.errors import CsanaError
+from csana.ingest.workbook import open_workbook
 
 TEXT_SUFFIXES = (".csv", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 HEAD_BYTES = 200_000
 """How much of a text file is decoded to find its separator and header row."""
+MAX_COLUMNS = 16_384
+"""The most columns a file may have (Excel's limit): wider files are refused before they are parsed."""
 
 Cells = list[Any]
 """One row's cells as read: text, or None for an empty workbook cell."""
@@ -52,6 +55,12 @@ class Grid:
     head: list[Cells]
     """The first rows, to find the header row below any title rows."""
     _below: Callable[[int], tuple[Cells, pl.DataFrame]] = field(repr=False)
+    sheet: str | None = None
+    """The workbook sheet's name; None for a text file."""
+    hidden: bool = False
+    """Whether the sheet is hidden in Excel (loaders ignore hidden sheets unless their name says what they are)."""
+    notes: list[str] = field(default_factory=list)
+    """What reading left out (cells far outside a sheet's table), for the loader's warnings."""
 
     def below(self, header: int) -> tuple[Cells, pl.DataFrame]:
         """The cells of row ``header`` and the rows under it as text columns ``c0``, ``c1`` … by position
@@ -72,7 +81,8 @@ def data_files(root: Path, suffixes: tuple[str, ...]) -> list[Path]:
 def decode(raw: bytes, label: str, guess: bool = True) -> tuple[bytes, str]:
     """A file's text as UTF-8 bytes (what polars reads) and the encoding it was in.
 
-    Tried in order: UTF-8 with BOM, UTF-16 with BOM (Excel's "Unicode text"), UTF-8, then
+    Tried in order: UTF-8 with BOM, UTF-16 with BOM (Excel's "Unicode text"), UTF-16 or UTF-32
+    without BOM (told by where the NUL bytes are, see :func:`_wide_encoding`), UTF-8, then
     GB18030 (a superset of GBK, as Chinese Excel and 千牛 write). With ``guess``,
     charset-normalizer's best guess comes last: raw logs come from any shop system, such as
     an overseas order tool writing Latin-1. Platform exports pass ``guess=False``: only
@@ -87,6 +97,12 @@ def decode(raw: bytes, label: str, guess: bool = True) -> tuple[bytes, str]:
         except UnicodeDecodeError:
             raise CsanaError("starts like UTF-16 text but is not valid UTF-16", file=label,
                              fix="save the file again from Excel as CSV UTF-8") from None
+    elif (wide := _wide_encoding(raw)) is not None:
+        try:
+            return raw.decode(wide).encode("utf-8"), wide
+        except UnicodeDecodeError:
+            raise CsanaError(f"looks like {wide.upper()} text without a byte-order mark, but is not valid {wide.upper()}",
+                             file=label, fix="save the file again from Excel as CSV UTF-8") from None
     else:
         body, encoding = raw, "utf-8"
     if _is_utf8(body):
@@ -104,6 +120,30 @@ def decode(raw: bytes, label: str, guess: bool = True) -> tuple[bytes, str]:
     if best is None or best.encoding is None:
         raise CsanaError("cannot tell the text encoding", file=label, fix="save the file as CSV UTF-8 from Excel")
     return raw.decode(best.encoding, errors="replace").encode("utf-8"), best.encoding
+
+
+def _wide_encoding(raw: bytes, sample: int = 65_536) -> str | None:
+    """UTF-16 or UTF-32 text without a byte-order mark, told by its NUL bytes: the ASCII characters of a
+    CSV (digits, separators, line breaks) are one byte and one NUL in UTF-16 (the NUL second in
+    little-endian), one byte and three NULs in UTF-32. Such text is valid GB18030 too, so it must be
+    told first, or it "decodes" into NUL-riddled garbage."""
+    head = raw[: min(len(raw), sample) // 4 * 4]
+    if len(head) < 8 or head.count(0) == 0:
+        return None
+    quarter = [head[i::4].count(0) for i in range(4)]
+    n = len(head) // 4
+    # UTF-32: the top byte of every character is NUL, the next nearly always (outside emoji and rare CJK)
+    if quarter[3] == n and quarter[2] * 10 >= n * 9 and quarter[1] >= n // 10:
+        return "utf-32-le"
+    if quarter[0] == n and quarter[1] * 10 >= n * 9 and quarter[2] >= n // 10:
+        return "utf-32-be"
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) // 2
+    if odd >= half // 10 and even * 20 <= odd:  # an emoji's surrogate pair may put a NUL on the other side
+        return "utf-16-le"
+    if even >= half // 10 and odd * 20 <= even:
+        return "utf-16-be"
+    return None
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -142,6 +182,7 @@ def read_text(path: Path, label: str, head_rows: int, guess: bool = True) -> Gri
         data = data.replace(b"\r", b"\n")
     lines = data[:HEAD_BYTES].decode("utf-8", errors="ignore").split("\n")[:head_rows]
     separator = "\t" if path.suffix.lower() == ".tsv" else max([",", "\t", ";"], key="\n".join(lines).count)
+    _require_width(data, separator, label)
     head = [_cells(line, separator) for line in lines]
 
     def below(header: int) -> tuple[Cells, pl.DataFrame]:
@@ -155,6 +196,19 @@ def read_text(path: Path, label: str, head_rows: int, guess: bool = True) -> Gri
         return cells, _positional(frame, "c")
 
     return Grid(path, label, encoding, head, below)
+
+
+def _require_width(data: bytes, separator: str, label: str) -> None:
+    """Refuse, at once, a file whose first line has more than :data:`MAX_COLUMNS` cells (counted as
+    separators, before any parsing): no log has that many columns; a file that does is transposed, or
+    not a table."""
+    end = data.find(b"\n")
+    width = data[: end if end >= 0 else len(data)].count(separator.encode()) + 1
+    if width > MAX_COLUMNS:
+        raise CsanaError(f"the first line has {width:,} cells, more than a table csana reads has ({MAX_COLUMNS:,}, "
+                         "Excel's limit)", file=label,
+                         fix="is the file transposed (one row per column) or not a table? Export it again with one "
+                             "row per record and one column per field")
 
 
 def _cells(line: str, separator: str) -> Cells:
@@ -181,31 +235,68 @@ def _csv_error(exc: Exception, data: bytes, header: int, separator: str, label: 
                       fix="open it in Excel and save as CSV UTF-8")
 
 
+def content_kind(path: Path) -> str:
+    """What a file is by its first bytes, whatever its name: ``"workbook"`` (an .xlsx zip or a legacy
+    .xls), ``"parquet"`` or ``"text"`` (ERPs and 千牛 save tab-separated text under an .xls name)."""
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
+        return "workbook"
+    return "parquet" if magic == b"PAR1" else "text"
+
+
+def read_grids(path: Path, label: str, head_rows: int, *, guess: bool = True, numbers: bool = False) -> list[Grid]:
+    """A CSV/TSV file or a workbook as grids, one per sheet, told apart by content (:func:`content_kind`),
+    so one reader serves raw logs and platform exports. A file named like a workbook that is text is read
+    as text when it holds a table (separated cells), else refused as not a readable Excel file."""
+    if content_kind(path) == "workbook":
+        return [grid for _, grid in read_workbook(path, label, head_rows, numbers=numbers)]
+    if path.suffix.lower() not in EXCEL_SUFFIXES:
+        return [read_text(path, label, head_rows, guess)]
+    refusal = CsanaError("not a readable Excel file (neither a workbook nor text with separated cells)", file=label,
+                         fix="open it in Excel and save it again as .xlsx")
+    try:
+        grid = read_text(path, label, head_rows, guess)
+    except CsanaError:
+        raise refusal from None
+    if not any(len([c for c in row if c not in (None, "")]) >= 2 for row in grid.head):
+        raise refusal
+    return [grid]
+
+
 def read_workbook(path: Path, label: str, head_rows: int, *, first_sheet_only: bool = False,
                   numbers: bool = False) -> list[tuple[str, Grid]]:
-    """Each sheet of a workbook (name, grid), every cell read as text; a sheet without rows has an empty head.
+    """Each sheet of a workbook (name, grid), hidden ones flagged, every cell read as text; a sheet without
+    rows has an empty head. Sheets are bounded first (:mod:`csana.ingest.workbook`): cells far outside the
+    table are left out (named in the grid's notes), a sheet beyond the cap on cells is refused.
 
     ``numbers`` also reads numeric cells as floats (columns ``f0``, ``f1`` …): platform exports
     take rates and amounts at full precision from them rather than as the cell's text.
     """
     import fastexcel
 
+    book = open_workbook(path, label)
     try:
-        reader = fastexcel.read_excel(str(path))
+        reader = fastexcel.read_excel(book.content)
         names = reader.sheet_names[:1] if first_sheet_only else reader.sheet_names
-        sheets = [(name, _sheet(reader, name, "string"), _sheet(reader, name, "float") if numbers else None)
-                  for name in names]
+        sheets = []
+        for name in names:
+            loaded = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+            floats = _sheet(reader, name, "float") if numbers else None
+            sheets.append((name, loaded.visible != "visible", loaded.to_polars(), floats))
     except Exception as exc:  # fastexcel raises its own exception types for corrupt files
         raise CsanaError(f"not a readable Excel file ({str(exc).splitlines()[0]})", file=label,
                          fix="open it in Excel and save it again as .xlsx") from None
-    return [(name, _sheet_grid(path, label, text, floats, head_rows)) for name, text, floats in sheets]
+    return [(name, _sheet_grid(path, label, text, floats, head_rows, name, hidden, book.notes.get(name, [])))
+            for name, hidden, text, floats in sheets]
 
 
 def _sheet(reader: Any, name: str, dtypes: str) -> pl.DataFrame:
     return reader.load_sheet(name, header_row=None, skip_rows=0, dtypes=dtypes).to_polars()
 
 
-def _sheet_grid(path: Path, label: str, text: pl.DataFrame, floats: pl.DataFrame | None, head_rows: int) -> Grid:
+def _sheet_grid(path: Path, label: str, text: pl.DataFrame, floats: pl.DataFrame | None, head_rows: int,
+                name: str, hidden: bool, notes: list[str]) -> Grid:
     head = [list(r) for r in text.head(head_rows).rows()]
     cells = _positional(text, "c")
     if floats is not None:
@@ -214,7 +305,7 @@ def _sheet_grid(path: Path, label: str, text: pl.DataFrame, floats: pl.DataFrame
     def below(header: int) -> tuple[Cells, pl.DataFrame]:
         return head[header], cells.slice(header + 1)
 
-    return Grid(path, label, None, head, below)
+    return Grid(path, label, None, head, below, sheet=name, hidden=hidden, notes=notes)
 
 
 def _positional(frame: pl.DataFrame, prefix: str) -> pl.DataFrame:

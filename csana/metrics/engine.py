@@ -3,7 +3,7 @@
 :func:`evaluate` takes measure rows (from :mod:`csana.facts`: one row per agent × period
 for raw logs, one row per agent × export row for platform exports) and, per group of
 keys, sums each measure, evaluates each metric by its type (simple, ratio, mean,
-quantile, derived: :mod:`csana.metrics.catalogue`) and nothing more:
+quantile, derived: :mod:`csana.catalogue`) and nothing more:
 
 * counts and sums add; a ratio or mean is Σ numerator / Σ denominator over the rows
   giving both, null when that denominator is 0;
@@ -22,10 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from csana.errors import CsanaError
-from csana.facts import Facts, facts_of, raw
-from csana.ingest.dataset import Capability, Dataset
-from csana.metrics.catalogue import (
+from csana.catalogue import (
     CATALOGUE,
     COMPONENT_IDS,
     CREDIT_IDS,
@@ -35,7 +32,11 @@ from csana.metrics.catalogue import (
     OUTPUT_IDS,
     PUBLIC_IDS,
     dtype,
+    stable_sum,
 )
+from csana.errors import CsanaError
+from csana.facts import Facts, facts_of, raw
+from csana.ingest.dataset import Capability, Dataset
 from csana.params import MetricParams, resolve_params
 from csana.periods import Period, month_window
 
@@ -64,14 +65,15 @@ def _row_values(rows: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _sum(column: str) -> pl.Expr:
-    return pl.when(pl.col(column).is_not_null().any()).then(pl.col(column).sum()).alias(column)
+    total = stable_sum(pl.col(column)) if dtype(column) == pl.Float64 else pl.col(column).sum()
+    return pl.when(pl.col(column).is_not_null().any()).then(total).alias(column)
 
 
 def _parts(num: str, den: str) -> tuple[pl.Expr, pl.Expr]:
     """Σ numerator and Σ denominator over the rows giving both (null when none does)."""
     n, d = pl.col(num).cast(pl.Float64), pl.col(den).cast(pl.Float64)
     both = n.is_not_null() & d.is_not_null()
-    return pl.when(both.any()).then(n.filter(both).sum()), pl.when(both.any()).then(d.filter(both).sum())
+    return pl.when(both.any()).then(stable_sum(n.filter(both))), pl.when(both.any()).then(stable_sum(d.filter(both)))
 
 
 def evaluate(rows: pl.LazyFrame, keys: list[str] | None = None) -> pl.DataFrame:

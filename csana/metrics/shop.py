@@ -13,11 +13,11 @@ from typing import Any, Literal
 
 import polars as pl
 
+from csana.catalogue import COMPONENT_IDS, OUTPUT_IDS, PUBLIC_IDS
 from csana.facts import SHOP, Facts, facts_of
 from csana.facts.derived import derive
 from csana.facts.export import benchmark_rows
 from csana.ingest.dataset import Capability, Dataset
-from csana.metrics.catalogue import COMPONENT_IDS, OUTPUT_IDS, PUBLIC_IDS
 from csana.metrics.engine import agent_metrics, evaluate
 from csana.metrics.provisional import provisional
 from csana.params import MetricParams, resolve_params

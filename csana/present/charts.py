@@ -3,7 +3,7 @@
 Every function takes the frame the engine already computed (per-agent metrics, daily
 metrics, the shop funnel, answered bursts) and a language, and returns an *unconfigured*
 altair chart, so callers can still layer or concatenate it. Names of metrics come from
-:mod:`csana.metrics.catalogue`; charts never compute a metric, except the response-time
+:mod:`csana.catalogue`; charts never compute a metric, except the response-time
 quantiles drawn on the distribution, which use the same linear interpolation as the
 engine's p50/p90 (numpy's default).
 
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
+from csana.catalogue import CATALOGUE, label, metric
 from csana.i18n import Captions
-from csana.metrics.catalogue import CATALOGUE, label, metric
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, WenQuanYi Zen Hei, Microsoft YaHei, PingFang SC, sans-serif"
 """CSS font list: the first installed family wins (vl-convert measures text with it too)."""

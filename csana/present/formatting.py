@@ -1,6 +1,6 @@
 """How numbers read on screen and paper: metric values by unit, month-on-month deltas, missing values.
 
-One formatter per unit of :mod:`csana.metrics.catalogue`, so a number reads the same in the CLI's
+One formatter per unit of :mod:`csana.catalogue`, so a number reads the same in the CLI's
 tables, the diagnosis printout, the report's summary, leaderboard and scorecards and the
 PDF (tests compare the PDF's text with ``format_metric(agent_metrics(...))``): 43.2%,
 ¥1,234.50, 23.4 秒, 1,680. Missing values, NaN, infinities and ratios with a zero
@@ -14,8 +14,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from csana.catalogue import CATALOGUE
 from csana.i18n import pick
-from csana.metrics.catalogue import CATALOGUE
 
 DASH = "—"
 Tone = Literal["good", "bad", "flat"]
@@ -30,7 +30,7 @@ def missing(value: Any) -> bool:
 
 
 def format_value(value: Any, unit: str | None, lang: str = "zh") -> str:
-    """``value`` in ``unit`` (a :data:`csana.metrics.catalogue.Unit`): 43.2%, ¥1,234.50, ¥88.00/小时, 23.4 秒, 1,234, 1.46.
+    """``value`` in ``unit`` (a :data:`csana.catalogue.Unit`): 43.2%, ¥1,234.50, ¥88.00/小时, 23.4 秒, 1,234, 1.46.
 
     Money and scores keep two decimals, durations one; counts are whole numbers unless
     the value has a fraction (units per buyer).

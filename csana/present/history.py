@@ -11,7 +11,7 @@ import altair as alt
 import polars as pl
 
 from csana.i18n import Captions
-from csana.metrics.catalogue import CATALOGUE, label
+from csana.catalogue import CATALOGUE, label
 from csana.present.charts import ACCENT, MUTED, axis_format
 
 text = Captions({

@@ -12,7 +12,7 @@ with headless Chromium. Modules: :mod:`~csana.report.config` (configurations),
 
 from __future__ import annotations
 
-from csana.ingest.open import open_data
+from csana.datasets import open_data
 from csana.report.batch import (
     BatchResult,
     plan,

@@ -13,8 +13,8 @@ from typing import Any
 import polars as pl
 from IPython.display import HTML
 
+from csana.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.facts import facts_of
-from csana.metrics.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.present.formatting import DASH
 from csana.report.common import (
     LEADERBOARD_METRICS,

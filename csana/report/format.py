@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from csana.metrics.catalogue import label
+from csana.catalogue import label
 from csana.present.formatting import format_metric
 
 

@@ -22,7 +22,7 @@ from csana.errors import CsanaError
 from csana.facts import facts_of
 from csana.i18n import Captions
 from csana.ingest.dataset import Dataset
-from csana.metrics.catalogue import label
+from csana.catalogue import label
 from csana.params import MetricParams
 from csana.periods import previous_month
 from csana.present.formatting import format_metric, format_value, signed_value
@@ -119,7 +119,7 @@ def _value(metric: str, value: Any, lang: str) -> str:
 
 
 def _change(metric: str, value: Any, lang: str) -> str:
-    from csana.metrics.catalogue import CATALOGUE
+    from csana.catalogue import CATALOGUE
 
     unit = "score" if metric == "total" else "units" if metric == "rank" else CATALOGUE[metric].unit
     return signed_value(value, unit, lang)

@@ -13,8 +13,8 @@ from typing import Any
 import polars as pl
 from IPython.display import HTML
 
+from csana.catalogue import label
 from csana.i18n import pick
-from csana.metrics.catalogue import label
 from csana.present.formatting import DASH, delta, format_metric, format_value, missing
 from csana.report.common import (
     CARD_METRICS,

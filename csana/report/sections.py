@@ -25,9 +25,9 @@ import altair as alt
 import polars as pl
 from IPython.display import HTML
 
+from csana.catalogue import label
 from csana.errors import CsanaError
 from csana.ingest.dataset import Capability
-from csana.metrics.catalogue import label
 from csana.metrics.shop import funnel
 from csana.present import charts
 from csana.present.formatting import (
@@ -79,7 +79,7 @@ def header(ctx: ReportContext) -> HTML:
     """Title, scope, period, data source, scheme, and the provisional-data banner."""
     lang = ctx.lang
     first, last = ctx.month_days
-    scope = [(t("shop", lang), ctx.shop_id), (t("team", lang), ctx.team)]
+    scope = [(t("shop", lang), ctx.shop_label), (t("team", lang), ctx.team)]
     facts = [
         (t("period", lang), f"{ctx.month} ({first:%Y-%m-%d} – {last:%Y-%m-%d})"),
         *[(k, v) for k, v in scope if v],

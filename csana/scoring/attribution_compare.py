@@ -34,7 +34,7 @@ from csana.errors import CsanaError
 from csana.facts.credit import RULES
 from csana.i18n import pick
 from csana.ingest.dataset import Capability, Dataset
-from csana.metrics.catalogue import label
+from csana.catalogue import label
 from csana.metrics.engine import IDENTITY, agent_metrics, attribution, latest_complete_month
 from csana.params import MetricParams
 from csana.periods import month_window

@@ -32,8 +32,8 @@ from pydantic import (
     model_validator,
 )
 
+from csana.catalogue import CATALOGUE
 from csana.config import Frozen
-from csana.metrics.catalogue import CATALOGUE
 from csana.scoring.bands import Number, Tier, number_text, sorted_bands
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
+from csana.catalogue import CATALOGUE
 from csana.errors import CsanaError
-from csana.metrics.catalogue import CATALOGUE
 from csana.scoring.columns import F64, manual_col, target_col
 from csana.scoring.rules import team_formula
 from csana.scoring.scheme import Scheme

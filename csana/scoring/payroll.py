@@ -44,8 +44,10 @@ def payroll(scored: pl.DataFrame, scheme: Scheme, lang: str = "zh") -> pl.DataFr
     return table.rename(headers)
 
 
-def write_payroll(scored: pl.DataFrame, scheme: Scheme, path: str | Path, lang: str = "zh") -> Path:
-    """Write the payroll sheet (.xlsx with title rows, or .csv with scheme columns)."""
+def write_payroll(scored: pl.DataFrame, scheme: Scheme, path: str | Path, lang: str = "zh",
+                  notes: list[str] | None = None) -> Path:
+    """Write the payroll sheet (.xlsx with title rows, or .csv with scheme columns); notes about cells
+    left empty (numbers that are not finite) go into ``notes``."""
     path = Path(path)
     table = payroll(scored, scheme, lang)
     months = sorted(set(scored["month"].drop_nulls().to_list())) if "month" in scored.columns else []
@@ -57,10 +59,10 @@ def write_payroll(scored: pl.DataFrame, scheme: Scheme, path: str | Path, lang: 
             f"{'满分' if zh else 'Full score'} {scheme.full_score:g}; "
             + ("绩效工资 = 绩效满额 × 总分 / 满分" if zh else "performance pay = full performance pay × total / full score"),
         ]
-        return write_table(table, path, title=title, sheet="绩效工资" if zh else "payroll")
+        return write_table(table, path, title=title, sheet="绩效工资" if zh else "payroll", notes=notes)
     table = table.with_columns(pl.lit(scheme.label(lang)).alias("方案" if zh else "scheme"),
                                pl.lit(scheme.content_hash).alias("方案版本" if zh else "scheme_hash"))
-    return write_table(table, path)
+    return write_table(table, path, notes=notes)
 
 
 def _indicator_names(scheme: Scheme, lang: str) -> dict[str, str]:

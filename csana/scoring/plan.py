@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from csana.metrics.catalogue import CATALOGUE
+from csana.catalogue import CATALOGUE
 from csana.scoring.bands import Band
 from csana.scoring.columns import (
     F64,

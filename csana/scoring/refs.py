@@ -18,8 +18,8 @@ from typing import Literal
 
 from pydantic import ValidationInfo, model_validator
 
+from csana.catalogue import CATALOGUE
 from csana.config import Frozen
-from csana.metrics.catalogue import CATALOGUE
 from csana.scoring.bands import Number, number_text
 from csana.scoring.indicators import unknown, unknown_manual
 

@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from csana.catalogue import CATALOGUE, combinable
 from csana.config import Frozen
-from csana.metrics.catalogue import CATALOGUE, combinable
 from csana.scoring.bands import FactorBand, GradeBand, Number, RateBand, sorted_bands
 from csana.scoring.indicators import ID_PATTERN, unknown
 from csana.scoring.refs import OPS, Threshold, ValueRef

@@ -5,7 +5,7 @@ is described in params/schemes/README.md. Loading checks it in two layers, and
 reports every problem at once, each naming the file, the key and what is allowed:
 
 * shape — unknown keys, wrong types, a weight that is not a number;
-* meaning — unknown metric ids (checked against :data:`csana.metrics.catalogue.CATALOGUE`),
+* meaning — unknown metric ids (checked against :data:`csana.catalogue.CATALOGUE`),
   unknown manual indicators, tier gaps and overlaps, tiers that reward the wrong
   direction, references to indicators that do not exist.
 
@@ -27,9 +27,9 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from csana.catalogue import CATALOGUE
 from csana.config import PARAMS_DIR, Frozen, read_config, validate
 from csana.errors import CsanaError
-from csana.metrics.catalogue import CATALOGUE
 from csana.scoring.indicators import MANUAL_INDICATORS, Indicator, ManualIndicator
 from csana.scoring.refs import ValueRef
 from csana.scoring.rules import (

@@ -17,7 +17,7 @@ import polars as pl
 
 from csana.facts import SHOP
 from csana.ingest.dataset import Dataset
-from csana.metrics.catalogue import OUTPUT_IDS
+from csana.catalogue import OUTPUT_IDS
 from csana.metrics.engine import agent_metrics
 from csana.metrics.shop import group_metrics
 from csana.params import MetricParams

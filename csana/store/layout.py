@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from csana.metrics.catalogue import CATALOGUE, dtype
+from csana.catalogue import CATALOGUE, dtype
 from csana.params import MetricParams
 from csana.scoring.scheme import Scheme
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from csana.ingest.dataset import Dataset
-from csana.metrics.catalogue import PUBLIC_IDS
+from csana.catalogue import PUBLIC_IDS
 from csana.store.figures import month_figures
 from csana.store.layout import MonthFigures, Publication
 

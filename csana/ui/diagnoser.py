@@ -14,10 +14,10 @@ from typing import Any
 import ipywidgets as ipw
 import polars as pl
 
+from csana.datasets import open_data
 from csana.errors import CsanaError
 from csana.i18n import check_lang, list_separator
 from csana.ingest.dataset import Dataset
-from csana.ingest.open import open_data
 from csana.params import MetricParams
 from csana.present.formatting import short_value
 from csana.ui.captions import diag_text, text

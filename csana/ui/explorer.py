@@ -32,13 +32,13 @@ from typing import Any
 import ipywidgets as ipw
 import polars as pl
 
+from csana.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.config import PARAMS_DIR
+from csana.datasets import open_data
 from csana.errors import CsanaError
 from csana.facts.credit import RULES
 from csana.i18n import check_lang
 from csana.ingest.dataset import Capability, Dataset
-from csana.ingest.open import open_data
-from csana.metrics.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.params import MetricParams, resolve_params
 from csana.present.formatting import format_value, plain_number, signed_value
 from csana.scoring.attribution_compare import rule_label
@@ -231,7 +231,7 @@ class Explorer(Panel):
 
     def select_metric(self, metric_id: str) -> pl.DataFrame:
         """Show ``metric_id`` in the explorer; returns the filtered agents ranked on it (best first)."""
-        from csana.metrics.catalogue import metric
+        from csana.catalogue import metric
 
         found = metric(metric_id)
         if self.w_metric.value != metric_id:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from csana.catalogue import PUBLIC_IDS
 from csana.facts import facts_of
 from csana.ingest.dataset import Dataset
-from csana.metrics.catalogue import PUBLIC_IDS
 from csana.params import MetricParams, resolve_params
 from csana.ui.captions import text
 

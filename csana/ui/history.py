@@ -20,7 +20,7 @@ import polars as pl
 
 from csana.errors import CsanaError
 from csana.i18n import Captions, check_lang
-from csana.metrics.catalogue import PUBLIC_IDS
+from csana.catalogue import PUBLIC_IDS
 from csana.present.formatting import format_metric, format_value
 from csana.present.history import SCORE_IDS, published_trend, value_label
 from csana.ui.dashboard import running_in_dashboard

@@ -1,23 +1,27 @@
-"""The benchmark keeps working: sizes, hand-checked reference versions, the agreement check, a 100k run.
+"""The benchmark harness keeps working: sizes, run order, whole-process measuring, the parity gate,
+the references' whereabouts, and a 100k run through the CLI.
 
-The full 1M/10M run is ``csana bench --sizes 1M,10M`` (or ``pytest -m slow tests/bench``).
+The full 1M/10M run is ``csana bench`` (or ``pytest -m slow tests/bench``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import sys
+from pathlib import Path
 
-import polars as pl
 import pytest
 
 pytest.importorskip("pandas")
 pytest.importorskip("duckdb")
 
-from csana.bench import runner as bench  # noqa: E402
+from csana.bench import references as refs  # noqa: E402
+from csana.bench.data import parse_size, size_label  # noqa: E402
+from csana.bench.extras import RESCORE_AGENTS  # noqa: E402
+from csana.bench.process import run_job, run_measured  # noqa: E402
+from csana.bench.runner import IMPLS, check_parity, run_order  # noqa: E402
 from csana.cli import main  # noqa: E402
 from csana.errors import CsanaError  # noqa: E402
-from csana.ingest.dataset import Dataset  # noqa: E402
 from csana.params import MetricParams  # noqa: E402
 
 
@@ -26,152 +30,101 @@ from csana.params import MetricParams  # noqa: E402
     ("250000", 250_000, "250k"),
 ])
 def test_sizes(text, n, label):
-    assert bench.parse_size(text) == n
-    assert bench.size_label(n) == label
+    assert parse_size(text) == n
+    assert size_label(n) == label
 
 
 @pytest.mark.parametrize("text", ["many", "1G", "", "12"])
 def test_bad_sizes_are_user_errors(text):
     with pytest.raises(CsanaError):
-        bench.parse_size(text)
+        parse_size(text)
 
 
-def _t(day: int, clock: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(f"2026-10-{day:02d} {clock}")
+def test_the_order_rotates_and_the_second_csana_run_follows_the_first():
+    orders = [run_order(IMPLS, ("csv", "parquet"), r) for r in range(len(IMPLS))]
+    for impl in IMPLS:
+        positions = {[i for i, _, _ in order].index(impl) for order in orders}
+        assert len(positions) == len(IMPLS), impl  # every implementation goes first, in the middle and last once
+    for order in orders:
+        assert len(order) == 2 * (len(IMPLS) + 1)
+        for at, (impl, fmt, run) in enumerate(order):
+            if run == "second":
+                assert order[at - 1] == ("csana", fmt, "first")
+    assert [f for _, f, _ in orders[0]][:2] == ["csv", "csv"] and [f for _, f, _ in orders[1]][-1] == "csv"
 
 
-def hand_dataset() -> Dataset:
-    """Three agents, four customers, three orders in October 2026 (see the test for the arithmetic)."""
-    rows = [
-        # c1 with a1 on the 1st: burst 09:00:00 (auto ignored) answered 09:00:30 → 30 s (first response);
-        # burst 09:01:00 answered 09:03:00 → 120 s > 60: slow.
-        (_t(1, "09:00:00"), "c1", "a1", "customer", "在吗"),
-        (_t(1, "09:00:00"), "c1", "a1", "auto", "欢迎"),
-        (_t(1, "09:00:30"), "c1", "a1", "agent", "在的"),
-        (_t(1, "09:01:00"), "c1", "a1", "customer", "包邮吗"),
-        (_t(1, "09:03:00"), "c1", "a1", "agent", "包邮"),
-        # c2 with a2 on the 1st: one burst of two lines, answered after 20 s.
-        (_t(1, "10:00:00"), "c2", "a2", "customer", "有货吗"),
-        (_t(1, "10:00:05"), "c2", "a2", "customer", "急"),
-        (_t(1, "10:00:20"), "c2", "a2", "agent", "有"),
-        # c2 with a1 on the 2nd: spam only → a filtered reception (counts nowhere below).
-        (_t(2, "11:00:00"), "c2", "a1", "customer", "加微信领红包"),
-        (_t(2, "11:00:05"), "c2", "a1", "agent", "不需要"),
-        # c3 with a2 on the 3rd: never answered.
-        (_t(3, "11:00:00"), "c3", "a2", "customer", "在吗"),
-        # c4 with a3 on the 3rd: same-second reply → 0 s; a3 later assists c4's order credited to a2.
-        (_t(3, "08:00:00"), "c4", "a3", "customer", "在吗"),
-        (_t(3, "08:00:00"), "c4", "a3", "agent", "在的"),
-        (_t(3, "09:00:00"), "c4", "a2", "customer", "还是问一下"),
-        (_t(3, "09:00:10"), "c4", "a2", "agent", "您说"),
-    ]
-    messages = pl.DataFrame(rows, schema={"ts": pl.Datetime("us"), "customer_id": pl.String, "agent_id": pl.String,
-                                          "sender": pl.String, "text": pl.String}, orient="row")
-    orders = pl.DataFrame(
-        [("o1", "c1", _t(1, "12:00:00"), _t(1, "12:30:00"), 100.0, 1),
-         ("o2", "c2", _t(2, "12:00:00"), _t(5, "12:00:00"), 50.0, 1),
-         ("o3", "c4", _t(3, "12:00:00"), _t(3, "13:00:00"), 80.0, 1)],
-        schema={"order_id": pl.String, "customer_id": pl.String, "created_at": pl.Datetime("us"),
-                "paid_at": pl.Datetime("us"), "amount": pl.Float64, "units": pl.Int64}, orient="row",
-    )
-    return Dataset(tables={"messages": messages, "orders": orders}, source="hand")
+def test_a_measured_child_reports_its_own_peak_memory(tmp_path):
+    """Not the benchmark's: Linux would carry a parent's peak into a child it forks directly."""
+    ballast = bytearray(400 * 1024 * 1024)
+    ballast[::4096] = b"\1" * len(ballast[::4096])
+    small = run_measured([sys.executable, "-c", "pass"], tmp_path / "small.log", "python")
+    big = run_measured([sys.executable, "-c", "x = bytearray(200 * 1024 * 1024); x[::4096] = b'1' * len(x[::4096])"],
+                       tmp_path / "big.log", "python")
+    del ballast
+    assert small["peak_rss_mb"] < 60
+    assert 200 < big["peak_rss_mb"] < 300
+    assert big["cpu_s"] == pytest.approx(big["user_s"] + big["sys_s"]) and big["wall_s"] > 0
 
 
-EXPECTED = {
-    # a1: received c1 only (c2 on the 2nd is filtered); c1 inquired, was slow (120 s > 60 s), replied.
-    #     first_response = 30 s; responses 30 and 120 → avg 75 s; o1 (c1, created 1st 12:00, inquiry 1st 09:00)
-    #     is credited to a1 and paid the same day → conv_final 1/1, sales 100, 1 order created.
-    "a1": dict(inquiry_customers=1, slow_customers=1, received_customers=1, replied_customers=1,
-               conv_base_customers=1, conv_final_customers=1, created_orders=1,
-               first_response_s=30.0, avg_response_s=75.0, reply_rate=1.0, conv_final=1.0, sales_amount=100.0),
-    # a2: received c2 (1st), c3 (3rd), c4 (3rd): 3 inquiry customers, c3 unanswered → replied 2 of 3.
-    #     first responses 20 s (c2) and 10 s (c4) → mean 15 s; responses the same → avg 15 s.
-    #     o2 (c2) credited through the 1st; paid on the 5th, after the 1st + 3 days → not in conv_final.
-    #     o3 (c4) credited through a2's 09:00 reception (latest before 12:00) and paid → conv_final.
-    #     conv_final = 1 / 3 (c2 no, c3 no, c4 yes); sales: o2 paid 5th (50) + o3 (80) = 130.
-    "a2": dict(inquiry_customers=3, slow_customers=0, received_customers=3, replied_customers=2,
-               conv_base_customers=3, conv_final_customers=1, created_orders=2,
-               first_response_s=15.0, avg_response_s=15.0, reply_rate=2 / 3, conv_final=1 / 3, sales_amount=130.0),
-    # a3: c4 inquired at 08:00 with a 0 s reply; o3 went to a2 (later reception), so a3 only assisted c4:
-    #     c4 leaves a3's conversion base → conv_base 0, conv_final null; no sales.
-    "a3": dict(inquiry_customers=1, slow_customers=0, received_customers=1, replied_customers=1,
-               conv_base_customers=0, conv_final_customers=0, created_orders=0,
-               first_response_s=0.0, avg_response_s=0.0, reply_rate=1.0, conv_final=None, sales_amount=0.0),
-}
+def test_a_failing_run_names_its_log(tmp_path):
+    with pytest.raises(CsanaError, match=r"python failed: .*boom") as info:
+        run_measured([sys.executable, "-c", "raise SystemExit('boom')"], tmp_path / "fail.log", "python")
+    assert str(tmp_path / "fail.log") in str(info.value)
 
 
-@pytest.fixture(scope="module")
-def hand_results():
-    params = MetricParams.load(filter={"keywords": ["加微信"]})
-    return bench.reference_results(hand_dataset(), "2026-10", params)
+def test_without_a_source_checkout_the_bench_says_so(tmp_path, monkeypatch, capsys):
+    with pytest.raises(CsanaError, match="needs a source checkout") as info:
+        refs.reference_dir(tmp_path)
+    assert "pip install -e '.[test]'" in str(info.value) and "\n" not in str(info.value)
+    monkeypatch.setattr(refs, "CHECKOUT", tmp_path)
+    assert main(["bench", "--sizes", "1k", "--work-dir", str(tmp_path / "work")]) == 2
+    error, *hint = capsys.readouterr().err.strip().splitlines()
+    assert error.startswith("csana: error: ") and "tests/reference" in error and "needs a source checkout" in error
+    assert hint == ["hint: run with --debug for the full traceback"]
 
 
-@pytest.mark.parametrize("impl", bench.IMPLS)
-def test_each_version_matches_the_hand_computation(hand_results, impl):
-    metrics, attribution = hand_results[impl]
-    got = {row["agent_id"]: row for row in metrics.sort("agent_id").iter_rows(named=True)}
-    for agent, expected in EXPECTED.items():
-        for column, value in expected.items():
-            if value is None:
-                assert got[agent][column] is None, (impl, agent, column)
-            else:
-                assert got[agent][column] == pytest.approx(value, rel=1e-12), (impl, agent, column)
-    credited = dict(attribution.select("order_id", "credited_agent").iter_rows())
-    assert credited == {"o1": "a1", "o2": "a2", "o3": "a2"}
+def test_without_the_test_extras_the_bench_says_so(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "duckdb" else real(name, *a))
+    with pytest.raises(CsanaError, match=r"needs the test extras: duckdb not installed"):
+        refs.reference_dir()
 
 
-def test_the_versions_agree_on_the_hand_data(hand_results):
-    assert bench.disagreements(hand_results) == []
-
-
-def test_disagreements_are_named(hand_results):
-    metrics, attribution = hand_results["csana"]
-    off = metrics.with_columns(
-        pl.when(pl.col("agent_id") == "a2").then(pl.col("avg_response_s") * (1 + 1e-6)).otherwise(pl.col("avg_response_s")),
-        pl.when(pl.col("agent_id") == "a1").then(2).otherwise(pl.col("slow_customers")).alias("slow_customers"),
-    )
-    moved = attribution.with_columns(
-        pl.when(pl.col("order_id") == "o3").then(pl.lit("a3")).otherwise(pl.col("credited_agent")).alias("credited_agent")
-    )
-    problems = bench.disagreements({"csana": hand_results["csana"], "other": (off, moved)})
-    assert any("avg_response_s of agent a2" in p for p in problems)
-    assert any("slow_customers of agent a1: csana 1" in p for p in problems)
-    assert any("order o3: credited to 'a2' by csana, 'a3' by other" in p for p in problems)
-    assert len(problems) == 3
-
-
-def test_within_tolerance_and_missing_rows_agree(hand_results):
-    metrics, _ = hand_results["csana"]
-    nudged = metrics.with_columns(pl.col("avg_response_s") * (1 + 1e-12))
-    assert bench.compare_metrics(metrics, nudged, ("a", "b")) == []
-    idle = metrics.filter(pl.col("agent_id") == "a3").with_columns(
-        pl.lit("a9").alias("agent_id"), *[pl.lit(0, pl.Int64).alias(c) for c in bench.CORE_COUNTS],
-        *[pl.lit(None, pl.Float64).alias(c) for c in bench.CORE_FLOATS if c != "sales_amount"],
-        pl.lit(0.0).alias("sales_amount"),
-    )
-    assert bench.compare_metrics(metrics, pl.concat([metrics, idle]), ("a", "b")) == []
-
-
-def test_other_attribution_rules_are_refused():
-    with pytest.raises(CsanaError, match="last_inquiry"):
-        bench.pandas_core_metrics(None, None, "2026-10", MetricParams.load(attribution_rule="first_inquiry"))
+def test_the_parity_gate_fails_when_a_reference_disagrees(tmp_path):
+    """Give the references other params than csana: the run must stop, naming agents and orders."""
+    folder = tmp_path / "5k"
+    meta = run_job(["generate", "5000", str(folder), "7"], folder)
+    wrong = refs.write_reference_params(MetricParams.load(slow_response_s=5, attribution_days=0), tmp_path / "wrong.json")
+    with pytest.raises(CsanaError, match=r"the implementations disagree: \| .*slow_customers of agent") as info:
+        check_parity(folder, meta["month"], refs.reference_dir(), wrong)
+    assert "credited to" in str(info.value)
 
 
 def test_smoke_100k_through_the_cli(tmp_path, capsys):
-    """The whole harness on 100k messages: generate, three timed subprocesses, check, extras, table."""
+    """The whole harness on 100k messages: generate, parity, every implementation on CSV and Parquet, stages, re-score."""
     out = tmp_path / "bench.md"
-    code = main(["bench", "--sizes", "100k", "--work-dir", str(tmp_path / "work"), "--extras", "rescore,load",
-                 "--out", str(out)])
+    code = main(["bench", "--sizes", "100k", "--repeats", "1", "--work-dir", str(tmp_path / "work"),
+                 "--extras", "stages,rescore", "--out", str(out)])
     assert code == 0
     printed = capsys.readouterr().out
     results = json.loads(out.with_suffix(".json").read_text())
-    rows = {r["impl"]: r for r in results["rows"]}
-    assert set(rows) == set(bench.IMPLS)
+    rows = {(r["impl"], r["fmt"], r["run"]): r for r in results["rows"]}
+    expected = {(i, f, "first") for i in IMPLS for f in ("csv", "parquet")} | {("csana", f, "second") for f in ("csv", "parquet")}
+    assert set(rows) == expected
     for row in rows.values():
         assert 90_000 <= row["messages"] <= 110_000
-        assert row["compute_s"] > 0 and row["load_s"] > 0 and row["peak_rss_mb"] > 50
-    assert "agree on" in results["checks"]["100k"]
-    assert results["extras"]["rescore"]["agents"] == bench.RESCORE_AGENTS
-    assert results["extras"]["load parquet 100k"]["messages"] == rows["csana"]["messages"]
-    assert results["extras"]["load csv 100k"]["messages"] == rows["csana"]["messages"]
-    assert "| 100k | pandas |" in printed and "csana ÷ this" in printed and out.read_text().strip() == printed.strip()
+        assert row["wall_s"] > 0 and row["cpu_s"] > 0 and row["peak_rss_mb"] > 50 and row["repeats"] == 1
+    assert len(results["runs"]) == len(expected)
+    assert "agree on 4 agents" in results["checks"]["100k"]
+    for fmt in ("csv", "parquet"):
+        stages = results["stages"][f"100k {fmt}"]
+        assert set(stages["stages"]) == {"load", "derive", "metrics", "write"}
+        assert sum(s["wall_s"] for s in stages["stages"].values()) < stages["wall_s"]
+    assert results["extras"]["rescore"]["agents"] == RESCORE_AGENTS
+    assert [x["when"] for x in results["load"]] == ["before 100k", "after 100k", "end"]
+    assert "| 100k | 94,869 | CSV | csana, second run |" in printed
+    assert "csana ÷ this, wall" in printed and "| 100k | 94,869 | Parquet | DuckDB |" in printed
+    assert out.read_text().strip() == printed.strip()
+    assert Path(tmp_path / "work" / "100k" / "runs" / "csana_csv_second_0.csv").exists()

@@ -14,11 +14,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from csana.catalogue import CATALOGUE
 from csana.diagnosis.findings import Diagnosis, diagnose
 from csana.diagnosis.intervals import poisson, wilson, z_value
 from csana.diagnosis.rules import DEFAULT_FILE, load_rules
 from csana.errors import CsanaError
-from csana.metrics.catalogue import CATALOGUE
 
 Z95 = 1.959963984540054
 RULES = load_rules()

@@ -1,4 +1,4 @@
-"""Platform exports (spec 1 §1b): messy cells, header errors, exact monthly aggregation, round trip.
+"""Platform exports (docs/exports.md): messy cells, header errors, exact monthly aggregation, round trip.
 
 Golden numbers are computed by hand in the comments. The fixture
 tests/data/exports/赤兔_客服绩效_2024-10-01_2024-10-03.csv is a GBK CSV with two title
@@ -19,25 +19,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import csana
+from csana.catalogue import COMPONENT_IDS, PUBLIC_IDS
 from csana.errors import CsanaError
 from csana.exports import mapping
-from csana.exports.cells import (
+from csana.exports.complete import complete, with_all_columns
+from csana.exports.load import is_export, load_any, load_export
+from csana.exports.mapping import SOURCES_DIR, load_flavour, normalize_header
+from csana.exports.write import write_export
+from csana.facts.export import weighted
+from csana.ingest.cells import (
     clean_text,
     parse_count,
     parse_duration_s,
     parse_money,
     parse_number,
-    parse_period,
     parse_rate,
     period_in_text,
 )
-from csana.exports.complete import complete, with_all_columns
-from csana.exports.load import is_export, load_any, load_export
-from csana.exports.mapping import SOURCES_DIR, load_source, normalize_header
-from csana.exports.write import write_export
-from csana.facts.export import weighted
+from csana.ingest.cells import period as parse_period
 from csana.ingest.dataset import Capability
-from csana.metrics.catalogue import COMPONENT_IDS, PUBLIC_IDS
 from csana.metrics.engine import agent_daily_metrics, evaluate
 from csana.metrics.engine import agent_metrics as aggregate_export
 from csana.metrics.shop import benchmark_metrics, group_metrics
@@ -354,7 +354,7 @@ def test_no_dates_anywhere(tmp_path):
 
 
 def test_unknown_source():
-    with pytest.raises(CsanaError, match="unknown export source 'nosuch'.*chitu, qianniu"):
+    with pytest.raises(CsanaError, match="unknown export flavour 'nosuch'.*chitu, qianniu"):
         load_export(CHITU_CSV, source="nosuch")
 
 
@@ -370,7 +370,7 @@ def test_mapping_problems_are_reported_together(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(CsanaError) as err:
-        load_source(bad)
+        load_flavour(bad)
     text = str(err.value)
     assert "4 problem(s)" in text and str(bad) in text
     assert "unknown field 'fields.foo'" in text
@@ -383,11 +383,11 @@ def test_mapping_unknown_key(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nzh: 坏\nfieldz: {}\nfields: {agent: {kind: agent, headers: [客服]}}\n", encoding="utf-8")
     with pytest.raises(CsanaError, match="unknown key 'fieldz'"):
-        load_source(bad)
+        load_flavour(bad)
 
 
 def test_shipped_mappings_are_valid():
-    names = [m.name for m in mapping.all_sources()]
+    names = [m.name for m in mapping.flavours()]
     assert names == ["chitu", "qianniu"]
 
 

@@ -12,7 +12,7 @@ from credit_shop import CREDIT, EXPECTED, FIGURES, SHOP, credit_shop
 from csana.facts.credit import RULES
 from csana.facts.derived import derive
 from csana.metrics import engine
-from csana.metrics.catalogue import CREDIT_IDS
+from csana.catalogue import CREDIT_IDS
 from csana.metrics.shop import group_metrics
 from csana.params import MetricParams
 

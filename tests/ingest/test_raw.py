@@ -1,4 +1,4 @@
-"""Loading raw logs: every rule of spec 1 §1a / issue 2 (3–4) against a small bad file.
+"""Loading raw logs: every rule of the canonical tables (docs/inputs.md) against a small bad file.
 
 The corpus lives in tests/data/io/ (see make_binary.py there for the GBK, BOM and XLSX
 files). Each test loads a good companion file plus one bad file and checks the exact
@@ -23,13 +23,15 @@ from polars.testing import assert_frame_equal
 
 import csana.ingest.raw as csana_io
 from csana.errors import CsanaError
+from csana.ingest import inputs
+from csana.ingest.columns import LoadParams
 from csana.ingest.dataset import (
     FILES_SCHEMA,
     RAW_CAPABILITIES,
     REJECTED_SCHEMA,
     Dataset,
 )
-from csana.ingest.raw import LoadParams, conform_frame, load, rejection_summary
+from csana.ingest.raw import conform_frame, from_frames, load, rejection_summary
 from csana.ingest.schema import TABLES
 from csana.metrics.engine import agent_metrics
 
@@ -85,7 +87,7 @@ def test_baseline_loads_into_canonical_types() -> None:
     assert ds.rejected.height == 0 and ds.warnings == []
 
 
-# -- issue 10: the bad and messy corpus -------------------------------------------------------
+# -- the bad and messy corpus -------------------------------------------------------
 
 
 def test_empty_file_is_an_error() -> None:
@@ -317,7 +319,7 @@ def test_ragged_row_is_an_error_naming_the_row() -> None:
 def test_a_file_with_no_usable_rows_is_an_error() -> None:
     assert error("messages.csv", "orders_all_bad.csv") == (
         "orders_all_bad.csv, column 'created_at', rows 2, 3: no usable rows: all 3 rows were set aside;"
-        " most often: unparseable timestamp (2 rows, e.g. '10月1日')"
+        " most often: unparseable timestamp (2 rows, e.g. '10月1日': a month and day without a year)"
         " — fix: write times like 2026-10-01 09:00:00 (shop-local time)"
     )
 
@@ -522,7 +524,7 @@ def test_shipped_columns_yaml_is_valid_and_covers_the_issue_headers() -> None:
         assert orders[header.lower().replace(" ", "")][0] == column
 
 
-# -- in-memory frames (Dataset.from_frames) ----------------------------------------------------
+# -- in-memory frames (raw.from_frames) ----------------------------------------------------
 
 
 def test_conform_frame_renames_casts_and_drops_extras() -> None:
@@ -535,7 +537,7 @@ def test_conform_frame_renames_casts_and_drops_extras() -> None:
 
 def test_conform_frame_raises_on_bad_rows_with_0_based_rows() -> None:
     with pytest.raises(CsanaError) as info:
-        Dataset.from_frames(messages={"ts": ["2026-10-01 09:00:00", "bad", "worse"], "customer_id": ["c1"] * 3,
+        from_frames(messages={"ts": ["2026-10-01 09:00:00", "bad", "worse"], "customer_id": ["c1"] * 3,
                                       "agent_id": ["a1"] * 3, "sender": ["customer"] * 3})
     assert str(info.value) == (
         "<memory>, column 'ts', rows 1, 2: 2 bad row(s) in table 'messages' (rows counted from 0);"
@@ -566,7 +568,7 @@ def test_conform_frame_odd_column_types() -> None:
 
 
 def test_from_frames_accepts_typed_and_empty_frames() -> None:
-    ds = Dataset.from_frames(
+    ds = from_frames(
         messages=pl.DataFrame({"ts": [T(2026, 10, 1, 9)], "customer_id": ["c1"], "agent_id": ["a1"], "sender": ["auto"]}),
         orders={"order_id": [], "customer_id": [], "created_at": [], "paid_at": [], "amount": [], "units": []},
     )
@@ -657,7 +659,7 @@ def test_sender_cell_holding_the_senders_own_id(tmp_path: Path) -> None:
 
 
 def test_from_frames_keeps_the_notes_about_ignored_columns():
-    ds = Dataset.from_frames(
+    ds = from_frames(
         messages={"ts": [dt.datetime(2026, 10, 1)], "customer_id": ["c"], "agent_id": ["a"], "sender": ["customer"], "junk": [1]},
         orders={"order_id": ["o"], "customer_id": ["c"], "created_at": [dt.datetime(2026, 10, 1)], "paid_at": [None],
                 "amount": [1.0], "units": [1]},
@@ -711,7 +713,7 @@ def test_blank_rows_are_those_blank_in_every_column(rows: list[tuple], order: li
     blank = pl.all_horizontal(pl.col("text").is_null() | (pl.col("text").str.strip_chars() == ""),
                               pl.col("number").is_null(), pl.col("time").is_null())
     expected = frame.with_row_index("i").filter(blank)["i"].to_list()
-    assert csana_io._blank_rows(frame).to_list() == expected
+    assert inputs._blank_rows(frame).to_list() == expected
 
 
 def test_headers_that_look_like_polars_column_patterns_are_plain_names(tmp_path: Path) -> None:

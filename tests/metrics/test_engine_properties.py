@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+from csana.catalogue import METRICS
 from csana.errors import CsanaError
 from csana.metrics import engine
-from csana.metrics.catalogue import METRICS
 from csana.metrics.shop import shop_metrics
 
 START = dt.datetime(2026, 9, 28)

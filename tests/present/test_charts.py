@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csana.metrics.catalogue import label
+from csana.catalogue import label
 from csana.present import charts
 
 

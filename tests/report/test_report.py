@@ -14,11 +14,11 @@ import papermill as pm
 import polars as pl
 import pytest
 
+from csana.catalogue import label
 from csana.cli import main
 from csana.demo.generator import demo_dataset, generate_demo, write_demo
 from csana.errors import CsanaError
 from csana.ingest.dataset import Capability
-from csana.metrics.catalogue import label
 from csana.metrics.engine import agent_metrics, latest_complete_month
 from csana.present.formatting import delta, format_metric, format_value
 from csana.report import (
@@ -216,7 +216,7 @@ def test_one_report_per_shop_and_team(two_shops):
 
 
 def test_shop_filter_keeps_only_its_rows(two_shops):
-    from csana.ingest.open import open_data
+    from csana.datasets import open_data
 
     dataset = open_data(str(two_shops))
     assert shops(dataset) == ["s01", "s02"]

@@ -40,7 +40,7 @@ def late(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
     write_demo(credit_shop(), folder)
     scheme = tmp_path / "scheme.yaml"
     scheme.write_text(SCHEME_YAML, encoding="utf-8")
-    from csana.ingest.open import open_data
+    from csana.datasets import open_data
 
     publish(open_data(folder), "2026-10", [(str(scheme), load_scheme(scheme))], MetricParams(), store_path(folder),
             data=str(folder))
@@ -80,7 +80,7 @@ def test_an_unchanged_month_says_so_and_no_store_shows_nothing(tmp_path, monkeyp
     scheme = tmp_path / "scheme.yaml"
     scheme.write_text(SCHEME_YAML, encoding="utf-8")
     assert build_context(str(folder), month="2026-10", scheme=str(scheme)).published is None
-    from csana.ingest.open import open_data
+    from csana.datasets import open_data
 
     publish(open_data(folder), "2026-10", [(str(scheme), load_scheme(scheme))], MetricParams(), store_path(folder),
             data=str(folder))

@@ -17,7 +17,7 @@ from score_builders import tiers
 from csana.cli import main
 from csana.demo.generator import write_demo
 from csana.errors import CsanaError
-from csana.ingest.open import open_data
+from csana.datasets import open_data
 from csana.params import MetricParams
 from csana.privacy import pseudonym, resolve_salt
 from csana.scoring.attribution_compare import compare_rules

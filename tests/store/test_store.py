@@ -21,7 +21,7 @@ from credit_shop import credit_shop
 from csana.cli import main
 from csana.demo.generator import write_demo
 from csana.errors import CsanaError
-from csana.ingest.open import open_data
+from csana.datasets import open_data
 from csana.params import MetricParams
 from csana.scoring.scheme import Scheme
 from csana.store import SCHEMA_VERSION, publish, reading, store_path

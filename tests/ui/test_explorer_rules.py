@@ -14,7 +14,7 @@ import pytest
 from credit_shop import credit_shop
 
 from csana.errors import CsanaError
-from csana.ingest.open import open_data
+from csana.datasets import open_data
 from csana.ui.explorer import Explorer
 
 SCHEME = """\

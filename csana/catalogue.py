@@ -41,6 +41,15 @@ Fact = Literal["contacts", "receptions", "responses", "sales", "created", "assis
 Agg = Literal["count", "sum", "distinct", "quantile"]
 MetricType = Literal["simple", "ratio", "mean", "quantile", "derived"]
 COUNT_UNITS = ("people", "orders", "messages", "units")
+SUM_DECIMALS = 6
+"""Float sums are rounded to this many decimals: polars adds in parallel in no fixed order, so the last
+binary digit of a sum could change from run to run (29233.95 vs 29233.949999999997) and flip a value
+sitting on a tier bound. Money has 2 decimals and times come in microseconds, so nothing real is lost."""
+
+
+def stable_sum(expr: pl.Expr) -> pl.Expr:
+    """The sum of a float column, rounded to SUM_DECIMALS so it is the same on every run."""
+    return expr.sum().round(SUM_DECIMALS)
 TEST_FILE = "tests/metrics/test_catalogue.py"
 
 

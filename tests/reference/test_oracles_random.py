@@ -1,4 +1,4 @@
-"""The pandas and DuckDB reference versions agree with csana's engine on random chat logs (hypothesis).
+"""The pandas and DuckDB references agree with csana's engine on random chat logs (hypothesis).
 
 Random messages and orders around October 2026 under varied parameters (filters,
 service hours, auto-replies counted or not, slow thresholds, windows): every
@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 pytest.importorskip("pandas")
 pytest.importorskip("duckdb")
 
-from csana.bench.runner import disagreements, reference_results  # noqa: E402
+from oracles import reference_results  # noqa: E402
+
+from csana.bench.parity import disagreements  # noqa: E402
 from csana.ingest.dataset import Dataset  # noqa: E402
 from csana.params import MetricParams  # noqa: E402
 
