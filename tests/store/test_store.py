@@ -144,18 +144,58 @@ PUBLISH = textwrap.dedent("""
     from csana.cli import main
     sys.exit(main(["publish", sys.argv[1], "--month", "2026-10", "--scheme", sys.argv[2], "--note", sys.argv[3]]))
 """)
+HOLDING = textwrap.dedent("""
+    # publish, but hold the transaction open (rows written, not committed) until the other run has found the
+    # store busy: the two runs then overlap for certain
+    import pathlib, sys, time
+    import csana.store.publication as publishing
+    from csana.cli import main
+
+    waiting = pathlib.Path(sys.argv[4])
+    real = publishing._insert
+    def insert_and_hold(con, table, frame, folder):
+        real(con, table, frame, folder)
+        if table == "published_values":
+            print("holding", flush=True)
+            deadline = time.monotonic() + 120
+            while not waiting.exists():
+                if time.monotonic() > deadline:
+                    sys.exit("the other publish never found the store busy")
+                time.sleep(0.02)
+    publishing._insert = insert_and_hold
+""") + PUBLISH
+WAITING = textwrap.dedent("""
+    # publish, noting (in a file) when the store is found busy
+    import pathlib, sys
+    import duckdb
+
+    busy = pathlib.Path(sys.argv[4])
+    real = duckdb.connect
+    def connect(*args, **kwargs):
+        try:
+            return real(*args, **kwargs)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                busy.touch()
+            raise
+    duckdb.connect = connect
+""") + PUBLISH
 
 
 def test_two_publishes_at_once_take_turns(shop: Path) -> None:
-    scheme = str(shop.parent / "scheme.yaml")
-    runs = [subprocess.Popen([sys.executable, "-c", PUBLISH, str(shop), scheme, f"run {n}"], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in (1, 2)]
-    results = [run.communicate(timeout=300) for run in runs]
-    assert [run.returncode for run in runs] == [0, 0], results
+    """Run 1 holds its publish transaction open until run 2 has found the file busy; run 2 waits, then publishes."""
+    scheme, busy = str(shop.parent / "scheme.yaml"), shop.parent / "busy"
+    first = subprocess.Popen([sys.executable, "-c", HOLDING, str(shop), scheme, "run 1", str(busy)], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert first.stdout.readline().strip() == "holding", first.communicate(timeout=300)
+    second = subprocess.Popen([sys.executable, "-c", WAITING, str(shop), scheme, "run 2", str(busy)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    results = [run.communicate(timeout=300) for run in (first, second)]
+    assert [run.returncode for run in (first, second)] == [0, 0], results
+    assert busy.exists()  # run 2 really met run 1's open transaction
     with reading(shop / "csana.duckdb") as store:
         versions = store.publications("", "2026-10")
-        assert sorted(versions["version"].to_list()) == [1, 2]
-        assert sorted(versions["note"].to_list()) == ["run 1", "run 2"]
+        assert versions.select("version", "note").rows() == [(1, "run 1"), (2, "run 2")]
         for pid in versions["publication_id"]:
             agents = store.figures(pid).agents.sort("agent_id")
             assert dict(zip(agents["agent_id"], agents["total_pay"])) == pytest.approx(PAY)
