@@ -28,7 +28,8 @@ def attribution_command(data: str, month: str | None, scheme_names: str, rules: 
     from csana.diagnosis.rules import load_rules
     from csana.params import MetricParams
     from csana.report.context import scheme_names as split_names
-    from csana.scoring.attribution_compare import compare_rules, write_comparison
+    from csana.present.attribution import write_comparison
+    from csana.scoring.attribution_compare import compare_rules
     from csana.scoring.inputs import read_targets
     from csana.scoring.scheme import load_scheme
 
@@ -48,15 +49,17 @@ def attribution_command(data: str, month: str | None, scheme_names: str, rules: 
 
 
 def print_comparison(comparison, lang: str) -> None:
-    """The summary per rule, then per agent each rule's sales, rank and pay (with the change), then the first orders."""
+    """The summary per rule, then per agent and rule its credited orders, sales, conv_final, score, rank and pay
+    (each with its change against the current rule), then the first orders credited differently."""
     import polars as pl
     from rich.console import Console
     from rich.table import Table
 
-    from csana.present.formatting import format_value, signed_value
-    from csana.scoring.attribution_compare import for_people, header, rule_label
+    from csana.present.formatting import format_value
+    from csana.present.attribution import FIGURES, figure_cell, for_people, header
+    from csana.scoring.attribution_compare import rule_label
 
-    console = Console(width=max(120, 30 * len(comparison.rules) + 30), markup=False, emoji=False)
+    console = Console(width=max(190, 30 * len(comparison.rules) + 30), markup=False, emoji=False)
     zh = lang == "zh"
     current = rule_label(comparison.current, lang)
     summary = comparison.summary.drop("current")
@@ -68,25 +71,21 @@ def print_comparison(comparison, lang: str) -> None:
         grid.add_row(rule_label(row["rule"], lang),
                      *[format_value(v, units.get(c, "orders"), lang) for c, v in row.items() if c != "rule"])
     console.print(grid)
-    agents = Table(title="每位客服：销售额 · 名次 · 应发（与当前规则之差）" if zh
-                   else "Per agent: sales · rank · pay (change against the current rule)")
+    agents = Table(title="每位客服、每条规则（括号内：与当前规则之差；名次变化为负 = 名次上升）" if zh
+                   else "Per agent and rule (in brackets: the change against the current rule; a negative rank change is better)")
     agents.add_column("客服" if zh else "agent")
-    for rule in comparison.rules:
-        agents.add_column(rule_label(rule, lang), justify="right")
-    for (agent_id,), rows in comparison.agents.group_by("agent_id", maintain_order=True):
+    agents.add_column(header("rule", lang), no_wrap=True)
+    for column in FIGURES:
+        agents.add_column(header(column, lang), justify="right")
+    groups = list(comparison.agents.group_by("agent_id", maintain_order=True))
+    for n, ((agent_id,), rows) in enumerate(groups):
         by_rule = {r["rule"]: r for r in rows.iter_rows(named=True)}
-        cells = []
-        for rule in comparison.rules:
-            r = by_rule.get(rule)
-            if r is None:
-                cells.append("—")
-                continue
-            pay = format_value(r["total_pay"], "yuan", lang)
-            change = "" if rule == comparison.current else f" ({signed_value(r['total_pay_change'], 'yuan', lang)})"
-            rank = "—" if r["rank"] is None else f"#{r['rank']}"
-            cells.append(f"{format_value(r['sales_amount'], 'yuan', lang)} · {rank} · {pay}{change}")
         first = rows.row(0, named=True)
-        agents.add_row(f"{first['name'] or agent_id} ({agent_id})", *cells)
+        for i, rule in enumerate(r for r in comparison.rules if r in by_rule):
+            row = by_rule[rule]
+            cells = [figure_cell(row, column, rule != comparison.current, lang) for column in FIGURES]
+            agents.add_row(f"{first['name'] or agent_id} ({agent_id})" if i == 0 else "", rule_label(rule, lang), *cells,
+                           end_section=i == len(by_rule) - 1 and n < len(groups) - 1)
     console.print(agents)
     orders = comparison.orders
     note = f"{orders.height} 笔订单的归属因规则而异" if zh else f"{orders.height} orders are credited differently by the rules"

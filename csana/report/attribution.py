@@ -1,8 +1,8 @@
 """The report's attribution appendix (``attribution_compare: true``): the credit rules side by side.
 
 Per rule: credited and silent orders, sales, total pay and how many agents and orders it moves; per
-agent: each rule's credited orders, sales, rank and pay with the change against the shop's rule; then
-the orders credited differently (customers pseudonymised; the first :data:`ORDERS_SHOWN`, the rest
+agent and rule: credited orders, sales, conv_final, score, rank and pay with the change against the
+shop's rule; then the orders credited differently (customers pseudonymised; the first :data:`ORDERS_SHOWN`, the rest
 counted — ``csana attribution --out`` lists them all). The numbers come from
 :func:`csana.scoring.attribution_compare.compare_rules`; docs/attribution.md defines the rules.
 """
@@ -16,7 +16,8 @@ from IPython.display import HTML
 
 from csana.i18n import Captions
 from csana.ingest.dataset import Capability
-from csana.present.formatting import format_value, signed_value
+from csana.present.attribution import FIGURES, figure_cell, header
+from csana.present.formatting import format_value
 from csana.report.context import ReportContext
 from csana.report.format import Column, esc, html_table
 from csana.scoring.attribution_compare import rule_label
@@ -30,8 +31,8 @@ t = Captions({
     "rule": ("归属规则", "Rule"), "credited": ("归属订单", "Credited orders"), "silent": ("静默订单", "Silent orders"),
     "sales": ("销售额", "Sales"), "pay": ("应发合计", "Total pay"), "agents_moved": ("薪酬变化人数", "Agents paid differently"),
     "orders_moved": ("归属变化订单", "Orders credited differently"), "agent": ("客服", "Agent"),
-    "per_agent": ("每位客服：归属订单 · 销售额 · 名次 · 应发（变化）",
-                  "Per agent: credited orders · sales · rank · pay (change)"),
+    "per_agent": ("每位客服、每条规则（括号内：与当前规则之差）",
+                  "Per agent and rule (in brackets: the change against the current rule)"),
     "orders": ("归属因规则而异的订单", "Orders credited differently"), "order": ("订单", "Order"),
     "customer": ("顾客（匿名）", "Customer (pseudonym)"), "amount": ("金额", "Amount"), "created": ("下单", "Created"),
     "more": ("另有 {n} 笔未列出（csana attribution --out 写出全部）。",
@@ -44,15 +45,8 @@ t = Captions({
 })
 
 
-def _cell(row: dict[str, Any], lang: str, current: bool) -> str:
-    orders = format_value(row.get("created_orders"), "orders", lang)
-    rank = "—" if row.get("rank") is None else f"#{row['rank']}"
-    pay = format_value(row.get("total_pay"), "yuan", lang)
-    change = "" if current else f" ({signed_value(row.get('total_pay_change'), 'yuan', lang)})"
-    return esc(f"{orders} · {format_value(row.get('sales_amount'), 'yuan', lang)} · {rank} · {pay}{change}")
-
-
 def _per_agent(ctx: ReportContext) -> str:
+    """One row per agent × rule: credited orders, sales, conv_final, score, rank and pay, with the changes."""
     comparison, lang = ctx.attribution, ctx.lang
     assert comparison is not None
     agents = comparison.agents
@@ -62,16 +56,20 @@ def _per_agent(ctx: ReportContext) -> str:
     for (agent_id,), part in agents.group_by("agent_id", maintain_order=True):
         by_rule = {r["rule"]: r for r in part.iter_rows(named=True)}
         first = part.row(0, named=True)
-        rows.append({"agent_id": agent_id, "name": first.get("name"), **{rule: by_rule.get(rule) for rule in comparison.rules}})
+        for i, rule in enumerate(r for r in comparison.rules if r in by_rule):
+            rows.append({**by_rule[rule], "first": i == 0, "name": first.get("name")})
 
     def person(r: dict[str, Any]) -> str:
+        if not r["first"]:
+            return ""
         return f'{esc(r.get("name"))} <span class="note">{esc(r["agent_id"])}</span>' if r.get("name") else esc(r["agent_id"])
 
-    def cell(rule: str) -> Column:
-        current = rule == comparison.current
-        return Column(rule_label(rule, lang), lambda r: _cell(r[rule], lang, current) if r.get(rule) else "—", numeric=True)
+    def figure(column: str) -> Column:
+        return Column(header(column, lang), lambda r: esc(figure_cell(r, column, r["rule"] != comparison.current, lang)),
+                      numeric=True)
 
-    columns = [Column(t("agent", lang), person), *[cell(rule) for rule in comparison.rules]]
+    columns = [Column(t("agent", lang), person), Column(t("rule", lang), lambda r: esc(rule_label(r["rule"], lang))),
+               *[figure(column) for column in FIGURES]]
     return html_table(rows, columns, "data compact")
 
 

@@ -132,6 +132,7 @@ def test_attribution_appendix(late):
     page = sections.attribution_appendix(ctx).data
     assert "订单归属规则对比" in page and "付款前最后服务（付款判定）" in page and "a1 + a2（各 1/2）" in page
     assert "c1" not in page  # customers pseudonymised
+    assert "1.50 (−0.50)" in page and "¥1,025.00 (−¥15.00)" in page  # a2 under split: ½ o1 + o2, pay against ¥1,040
     split = ctx.attribution.agents.filter(pl.col("rule") == "split").sort("agent_id")
     assert split["total_pay"].to_list() == pytest.approx([1025.0, 1025.0, 1010.0])  # o2 now paid: a2 ½ o1 + o2
 

@@ -122,3 +122,5 @@ def test_cli_writes_the_workbook(tmp_path, capsys):
     assert main(["attribution", str(data), "--month", "2026-10", "--scheme", str(scheme)]) == 0
     printed = capsys.readouterr().out
     assert "付款前最后服务（付款判定）" in printed and "(+¥30.00)" in printed
+    # a2 under split: ½ o1 + o2 = 1.5 orders (2 under last_inquiry), conv_final 25% (50%)
+    assert "1.50 (−0.50)" in printed and "25.0% (−25.0%)" in printed and "归属订单数" in printed
