@@ -15,6 +15,12 @@ from csana.cli.base import DATA, LANG, MONTH, PARAMS, cli, load_data
 STORE = click.option("--store", "store", type=click.Path(dir_okay=False), metavar="PATH",
                      help="the published months' DuckDB file (default: csana.duckdb beside the data, or $CSANA_STORE)")
 SHOP = click.option("--shop", metavar="SHOP", help="only this shop_id of a multi-shop dataset")
+LIST_COLUMNS = {
+    "month": ("月份", "month"), "shop": ("店铺", "shop"), "version": ("版本", "version"),
+    "published_at": ("发布时间", "published"), "attribution_rule": ("归属规则", "attribution rule"),
+    "schemes": ("考核方案", "schemes"), "agents": ("客服数", "agents"), "total_pay": ("应发合计", "total pay"),
+    "note": ("备注", "note"),
+}
 HISTORY_METRICS = ("received_customers", "sales_amount", "conv_final", "first_response_s")
 
 
@@ -175,6 +181,7 @@ def store_list_command(data: str | None, store: str | None, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from csana.i18n import pick
     from csana.present.formatting import format_value
     from csana.store import reading, store_path
 
@@ -182,8 +189,8 @@ def store_list_command(data: str | None, store: str | None, lang: str) -> None:
     with reading(path) as reader:
         table = reader.publications()
     grid = Table(title=str(path))
-    for column in ("month", "shop", "version", "published_at", "attribution_rule", "schemes", "agents", "total_pay", "note"):
-        grid.add_column(column)
+    for column in LIST_COLUMNS:
+        grid.add_column(pick(LIST_COLUMNS[column], lang), justify="right" if column in ("version", "agents", "total_pay") else "left")
     for row in table.iter_rows(named=True):
         grid.add_row(row["month"], row["shop"] or "—", str(row["version"]), f"{row['published_at']:%Y-%m-%d %H:%M}",
                      row["attribution_rule"], row["schemes"], str(row["agents"]), format_value(row["total_pay"], "yuan", lang),

@@ -25,7 +25,7 @@ from csana.ingest.dataset import Dataset
 from csana.catalogue import label
 from csana.params import MetricParams
 from csana.periods import previous_month
-from csana.present.formatting import format_metric, format_value, signed_value
+from csana.present.formatting import format_metric, format_value, sign, signed_value
 from csana.report.format import Column, esc, html_table
 
 if TYPE_CHECKING:
@@ -122,7 +122,11 @@ def _change(metric: str, value: Any, lang: str) -> str:
     from csana.catalogue import CATALOGUE
 
     unit = "score" if metric == "total" else "units" if metric == "rank" else CATALOGUE[metric].unit
-    return signed_value(value, unit, lang)
+    if value is None or value == 0 or any(digit in format_value(abs(value), unit, lang) for digit in "123456789"):
+        return signed_value(value, unit, lang)
+    # a change below the shown precision (AOV moving by ¥0.004): '+<0.01', never a misleading '+0.00'
+    step = 0.001 if unit == "ratio" else 0.1 if unit in ("seconds", "hours") else 0.01
+    return sign(value) + "<" + format_value(step, unit, lang)
 
 
 def _metric_name(metric: str, lang: str) -> str:

@@ -160,3 +160,12 @@ def test_hostile_names_stay_inert_in_both_sections(tmp_path, monkeypatch):
         assert_inert_html(page)
         assert "<script" not in page and "<img" not in page and "<svg" not in page
         assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page  # a2 is in both sections, escaped
+
+
+def test_a_change_below_the_shown_precision_is_not_shown_as_zero():
+    from csana.report.restatements import _change
+
+    assert _change("units_per_buyer", 0.0039, "zh") == "+<0.01"  # not '+0.00'
+    assert _change("refund_rate", -0.0003, "zh") == "−<0.1%"
+    assert _change("sales_amount", 0.004, "en") == "+<¥0.01"
+    assert _change("aov", 0.38, "zh") == "+¥0.38" and _change("buyers", 1.0, "zh") == "+1"

@@ -120,6 +120,8 @@ def test_cli_publish_twice_names_the_pay_difference(shop: Path, capsys) -> None:
     assert main(["publish", str(shop), "--month", "2026-10", "--scheme", scheme, "--lang", "en"]) == 0
     assert "against version 1: 1 agents' pay changed, +¥5.00 in total" in capsys.readouterr().out
     assert main(["store", "list", str(shop)]) == 0
+    listed = capsys.readouterr().out
+    assert "版本" in listed and "应发合计" in listed and "¥3,050.00" in listed and "¥3,055.00" in listed
     assert main(["history", str(shop), "--agent", "nobody"]) == 2
     assert "is in no published month" in capsys.readouterr().err
 
