@@ -37,29 +37,31 @@ HISTORY_METRICS = ("received_customers", "sales_amount", "conv_final", "first_re
 def publish_command(data: str, month: str | None, scheme_names: str, params_file: str | None, store: str | None,
                     shop: str | None, note: str | None, lang: str) -> None:
     """Publish a month: store its per-agent metrics, scores and pay, totals, scheme, params and input hashes
-    as a new version (earlier versions are kept); reports then take last month from it."""
+    as a new version (earlier versions are kept); reports then take last month from it. Data with several
+    shops publishes each shop as its own version (as ``csana report`` makes one report per shop), or --shop."""
     from csana.ingest.dataset import Capability
     from csana.metrics.engine import latest_complete_month
     from csana.params import MetricParams
-    from csana.report.context import for_shop
+    from csana.report.context import for_shop, shops
     from csana.report.context import scheme_names as split_names
     from csana.scoring.scheme import load_scheme
     from csana.store import publish, store_path
 
     schemes = [(name, load_scheme(name)) for name in split_names(scheme_names)]
     dataset = load_data(data)
-    if shop is not None:
-        dataset = for_shop(dataset, shop)
     params = MetricParams.load(params_file)
-    month = month or latest_complete_month(dataset, params)
     path = store_path(data, store)
-    done = publish(dataset, month, schemes, params, path, data=data, shop=shop, note=note)
-    print_published(done, path, lang)
-    if dataset.can(Capability.DATA_END):  # delayed metrics not final yet: a later version will restate them
-        from csana.cli.data import print_provisional
-        from csana.metrics import provisional
+    found = shops(dataset)
+    for one in [shop] if shop is not None or len(found) < 2 else found:
+        part = for_shop(dataset, one) if one is not None else dataset
+        chosen = month or latest_complete_month(part, params)
+        done = publish(part, chosen, schemes, params, path, data=data, shop=one, note=note)
+        print_published(done, path, lang)
+        if part.can(Capability.DATA_END):  # delayed metrics not final yet: a later version will restate them
+            from csana.cli.data import print_provisional
+            from csana.metrics import provisional
 
-        print_provisional(provisional.provisional(dataset, month, params), lang)
+            print_provisional(provisional.provisional(part, chosen, params), lang)
 
 
 def print_published(done, path: Path, lang: str) -> None:

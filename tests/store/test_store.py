@@ -19,7 +19,7 @@ import pytest
 from credit_shop import credit_shop
 
 from csana.cli import main
-from csana.demo.generator import write_demo
+from csana.demo.generator import generate_demo, write_demo
 from csana.errors import CsanaError
 from csana.datasets import open_data
 from csana.params import MetricParams
@@ -284,3 +284,22 @@ def test_a_busy_store_waits_then_says_so(tmp_path: Path) -> None:
     with reading(path) as reader:  # free again once the other process is gone
         assert reader.publications().height == 0
     assert os.path.exists(path)
+
+
+def test_data_with_several_shops_publishes_each_shop(tmp_path: Path, capsys) -> None:
+    """As ``csana report`` makes one report per shop, ``csana publish`` makes one version per shop (or --shop)."""
+    folder = tmp_path / "shops"
+    write_demo(generate_demo(seed=3, agents=4, months=1, scale=0.1, shops=2), folder)
+    scheme = tmp_path / "scheme.yaml"
+    scheme.write_text(SCHEME_YAML, encoding="utf-8")
+    assert main(["publish", str(folder), "--month", "2026-10", "--scheme", str(scheme)]) == 0
+    assert main(["publish", str(folder), "--month", "2026-10", "--scheme", str(scheme), "--shop", "s02"]) == 0
+    out = capsys.readouterr().out
+    assert "已发布 2026-10 [s01] 第 1 版" in out and "已发布 2026-10 [s02] 第 1 版" in out and "[s02] 第 2 版" in out
+    with reading(folder / "csana.duckdb") as store:
+        listed = store.publications()
+        s01 = store.figures(store.latest("s01", "2026-10").publication_id)
+    assert listed.select("shop", "version").rows() == [("s01", 1), ("s02", 1), ("s02", 2)]
+    whole = open_data(folder)
+    mine = whole.messages.filter(pl.col("shop_id") == "s01")["agent_id"].unique().sort().to_list()
+    assert s01.agents["agent_id"].to_list() == mine
