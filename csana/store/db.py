@@ -83,6 +83,13 @@ def _timeout(timeout: float | None) -> float:
         raise CsanaError(f"${ENV_TIMEOUT} is not a number of seconds", fix=f"unset it or set e.g. {ENV_TIMEOUT}=60") from None
 
 
+def is_duckdb_file(path: Path) -> bool:
+    """Whether ``path`` starts as a DuckDB database does (``DUCK`` after an 8-byte checksum); an empty file
+    does not. Checked before DuckDB opens it, since DuckDB would read some other files (CSV) as views."""
+    with path.open("rb") as handle:
+        return handle.read(12)[8:] == b"DUCK"
+
+
 @contextmanager
 def connect(path: Path, read_only: bool, timeout: float | None = None) -> Iterator:
     """A DuckDB connection to the store, waiting while another process holds the file; closed on exit."""
@@ -91,6 +98,9 @@ def connect(path: Path, read_only: bool, timeout: float | None = None) -> Iterat
     if read_only and not path.exists():
         raise CsanaError("no store at this path", file=str(path),
                          fix="publish a month first: csana publish DATA --month M --scheme S")
+    if path.is_file() and not is_duckdb_file(path):
+        raise CsanaError("this file is not a DuckDB database, so not a csana store", file=str(path),
+                         fix="choose another --store path (csana creates the file; its default name is csana.duckdb)")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + _timeout(timeout)
@@ -117,20 +127,20 @@ def connect(path: Path, read_only: bool, timeout: float | None = None) -> Iterat
         con.close()
 
 
-def schema_version(con) -> int:
+def schema_version(con, path: Path | None = None) -> int:
     """The store's schema version: 0 for an empty file; an error for a DuckDB file that is not a csana store."""
     tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     if "csana_schema" in tables:
         return int(con.execute("SELECT max(version) FROM csana_schema").fetchone()[0] or 0)
     if tables:
         raise CsanaError(f"this DuckDB file holds other tables ({', '.join(sorted(tables)[:5])}), not a csana store",
-                         fix="choose another --store path")
+                         file=str(path) if path else None, fix="choose another --store path")
     return 0
 
 
 def migrate(con, path: Path, upto: int = SCHEMA_VERSION) -> tuple[int, int]:
     """Apply the missing migrations (up to ``upto``) in one transaction; returns (from, to) versions."""
-    found = schema_version(con)
+    found = schema_version(con, path)
     if found > SCHEMA_VERSION:
         raise newer_schema(path, found)
     if found >= upto:
@@ -157,7 +167,7 @@ def newer_schema(path: Path, found: int) -> CsanaError:
 
 def check_readable(con, path: Path) -> None:
     """Refuse a store whose schema this csana cannot read, saying how to fix it."""
-    found = schema_version(con)
+    found = schema_version(con, path)
     if found > SCHEMA_VERSION:
         raise newer_schema(path, found)
     if found < SCHEMA_VERSION:

@@ -257,6 +257,13 @@ def test_schema_versions(tmp_path: Path, capsys) -> None:
     with pytest.raises(CsanaError, match="not a csana store"):
         with reading(foreign):
             pass
+    for other in (tmp_path / "orders.csv", tmp_path / "empty.duckdb"):  # refused before DuckDB reads (or writes) them
+        other.write_text("order_id,amount\no1,10\n" if other.suffix == ".csv" else "", encoding="utf-8")
+        for read_only in (True, False):
+            with pytest.raises(CsanaError, match="not a DuckDB database"):
+                with connect(other, read_only=read_only):
+                    pass
+    assert (tmp_path / "orders.csv").read_text(encoding="utf-8") == "order_id,amount\no1,10\n"
     with pytest.raises(CsanaError, match="no store at this path"):
         with reading(tmp_path / "missing.duckdb"):
             pass
