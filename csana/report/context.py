@@ -22,7 +22,7 @@ import polars as pl
 from csana.datasets import open_data
 from csana.errors import CsanaError
 from csana.i18n import check_lang
-from csana.ingest.dataset import Capability, Dataset
+from csana.ingest.dataset import SHOP_TABLES, Capability, Dataset, shops  # noqa: F401  (SHOP_TABLES, shops: also imported from here)
 from csana.params import MetricParams
 from csana.report.config import shop_label
 
@@ -36,18 +36,6 @@ if TYPE_CHECKING:
 
 SHOP_TABLES_BY_ORDER = ("reminders", "reviews", "disputes")
 """Tables without shop_id that belong to a shop through their order."""
-SHOP_TABLES = ("messages", "orders", "agent_period")
-"""Tables that carry shop_id: raw messages and orders; a platform export's per-agent rows (the shop
-part of names such as ``店铺:客服``)."""
-
-
-def shops(dataset: Dataset) -> list[str]:
-    """The distinct shop ids of the messages and orders, or of an export's rows (empty when the data has no shop_id)."""
-    found: set[str] = set()
-    for name in SHOP_TABLES:
-        if dataset.has(name, "shop_id"):
-            found.update(v for v in dataset[name]["shop_id"].unique().to_list() if v is not None)
-    return sorted(found)
 
 
 def for_shop(dataset: Dataset, shop: str) -> Dataset:

@@ -71,16 +71,18 @@ def published(dataset: Dataset, data: str | None, month: str, params: MetricPara
               agents: list[str] | None) -> Published | None:
     """The store's view of the report (None when there is no store file); ``agents``: only these agents' restatements."""
     from csana.store import reading, restatement, store_path
+    from csana.store.publication import shop_key
 
     path = store_path(data, store)
     if not path.exists():
         return None
+    shop = shop_key(dataset, shop)
     covered = set(facts_of(dataset, params).months_touched())
     try:
         with reading(path) as reader:
-            listed = reader.publications(shop or "")
+            listed = reader.publications(shop)
             months = sorted(m for m in set(listed["month"].to_list()) if m <= month)
-            latest = {m: reader.latest(shop or "", m) for m in months}
+            latest = {m: reader.latest(shop, m) for m in months}
             figures = {m: reader.figures(p.publication_id) for m, p in latest.items() if p is not None}
     except CsanaError as exc:
         return Published(path, problem=str(exc))

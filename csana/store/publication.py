@@ -5,7 +5,7 @@ pay; shop and team totals), the scheme names with their content hash and content
 params (JSON, attribution rule included), each input file's sha256, csana's version and the time.
 Publishing a month again adds version 2, 3 … and keeps every earlier one: a payout made from
 version 1 stays traceable after late payments or a platform's recalculation restate the month.
-Versions count per shop (``''``: the whole data) × month.
+Versions count per shop × month; the shop is :func:`shop_key`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.ingest.dataset import Capability, Dataset
+from csana.ingest.dataset import Capability, Dataset, shops
 from csana.params import MetricParams
 from csana.scoring.scheme import Scheme
 from csana.store.db import csana_version, open_store
@@ -27,6 +27,16 @@ from csana.store.figures import long_values, month_figures
 from csana.store.layout import AGENT_TEXT, MonthFigures, Publication
 
 PLATFORM_RULE = "platform"
+
+
+def shop_key(dataset: Dataset, shop: str | None) -> str:
+    """The shop a publication is filed under: ``shop`` when given, else the data's shop_id when it has exactly one,
+    else ``''`` (data without shop_id, or several shops published together). So two single-shop folders sharing
+    one store ($CSANA_STORE) never count each other's versions, and a report finds its shop's months."""
+    if shop is not None:
+        return shop
+    found = shops(dataset)
+    return found[0] if len(found) == 1 else ""
 
 
 def sha256(path: Path) -> str:
@@ -99,17 +109,18 @@ def publish(dataset: Dataset, month: str, schemes: Sequence[tuple[str, Scheme]],
     """Compute ``month`` and store it as the next version in the store at ``path`` (created when missing).
 
     ``data`` is the data as given ('demo' or a path: the inputs are hashed from it); ``shop`` names the
-    shop when ``dataset`` is one shop of a multi-shop dataset. Scores use no targets file, as the report's do.
+    shop when ``dataset`` is one shop of a multi-shop dataset (default: :func:`shop_key`). Scores use no targets file, as the report's do.
     """
+    shop = shop_key(dataset, shop)
     figures = month_figures(dataset, month, params, schemes)
     inputs = input_hashes(dataset, data)
     rule = params.attribution_rule if dataset.can(Capability.ORDERS) else PLATFORM_RULE
     with open_store(path, read_only=False, timeout=timeout) as con:
-        pid, version, now = write_publication(con, figures, shop=shop or "", month=month, data=str(data),
+        pid, version, now = write_publication(con, figures, shop=shop, month=month, data=str(data),
                                               source=dataset.source, inputs=inputs, params=params, schemes=schemes,
                                               note=note, rule=rule)
     pay = figures.agents["total_pay"]
-    return Publication(pid, shop or "", month, version, now, str(data), dataset.source, inputs,
+    return Publication(pid, shop, month, version, now, str(data), dataset.source, inputs,
                        params.model_dump(mode="json"), rule,
                        tuple((name, s.content_hash, s.canonical()) for name, s in schemes), csana_version(), note,
                        figures.agents.height, float(pay.sum()) if pay.null_count() < pay.len() else None)

@@ -310,3 +310,32 @@ def test_data_with_several_shops_publishes_each_shop(tmp_path: Path, capsys) -> 
     whole = open_data(folder)
     mine = whole.messages.filter(pl.col("shop_id") == "s01")["agent_id"].unique().sort().to_list()
     assert s01.agents["agent_id"].to_list() == mine
+
+
+def test_single_shop_folders_sharing_one_store_keep_their_own_versions(tmp_path: Path) -> None:
+    """With one store for several single-shop folders ($CSANA_STORE), each publication is filed under the data's
+    shop_id: the shops' versions never mix, and each report finds its own shop's months."""
+    from csana.report.restatements import published
+    from csana.store.publication import shop_key
+
+    def shop_named(name: str):
+        base = credit_shop()
+        tables = {t: base[t].with_columns(shop_id=pl.lit(name)) for t in ("messages", "orders")}
+        return type(base)(tables={**base.tables, **tables}, source=name)
+
+    store = tmp_path / "shared.duckdb"
+    a, b = shop_named("shop_a"), shop_named("shop_b")
+    assert (shop_key(a, None), shop_key(a, "x"), shop_key(credit_shop(), None)) == ("shop_a", "x", "")
+    for dataset in (a, b, a):
+        publish(dataset, "2026-10", schemes_of(SCHEME_YAML, tmp_path), MetricParams(), store, data="<memory>")
+    with reading(store) as reader:
+        assert reader.publications().select("shop", "version").rows() == [("shop_a", 1), ("shop_a", 2), ("shop_b", 1)]
+    view = published(b, None, "2026-10", MetricParams(), str(store), None, None)
+    assert [(p.publication.shop, p.publication.version) for p in view.restatements] == [("shop_b", 1)]
+
+
+def schemes_of(text: str, folder: Path) -> list[tuple[str, Scheme]]:
+    from csana.scoring.scheme import load_scheme
+
+    (folder / "scheme.yaml").write_text(text, encoding="utf-8")
+    return [("scheme.yaml", load_scheme(folder / "scheme.yaml"))]
