@@ -145,13 +145,15 @@ def print_history(table, agent_id: str, ids: list[str], lang: str) -> None:
 
     zh = lang == "zh"
     name = table["name"].drop_nulls().tail(1).to_list()
-    grid = Table(title=f"{name[0] if name else agent_id} ({agent_id})" + (" · 已发布月份" if zh else " · published months"))
+    who = f"{name[0]} ({agent_id})" if name and name[0] != agent_id else agent_id  # exports name agents by their id
+    grid = Table(title=who + (" · 已发布月份" if zh else " · published months"))
     heads = ["月份" if zh else "month", "版本" if zh else "version", "发布时间" if zh else "published", "等级" if zh else "grade",
              "得分" if zh else "score", "名次" if zh else "rank", "应发合计" if zh else "pay", *[label(i, lang) for i in ids]]
     for i, head in enumerate(heads):
         grid.add_column(head, justify="left" if i < 4 else "right")
+    several_shops = table["shop"].n_unique() > 1
     for row in table.iter_rows(named=True):
-        month = row["month"] + (f" [{row['shop']}]" if row["shop"] else "")
+        month = row["month"] + (f" [{row['shop']}]" if row["shop"] and several_shops else "")
         grid.add_row(month, f"{row['version']}{' ★' if row['latest'] else ''}",
                      f"{row['published_at']:%Y-%m-%d %H:%M}", row["grade"] or "—",
                      format_value(row["total"], "score", lang), "—" if row["rank"] is None else str(int(row["rank"])),
