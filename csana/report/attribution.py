@@ -53,7 +53,7 @@ def _per_agent(ctx: ReportContext) -> str:
     if ctx.team is not None:
         agents = agents.filter(pl.col("team") == ctx.team)
     rows = []
-    for (agent_id,), part in agents.group_by("agent_id", maintain_order=True):
+    for _, part in agents.group_by("agent_id", maintain_order=True):
         by_rule = {r["rule"]: r for r in part.iter_rows(named=True)}
         first = part.row(0, named=True)
         for i, rule in enumerate(r for r in comparison.rules if r in by_rule):
