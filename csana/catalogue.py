@@ -166,6 +166,9 @@ class Metric:
     spread: str | None = None
     """mean: the measure of squares (Σ x²) behind the standard deviation of its events."""
     requires: str | None = None
+    share: bool = True
+    """unit ``ratio``: the numerator counts a part of the denominator, so the value lies in [0, 1]
+    (false for 答问比, agent messages per customer message, which may exceed 1)."""
 
     @property
     def ratio(self) -> tuple[str, str] | None:
@@ -349,9 +352,11 @@ def simple(measure_id: str) -> Metric:
 
 
 def ratio(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, num: str, den: str, *,
-          kind: MetricType = "ratio", spread: str | None = None, requires: str | None = None) -> Metric:
+          kind: MetricType = "ratio", spread: str | None = None, requires: str | None = None,
+          share: bool = True) -> Metric:
     """num / den, null when den is 0 (``kind='mean'``: a total over the count it averages over)."""
-    return Metric(id, zh, en, unit, direction, definition, kind, (num, den), _test(id), spread=spread, requires=requires)
+    return Metric(id, zh, en, unit, direction, definition, kind, (num, den), _test(id), spread=spread, requires=requires,
+                  share=share)
 
 
 def derived(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, expr: pl.Expr,
@@ -377,7 +382,7 @@ METRICS: tuple[Metric, ...] = (
     simple("assist_customers"),
     ratio("qa_ratio", "答问比", "Answer/question ratio", "ratio", "higher",
           "agent messages / customer messages in the agent's received receptions (auto excluded)", "agent_msgs",
-          "customer_msgs"),
+          "customer_msgs", share=False),
     ratio("reply_rate", "回复率", "Reply rate", "ratio", "higher",
           "customers with ≥1 agent message in a received reception / received_customers", "replied_customers",
           "received_customers"),
