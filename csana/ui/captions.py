@@ -46,6 +46,13 @@ text = Captions({
     "not_for_role": ("该指标不适用于此岗位", "not judged for this role"),
     "left_out": ("未列出：{items}", "Not listed: {items}"),
     "small_note": ("* 样本不足（少于 {n}），仅供参考", "* sample below {n}: a hint only"),
+    "credit_rule": ("归属规则", "Credit rule"),
+    "total_pay": ("应发合计", "Pay"),
+    "pay_change": ("薪酬变化", "Pay change"),
+    "board_note": ("名次与薪酬变化：相对已保存方案、店铺当前归属规则（{rule}）",
+                   "Rank and pay change: against the saved scheme under the shop's credit rule ({rule})"),
+    "rule_needs_orders": ("平台导出数据没有逐笔订单，不能更换归属规则", "Platform exports hold no single orders: "
+                          "the credit rule cannot be changed"),
 })
 """The explorer's captions, some shared with the diagnoser: ``text(key, lang)``."""
 
