@@ -136,8 +136,9 @@ def export_folder(tmp_path_factory) -> Path:
 
 
 def test_the_notebook_lists_every_section():
-    assert notebook_sections()[:3] == ["header", "summary", "leaderboard"]
-    assert {"diagnostics", "scorecards", "appendix", "trend_chart"} <= set(notebook_sections())
+    assert notebook_sections()[:2] == ["header", "summary"]
+    assert {"leaderboard", "restatements", "diagnostics", "scorecards", "appendix", "attribution_appendix",
+            "trend_chart"} <= set(notebook_sections())
 
 
 @pytest.fixture(scope="module")
