@@ -51,6 +51,9 @@ def stable_sum(expr: pl.Expr) -> pl.Expr:
     """The sum of a float column, rounded to SUM_DECIMALS so it is the same on every run."""
     return expr.sum().round(SUM_DECIMALS)
 TEST_FILE = "tests/metrics/test_catalogue.py"
+PLATFORM_TEST_FILE = "tests/metrics/test_catalogue_platform.py"
+"""The hand-computed raw-log tests of the metrics platforms assess (3-minute reply rate, 30-second answer
+rate, 询单→下单, satisfaction)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,11 @@ FACT_TABLES: dict[str, FactTable] = {t.name: t for t in (
         "customer_msgs": "customer messages", "agent_msgs": "agent messages (auto-replies excluded)",
         "duration_s": "last − first message time, gaps over max_gap_s cut",
         "first_response_s": "the first burst's response time (null: unanswered or outside service hours)",
+        "reply_3min_allday": "the first customer burst was answered within reply_threshold_s",
+        "assessed": "a customer burst started inside assess_window (the first such burst is the assessed one)",
+        "reply_3min": "the assessed burst was answered within reply_threshold_s",
+        "answer_assessed": "a customer burst started inside answer_window",
+        "answer_30s": "the first burst inside answer_window was answered within answer_threshold_s",
     }),
     FactTable("responses", "one row per answered customer burst of a received reception, started within service hours", {
         "response_s": "seconds from the burst's first message to the next agent message",
@@ -197,6 +205,12 @@ def _squares(column: str) -> pl.Expr:
     return (pl.col(column).cast(pl.Float64) ** 2).sum()
 
 
+SATISFIED = pl.col("service_score") >= 4
+"""A review (or evaluation) that is good / satisfied: service_score 4 or 5."""
+DISSATISFIED = pl.col("service_score") <= 2
+"""A review (or evaluation) that is dissatisfied: service_score 1 or 2."""
+
+
 def _measure(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, fact: Fact, agg: Agg,
              expr: pl.Expr, requires: str | None = None) -> Measure:
     return Measure(id, zh, en, unit, direction, definition, fact, agg, expr, requires)
@@ -269,6 +283,29 @@ MEASURES: tuple[Measure, ...] = (
     _M("p90_response_s", "响应时间P90", "90th-percentile response time", "seconds", "lower",
        "90th percentile of the same response times (linear interpolation, as numpy's default): means hide the long tail",
        "responses", "quantile", pl.col("response_s").quantile(0.9, interpolation="linear")),
+    # -- assessed by the platforms: one row per reception (a customer with an agent on a day), so these
+    #    count customer-days, as the platforms do, and a month is exactly the sum of its days -------------
+    _M("receptions", "接待量", "Receptions", "people", "neutral",
+       "received receptions: one customer with one agent on one day (customer-days)", "receptions", "count",
+       pl.len().cast(pl.Int64)),
+    _M("reply_3min_allday_customers", "全天3分钟人工回复人数", "Replied within 3 min, all day", "people", "higher",
+       "receptions whose first customer burst got an agent reply within reply_threshold_s", "receptions", "count",
+       _count("reply_3min_allday")),
+    _M("reply_3min_base", "3分钟回复考核人数", "Assessed for the 3-min reply", "people", "neutral",
+       "receptions with a customer burst starting inside assess_window (需要人工回复的咨询人数)", "receptions", "count",
+       _count("assessed")),
+    _M("reply_3min_customers", "3分钟人工回复人数", "Replied within 3 min", "people", "higher",
+       "of those, the receptions whose first burst inside assess_window got an agent reply within reply_threshold_s",
+       "receptions", "count", _count("reply_3min")),
+    _M("reply_3min_late", "3分钟未回复人数", "Not replied within 3 min", "people", "lower",
+       "the other assessed receptions: reply_3min_base − reply_3min_customers", "receptions", "count",
+       (pl.col("assessed") & ~pl.col("reply_3min")).sum().cast(pl.Int64)),
+    _M("answer_30s_base", "30秒应答考核接待数", "Assessed for the 30-s answer", "people", "neutral",
+       "receptions with a customer burst starting inside answer_window", "receptions", "count",
+       _count("answer_assessed")),
+    _M("answer_30s_receptions", "30秒应答接待数", "Answered within 30 s", "people", "higher",
+       "of those, the receptions whose first burst inside answer_window was answered within answer_threshold_s",
+       "receptions", "count", _count("answer_30s")),
     _M("reception_total_s", "接待总时长", "Reception time total", "seconds", "neutral",
        "total duration of received receptions (gaps over max_gap_s cut)", "receptions", "sum", pl.col("duration_s").sum()),
     # -- payment reminders (催付) ------------------------------------------------------------------
@@ -285,8 +322,17 @@ MEASURES: tuple[Measure, ...] = (
     _M("service_score_total", "服务评分合计", "Service score total", "score", "higher",
        "sum of those reviews' service_score", "reviews", "sum", pl.col("service_score").sum(), requires="reviews"),
     _M("good_reviews", "好评数", "Good reviews", "orders", "higher",
-       "reviews with service_score ≥ 4", "reviews", "count", (pl.col("service_score") >= 4).sum().cast(pl.Int64),
+       "reviews with service_score ≥ 4", "reviews", "count", SATISFIED.sum().cast(pl.Int64),
        requires="reviews"),
+    _M("evaluations", "评价量", "Evaluations", "orders", "neutral",
+       "service evaluations given to the agent (exports: 评价量; raw logs: the reviews, each an evaluation by its "
+       "service_score)", "reviews", "count", pl.len().cast(pl.Int64), requires="reviews"),
+    _M("satisfied_evaluations", "满意评价量", "Satisfied evaluations", "orders", "higher",
+       "evaluations that are satisfied (很满意 + 满意; raw logs: service_score ≥ 4)", "reviews", "count",
+       SATISFIED.sum().cast(pl.Int64), requires="reviews"),
+    _M("dissatisfied_evaluations", "不满意评价量", "Dissatisfied evaluations", "orders", "lower",
+       "evaluations that are dissatisfied (不满 + 很不满; raw logs: service_score ≤ 2)", "reviews", "count",
+       DISSATISFIED.sum().cast(pl.Int64), requires="reviews"),
     _M("low_quality_reviews", "低质评价", "Low-quality reviews", "orders", "lower",
        "reviews flagged low_quality", "reviews", "count", pl.col("low_quality").fill_null(False).sum().cast(pl.Int64),
        requires="reviews"),
@@ -313,8 +359,9 @@ MEASURES: tuple[Measure, ...] = (
 MEASURE_BY_ID: dict[str, Measure] = {m.id: m for m in MEASURES}
 
 
-def _test(metric_id: str) -> str:
-    return f"{TEST_FILE}::test_{metric_id}"
+def _test(metric_id: str, file: str = TEST_FILE) -> str:
+    """The test pinning ``metric_id``: ``file::test_<id>``."""
+    return f"{file}::test_{metric_id}"
 
 
 def simple(measure_id: str) -> Metric:
@@ -325,9 +372,11 @@ def simple(measure_id: str) -> Metric:
 
 
 def ratio(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, num: str, den: str, *,
-          kind: MetricType = "ratio", spread: str | None = None, requires: str | None = None) -> Metric:
+          kind: MetricType = "ratio", spread: str | None = None, requires: str | None = None,
+          test_file: str = TEST_FILE) -> Metric:
     """num / den, null when den is 0 (``kind='mean'``: a total over the count it averages over)."""
-    return Metric(id, zh, en, unit, direction, definition, kind, (num, den), _test(id), spread=spread, requires=requires)
+    return Metric(id, zh, en, unit, direction, definition, kind, (num, den), _test(id, test_file), spread=spread,
+                  requires=requires)
 
 
 def derived(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, expr: pl.Expr,
@@ -347,6 +396,9 @@ METRICS: tuple[Metric, ...] = (
           "conv_next_day_customers / inquiry customers (less assisted)", "conv_next_day_customers", "conv_base_customers"),
     ratio("conv_final", "询单→最终付款成功率", "Inquiry → final payment rate", "ratio", "higher",
           "conv_final_customers / inquiry customers (less assisted)", "conv_final_customers", "conv_base_customers"),
+    ratio("conv_order", "询单→下单转化率", "Inquiry → order rate", "ratio", "higher",
+          "inquiry customers with a credited order (through an inquiry reception of the period, paid or not) / "
+          "inquiry customers (less assisted)", "ordered_customers", "conv_base_customers", test_file=PLATFORM_TEST_FILE),
     ratio("order_to_pay", "下单→付款率", "Order → payment rate", "ratio", "higher",
           "credited orders created in the period and paid (by the data's end) / credited orders created in the period",
           "created_paid_orders", "created_orders"),
@@ -360,6 +412,17 @@ METRICS: tuple[Metric, ...] = (
     derived("unreplied_customers", "未回复人数", "Unreplied customers", "people", "lower", "received − replied customers",
             pl.col("received_customers") - pl.col("replied_customers"), ("received_customers", "replied_customers")),
     simple("slow_customers"),
+    ratio("reply_3min_rate", "3分钟人工回复率", "3-min reply rate", "ratio", "higher",
+          "receptions whose first customer burst inside assess_window got an agent reply within reply_threshold_s / "
+          "receptions with a customer burst inside assess_window", "reply_3min_customers", "reply_3min_base",
+          test_file=PLATFORM_TEST_FILE),
+    ratio("reply_3min_rate_allday", "全天3分钟人工回复率", "3-min reply rate, all day", "ratio", "higher",
+          "receptions whose first customer burst got an agent reply within reply_threshold_s / receptions",
+          "reply_3min_allday_customers", "receptions", test_file=PLATFORM_TEST_FILE),
+    ratio("answer_30s_rate", "30秒应答率", "30-s answer rate", "ratio", "higher",
+          "receptions whose first burst inside answer_window was answered within answer_threshold_s / receptions "
+          "with a customer burst inside answer_window", "answer_30s_receptions", "answer_30s_base",
+          test_file=PLATFORM_TEST_FILE),
     ratio("first_response_s", "首次响应时间", "First response time", "seconds", "lower",
           "mean first response over received receptions whose first burst was answered", "first_response_total_s",
           "first_response_count", kind="mean", spread="first_response_sq_total_s"),
@@ -379,6 +442,12 @@ METRICS: tuple[Metric, ...] = (
           "service_score_total", "review_count", kind="mean", requires="reviews"),
     ratio("good_review_rate", "好评率", "Good review rate", "ratio", "higher", "reviews with service_score ≥ 4 / reviews",
           "good_reviews", "review_count", requires="reviews"),
+    ratio("satisfaction_rate", "满意率", "Satisfaction rate", "ratio", "higher",
+          "satisfied evaluations / evaluations", "satisfied_evaluations", "evaluations", requires="reviews",
+          test_file=PLATFORM_TEST_FILE),
+    ratio("dissatisfaction_rate", "不满意率", "Dissatisfaction rate", "ratio", "lower",
+          "dissatisfied evaluations / evaluations", "dissatisfied_evaluations", "evaluations", requires="reviews",
+          test_file=PLATFORM_TEST_FILE),
     simple("low_quality_reviews"), simple("disputes"),
     ratio("repeat_rate", "回头率", "Repeat rate", "ratio", "higher",
           "repeat_buyers / buyers (provisional until the data covers repeat_days after the period)", "repeat_buyers",
