@@ -3,18 +3,25 @@
 Platform exports put totals (汇总, 合计, 全店均值, Total …), peer benchmarks (同行同层优秀) and notes
 (数据来源：…导出时间…, 注：数据有延迟) among the agent rows; a pivot sheet ends in 总计. None of them is an
 agent. This module is the one place that tells them apart, for exports (:mod:`csana.exports.read`)
-and for the per-agent tables of raw logs (:mod:`csana.ingest.raw`). Detection so far: by the row's
-label (:func:`is_summary_label`, :func:`is_benchmark_label`) and by the row's shape (which cells hold
-something); more signals (a row whose numbers are the sum of the rows above, new flavours' words)
-belong in :func:`row_kind` too.
+and for the per-agent tables of raw logs (:mod:`csana.ingest.raw`). A summary row is caught by one of
+three tests, and the test is named with it (:data:`CAUGHT`):
+
+*by name*
+    its label is a total's or an average's (:func:`is_summary_label`: 汇总, 汇总值, 合计, 平均值,
+    全店…, 店铺汇总值, Total …, full-/half-width and spaces folded);
+*by shape*
+    its agent cell is blank but it carries numbers (京东 writes its total that way);
+*by value*
+    its additive cells (counts, amounts) equal the sum — or the mean — of the other agent rows of the
+    same file and date, within the rounding of the cells as written (:func:`summary_by_value`), so a
+    total under a name on no list (本页汇总, a translated "Summe") is still never an agent.
 
 Kinds:
 
 *agent*
     a row of one agent.
 *summary*
-    a total or average of other rows (rule ``summary_row``): set aside, never counted. Told by its
-    label, or by its shape: a blank agent cell on a row that carries numbers.
+    a total or average of other rows (rule ``summary_row``): set aside, never counted.
 *benchmark*
     a peer benchmark (rule ``benchmark_row``): kept apart in the ``benchmarks`` table.
 *note*
@@ -67,22 +74,97 @@ def _folded_words(words: Collection[str]) -> list[str]:
     return pl.Series(fold_marks(words), dtype=pl.String).to_frame("w").select(folded_label(pl.col("w"))).to_series().to_list()
 
 
+CAUGHT: dict[str, tuple[str, str]] = {
+    "name": ("by its label", "按名称"),
+    "shape": ("by its shape: no agent name, but numbers", "按形状：没有客服名却有数字"),
+    "sum": ("by its values: the sum of the other agent rows", "按数值：等于其他客服行之和"),
+    "mean": ("by its values: the mean of the other agent rows", "按数值：等于其他客服行的平均值"),
+}
+"""How a summary row was caught (en, zh): the test of the module docstring that found it."""
+
+
 def row_kind(agent: pl.Expr, labels: list[pl.Expr], cells: list[pl.Expr], placeholders: Collection[str] = (),
-             summary_words: Collection[str] = (), benchmark_words: Collection[str] = ()) -> pl.Expr:
-    """agent / summary / benchmark / note / no_agent of each row.
+             summary_words: Collection[str] = (), benchmark_words: Collection[str] = ()) -> tuple[pl.Expr, pl.Expr]:
+    """(kind, caught) of each row: agent / summary / benchmark / note / no_agent, and for a summary row
+    how it was caught (``name`` or ``shape``; :func:`summary_by_value` adds ``sum`` and ``mean``).
 
     ``agent`` is the cleaned agent cell; ``labels`` the other cells that may carry a total's label (the
     date column: 汇总 under 日期 with the agent cell blank); ``cells`` the cleaned cells of the numeric
-    fields (null when empty), of which ``placeholders`` (-, 延时统计 …) hold no number."""
+    fields (null when empty), of which ``placeholders`` (-, 延时统计 …) hold no number. A row whose date
+    cell is a placeholder and that holds no number (暂无数据 on a day without data) is a note."""
     named = pl.any_horizontal([is_summary_label(c, summary_words) for c in labels]) if labels else pl.lit(False)
+    marked = pl.any_horizontal([is_mark(c, placeholders) for c in labels]) if labels else pl.lit(False)
     filled = pl.any_horizontal([c.is_not_null() for c in cells]) if cells else pl.lit(False)
     numbers = pl.any_horizontal([c.is_not_null() & ~is_mark(c, placeholders) for c in cells]) if cells else pl.lit(False)
-    return (
-        pl.when(is_summary_label(agent, summary_words).fill_null(False)).then(pl.lit("summary"))
-        .when(agent.is_null() & named.fill_null(False)).then(pl.lit("summary"))
+    by_name = is_summary_label(agent, summary_words).fill_null(False) | (agent.is_null() & named.fill_null(False))
+    by_shape = agent.is_null() & numbers
+    kind = (
+        pl.when(by_name).then(pl.lit("summary"))
         .when(is_benchmark_label(agent, benchmark_words).fill_null(False)).then(pl.lit("benchmark"))
-        .when(~filled).then(pl.lit("note"))
-        .when(agent.is_null() & numbers).then(pl.lit("summary"))
+        .when(~filled | (marked.fill_null(False) & ~numbers)).then(pl.lit("note"))
+        .when(by_shape).then(pl.lit("summary"))
         .when(agent.is_null()).then(pl.lit("no_agent"))
         .otherwise(pl.lit("agent"))
     )
+    caught = pl.when(by_name).then(pl.lit("name")).when(kind == "summary").then(pl.lit("shape"))
+    return kind, caught.otherwise(pl.lit(None, pl.String))
+
+
+def written_rounding(cell_text: pl.Expr, whole_is_exact: bool) -> pl.Expr:
+    """Half a unit of the last decimal place a number is written with ("8.5" → 0.05, "33.33" → 0.005): how
+    far the exact value may be from it. A number written without decimals is exact when ``whole_is_exact``
+    (a count), else rounded to a whole number (0.5: an amount or a mean written "9")."""
+    decimals = cell_text.str.extract(r"\.(\d+)\s*\D*$").str.len_chars()
+    whole = pl.lit(0.0 if whole_is_exact else 0.5)
+    return pl.when(decimals.is_not_null()).then(0.5 * pl.lit(10.0).pow(-decimals.cast(pl.Float64))).otherwise(whole)
+
+
+MIN_OTHERS = 2
+"""A row is compared with at least this many other agent rows: with one, a total equals that row and an
+agent whose figures happen to match another's would be taken for one."""
+
+
+def summary_by_value(frame: pl.DataFrame, group: list[str], values: list[tuple[str, str, str]],
+                     scope: str | None = None) -> pl.DataFrame:
+    """Agent rows whose additive cells are the sum (a total) or the mean (an average) of the other agent
+    rows of their ``group`` (a file and date, or a whole file) become summary rows, caught ``sum`` or ``mean``.
+
+    ``values`` names, per additive field, (value column, total rounding, mean rounding): the cell as a
+    number, and how far its written form may be from the exact value (:func:`written_rounding`; a whole
+    count is exact in a total, but may be a rounded mean). Compared are the cells every agent row of the
+    group gives; the row must match on all of them, on at least two (a total) or three (a mean), one of them
+    not 0, against at least :data:`MIN_OTHERS` other rows — tight enough that an agent's row does not pass
+    by chance. ``_caught_rows`` is how many rows it summed; ``_caught_scope`` what they were (``scope``, else
+    null: the rows of its date).
+    """
+    if not values:
+        return frame
+    agent = pl.col("kind") == "agent"
+    n = agent.sum().over(group)
+    k = (n - 1).cast(pl.Float64)
+    total_ok, mean_ok, compared, nonzero = [], [], [], []
+    for value, total_rounding, mean_rounding in values:
+        v = pl.col(value)
+        given = (agent & v.is_not_null()).sum().over(group) == n
+        others = pl.when(agent).then(v).otherwise(0.0).sum().over(group) - v
+        slack = pl.when(agent).then(pl.col(total_rounding)).otherwise(0.0).sum().over(group) - pl.col(total_rounding)
+        comparable = agent & v.is_not_null() & given
+        eps = 1e-9 * pl.max_horizontal(pl.lit(1.0), others.abs())
+        total_ok.append(~comparable | ((v - others).abs() <= pl.col(total_rounding) + slack + eps))
+        mean_ok.append(~comparable | ((v - others / k).abs() <= pl.col(mean_rounding) + slack / k + eps))
+        compared.append(comparable.cast(pl.Int64))
+        nonzero.append(comparable & (others != 0))
+    enough = agent & (n - 1 >= MIN_OTHERS) & pl.any_horizontal(nonzero)
+    count = pl.sum_horizontal(compared)
+    is_total = enough & (count >= 2) & pl.all_horizontal(total_ok)
+    is_mean = enough & (count >= 3) & pl.all_horizontal(mean_ok) & ~is_total
+    found = frame.with_columns(is_total.alias("_total"), is_mean.alias("_mean"), (n - 1).cast(pl.Int64).alias("_others"))
+    hit = pl.col("_total") | pl.col("_mean")
+    kept = {c: pl.col(c) if c in frame.columns else pl.lit(None, t) for c, t in (("_caught_rows", pl.Int64), ("_caught_scope", pl.String))}
+    return found.with_columns(
+        pl.when(hit).then(pl.lit("summary")).otherwise(pl.col("kind")).alias("kind"),
+        pl.when(pl.col("_total")).then(pl.lit("sum")).when(pl.col("_mean")).then(pl.lit("mean"))
+        .otherwise(pl.col("caught")).alias("caught"),
+        pl.when(hit).then(pl.col("_others")).otherwise(kept["_caught_rows"]).alias("_caught_rows"),
+        pl.when(hit).then(pl.lit(scope, pl.String)).otherwise(kept["_caught_scope"]).alias("_caught_scope"),
+    ).drop("_total", "_mean", "_others")
