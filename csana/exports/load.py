@@ -108,7 +108,7 @@ def load_export(path: str | Path, flavour: str | Path | Flavour | None = None, *
                 [None if c is None else str(c) for c in grid.head[header]], candidates, grid.label, []), header, [], params)
         parsed += read
     rows = pl.concat(parsed, how="diagonal_relaxed").with_row_index("_order")
-    return _dataset(rows, str(path), encodings, notes)
+    return _dataset(rows, str(path), encodings, notes, {m.name: m.underived for m in candidates if m.underived})
 
 
 def _names_agents(headers: list[str | None], flavour: Flavour) -> bool:
@@ -117,7 +117,8 @@ def _names_agents(headers: list[str | None], flavour: Flavour) -> bool:
     return any(normalize_header(h) in agent for h in headers if h not in (None, ""))
 
 
-def _dataset(rows: pl.DataFrame, source: str, encodings: dict[str, str | None], notes: list[str]) -> Dataset:
+def _dataset(rows: pl.DataFrame, source: str, encodings: dict[str, str | None], notes: list[str],
+             underived: dict[str, tuple[str, ...]]) -> Dataset:
     rows = _with_agent_ids(with_all_columns(rows.with_columns(
         *[pl.lit(None, pl.String).alias(c) for c in ("agent", "team", "caught", "_caught_rows", "_caught_scope")
           if c not in rows.columns])))
@@ -129,7 +130,7 @@ def _dataset(rows: pl.DataFrame, source: str, encodings: dict[str, str | None], 
     if agents.height == 0:
         raise CsanaError("no agent rows could be used", file=source,
                          fix="see the rejected rows: every row was a total, a benchmark or had a bad value")
-    completed, derived_notes = complete(agents)
+    completed, derived_notes = complete(agents, underived)
     duplicates = duplicates.explode("_members").with_columns(
         pl.col("_members").struct.field("file").alias("file"), pl.col("_members").struct.field("row").alias("row"))
     rejected = _rejected(rows, bad, duplicates)

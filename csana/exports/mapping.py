@@ -80,6 +80,7 @@ class Flavour(Frozen):
     placeholders: tuple[str, ...] = ()
     shop_separators: tuple[str, ...] = (":",)
     file_days: int = Field(1, ge=1, le=366)
+    underived: tuple[str, ...] = ()
     _file: str = PrivateAttr("<memory>")
 
     @property
@@ -138,6 +139,7 @@ def mapping_problems(mapping: Flavour) -> list[str]:
     problems += [f"'required' names '{r}', which is not under fields" for r in mapping.required
                  if r not in mapping.fields and r not in mapping.sums]
     problems += ["'shop_separators' holds an empty text" for sep in mapping.shop_separators if not sep]
+    problems += [f"'underived' names '{u}', which is not a metric id" for u in mapping.underived if u not in CATALOGUE]
     return problems
 
 

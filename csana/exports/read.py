@@ -184,7 +184,8 @@ def _parse_file(file: Grid, flavour: Flavour, header: int, notes: list[str], par
     body = body.with_columns([cells.clean_text(pl.col(f"c{i}")).alias(f"_t{i}") for i, _, _ in matched.values()])
     values, problems = _field_values(body, flavour, kinds, matched, params.max_number)
     frame = body.with_columns(values)
-    frame = frame.with_columns(_summed(flavour, matched)).with_columns(pl.lit(file.label).alias("file"), pl.col("_line").alias("row"))
+    frame = frame.with_columns(_summed(flavour, matched)).with_columns(
+        pl.lit(file.label).alias("file"), pl.col("_line").alias("row"), pl.lit(flavour.name).alias("_flavour"))
     frame = _with_agent(frame, flavour)
     frame = _with_row_kind(frame, flavour, kinds, matched)
     frame = _with_period(frame, "_date_text" in frame.columns, _file_period(file, header, flavour, notes), flavour,

@@ -38,7 +38,7 @@ import polars as pl
 
 from csana.ingest.cells import fold_marks, is_mark
 
-SUMMARY_WORDS = ("汇总", "合计", "总计", "小计", "总和", "均值", "平均", "平均值", "汇总值", "合计值", "总体", "累计",
+SUMMARY_WORDS = ("汇总", "合计", "总计", "小计", "总和", "均值", "平均", "平均值", "人均", "汇总值", "合计值", "总值", "总体", "累计",
                  "total", "totals", "grandtotal", "subtotal", "sum", "average", "avg", "mean", "overall")
 """Labels of total and average rows, after :func:`folded_label`."""
 SUMMARY_SCOPES = ("全店", "店铺", "全部", "所有", "子账号", "客服", "团队", "小组", "本组", "本页", "整体", "全体")
@@ -134,37 +134,72 @@ def summary_by_value(frame: pl.DataFrame, group: list[str], values: list[tuple[s
     count is exact in a total, but may be a rounded mean). Compared are the cells every agent row of the
     group gives; the row must match on all of them, on at least two (a total) or three (a mean), one of them
     not 0, against at least :data:`MIN_OTHERS` other rows — tight enough that an agent's row does not pass
-    by chance. ``_caught_rows`` is how many rows it summed; ``_caught_scope`` what they were (``scope``, else
-    null: the rows of its date).
+    by chance. A group holding both a total and a mean under unknown names is tested by pairs: the total is
+    the sum, and the mean the mean, of the rows other than the two. ``_caught_rows`` is how many rows were
+    summed; ``_caught_scope`` what they were (``scope``, else null: the rows of the date).
     """
     if not values:
         return frame
+    frame = frame.with_row_index("_rid")
     agent = pl.col("kind") == "agent"
-    n = agent.sum().over(group)
-    k = (n - 1).cast(pl.Float64)
-    total_ok, mean_ok, compared, nonzero = [], [], [], []
-    for value, total_rounding, mean_rounding in values:
+    stats = [pl.col("_rid"), *[pl.col(g) for g in group], agent.sum().over(group).cast(pl.Int64).alias("_n")]
+    for k, (value, total_rounding, mean_rounding) in enumerate(values):
         v = pl.col(value)
-        given = (agent & v.is_not_null()).sum().over(group) == n
-        others = pl.when(agent).then(v).otherwise(0.0).sum().over(group) - v
-        slack = pl.when(agent).then(pl.col(total_rounding)).otherwise(0.0).sum().over(group) - pl.col(total_rounding)
-        comparable = agent & v.is_not_null() & given
-        eps = 1e-9 * pl.max_horizontal(pl.lit(1.0), others.abs())
-        total_ok.append(~comparable | ((v - others).abs() <= pl.col(total_rounding) + slack + eps))
-        mean_ok.append(~comparable | ((v - others / k).abs() <= pl.col(mean_rounding) + slack / k + eps))
-        compared.append(comparable.cast(pl.Int64))
-        nonzero.append(comparable & (others != 0))
-    enough = agent & (n - 1 >= MIN_OTHERS) & pl.any_horizontal(nonzero)
-    count = pl.sum_horizontal(compared)
-    is_total = enough & (count >= 2) & pl.all_horizontal(total_ok)
-    is_mean = enough & (count >= 3) & pl.all_horizontal(mean_ok) & ~is_total
-    found = frame.with_columns(is_total.alias("_total"), is_mean.alias("_mean"), (n - 1).cast(pl.Int64).alias("_others"))
-    hit = pl.col("_total") | pl.col("_mean")
+        stats += [
+            v.alias(f"_x{k}"), pl.col(total_rounding).alias(f"_r{k}"), pl.col(mean_rounding).alias(f"_m{k}"),
+            pl.when(agent).then(v).otherwise(0.0).sum().over(group).alias(f"_s{k}"),
+            pl.when(agent).then(pl.col(total_rounding)).otherwise(0.0).sum().over(group).alias(f"_u{k}"),
+            ((agent & v.is_not_null()).sum().over(group) == agent.sum().over(group)).alias(f"_g{k}"),
+        ]
+    table = frame.select(*stats, agent.alias("_agent")).filter(pl.col("_agent"))
+    ks = range(len(values))
+    single = table.with_columns(_total=_matches(ks, "sum", ("x", "r", "m")), _mean=_matches(ks, "mean", ("x", "r", "m")))
+    single = single.filter(pl.col("_total") | pl.col("_mean"))
+    hits = single.select("_rid", pl.when(pl.col("_total")).then(pl.lit("sum")).otherwise(pl.lit("mean")).alias("_how"),
+                         (pl.col("_n") - 1).alias("_summed"))
+    missed = table.join(single.select(group).unique(), on=group, how="anti", nulls_equal=True)
+    other = missed.select("_rid", *group, *[pl.col(f"_{a}{k}").alias(f"_{b}{k}") for k in ks for a, b in (("x", "y"), ("r", "q"), ("m", "p"))])
+    pairs = missed.join(other, on=group, suffix="_j", nulls_equal=True).filter(pl.col("_rid") != pl.col("_rid_j"))
+    pairs = pairs.filter(_matches(ks, "sum", ("x", "r", "m"), ("y", "q")) & _matches(ks, "mean", ("y", "q", "p"), ("x", "r")))
+    paired = pl.concat([
+        pairs.select("_rid", pl.lit("sum").alias("_how"), (pl.col("_n") - 2).alias("_summed")),
+        pairs.select(pl.col("_rid_j").alias("_rid"), pl.lit("mean").alias("_how"), (pl.col("_n") - 2).alias("_summed")),
+    ])
+    found = frame.join(pl.concat([hits, paired]).unique("_rid", keep="first"), on="_rid", how="left").sort("_rid")
+    hit = pl.col("_how").is_not_null()
     kept = {c: pl.col(c) if c in frame.columns else pl.lit(None, t) for c, t in (("_caught_rows", pl.Int64), ("_caught_scope", pl.String))}
     return found.with_columns(
         pl.when(hit).then(pl.lit("summary")).otherwise(pl.col("kind")).alias("kind"),
-        pl.when(pl.col("_total")).then(pl.lit("sum")).when(pl.col("_mean")).then(pl.lit("mean"))
-        .otherwise(pl.col("caught")).alias("caught"),
-        pl.when(hit).then(pl.col("_others")).otherwise(kept["_caught_rows"]).alias("_caught_rows"),
+        pl.when(hit).then(pl.col("_how")).otherwise(pl.col("caught")).alias("caught"),
+        pl.when(hit).then(pl.col("_summed").cast(pl.Int64)).otherwise(kept["_caught_rows"]).alias("_caught_rows"),
         pl.when(hit).then(pl.lit(scope, pl.String)).otherwise(kept["_caught_scope"]).alias("_caught_scope"),
-    ).drop("_total", "_mean", "_others")
+    ).drop("_rid", "_how", "_summed")
+
+
+def _matches(columns: range, how: str, tested: tuple[str, str, str], excluded: tuple[str, str] | None = None) -> pl.Expr:
+    """Whether the tested row is the ``how`` (sum or mean) of its group's agent rows other than itself (and the
+    ``excluded`` row of a pair). Per column ``k``: ``_s``/``_u`` are the group's sums of cells and of total
+    roundings, ``_g`` whether every agent row gives the cell; ``tested`` and ``excluded`` are the prefixes of
+    a row's cell, total rounding (and, tested, mean rounding) columns."""
+    cell, rounding, mean_rounding = tested
+    apart = 2 if excluded else 1
+    k_rows = (pl.col("_n") - apart).cast(pl.Float64)
+    ok, compared, nonzero = [], [], []
+    for k in columns:
+        x = pl.col(f"_{cell}{k}")
+        away = pl.col(f"_{excluded[0]}{k}") if excluded else pl.lit(0.0)
+        away_rounding = pl.col(f"_{excluded[1]}{k}") if excluded else pl.lit(0.0)
+        rest = pl.col(f"_s{k}") - x - away
+        slack = pl.col(f"_u{k}") - pl.col(f"_{rounding}{k}") - away_rounding
+        if how == "mean":
+            target, tolerance = rest / k_rows, pl.col(f"_{mean_rounding}{k}") + slack / k_rows
+        else:
+            target, tolerance = rest, pl.col(f"_{rounding}{k}") + slack
+        comparable = pl.col(f"_g{k}") & x.is_not_null() & away.is_not_null()
+        eps = 1e-9 * pl.max_horizontal(pl.lit(1.0), target.abs())
+        ok.append(~comparable | ((x - target).abs() <= tolerance + eps))
+        compared.append(comparable.cast(pl.Int64))
+        nonzero.append(comparable & (rest != 0))
+    need = 2 if how == "sum" else 3
+    return ((pl.col("_n") - apart >= MIN_OTHERS) & pl.any_horizontal(nonzero) & (pl.sum_horizontal(compared) >= need)
+            & pl.all_horizontal(ok))

@@ -354,7 +354,7 @@ def test_no_dates_anywhere(tmp_path):
 
 
 def test_unknown_source():
-    with pytest.raises(CsanaError, match="unknown export flavour 'nosuch'.*chitu, qianniu"):
+    with pytest.raises(CsanaError, match="unknown export flavour 'nosuch'.*chitu, doudian, jd, jd_workload, pdd, qianniu, qianniu_service, sycm"):
         load_export(CHITU_CSV, source="nosuch")
 
 
@@ -388,7 +388,7 @@ def test_mapping_unknown_key(tmp_path):
 
 def test_shipped_mappings_are_valid():
     names = [m.name for m in mapping.flavours()]
-    assert names == ["chitu", "qianniu"]
+    assert names == ["chitu", "doudian", "jd", "jd_workload", "pdd", "qianniu", "qianniu_service", "sycm"]
 
 
 def test_flavour_is_detected_from_headers(tmp_path):
