@@ -298,10 +298,10 @@ def _with_period(frame: pl.DataFrame, has_date: bool, period: tuple[dt.date, dt.
     file_start = pl.lit(period[0] if period else None, pl.Date)
     file_end = pl.lit(period[1] if period else None, pl.Date)
     if not has_date:
-        return frame.with_columns(file_start.alias("period_start"), file_end.alias("period_end"))
+        return frame.with_columns(file_start.alias("period_start"), file_end.alias("period_end"), pl.lit(False).alias("_undated"))
     text = pl.col("_date_text")
     start, end = cells.period(text)
-    frame = frame.with_columns(start.alias("_start"), end.alias("_end"))
+    frame = frame.with_columns(start.alias("_start"), end.alias("_end"), text.is_null().alias("_undated"))
     merged = text.is_null() & (pl.col("kind") == "agent")
     frame = frame.with_columns(
         pl.when(merged).then(pl.col("_start").forward_fill()).otherwise(pl.col("_start")).fill_null(file_start).alias("period_start"),
@@ -331,9 +331,10 @@ def _additive(fid: str) -> bool:
 
 
 def _with_summaries_by_value(frame: pl.DataFrame, flavour: Flavour, kinds: dict[str, str], matched: Matched) -> pl.DataFrame:
-    """Agent rows whose additive cells are the sum or the mean of the other agent rows of the same date — then
-    of the whole file — are summary rows (:func:`csana.ingest.rows.summary_by_value`). Cells are read as plain
-    numbers here (a mean row's 8.5 is not a whole number of people), with the rounding they are written with."""
+    """Agent rows whose additive cells are the sum or the mean of the other agent rows of the same date — then,
+    for a row without a date cell of its own (a total under the last day), of the whole file — are summary rows
+    (:func:`csana.ingest.rows.summary_by_value`). Cells are read as plain numbers here (a mean row's 8.5 is not
+    a whole number of people), with the rounding they are written with."""
     additive = [(fid, i) for fid, (i, _, _) in matched.items()
                 if kinds[fid] in ("count", "money", "duration") and (fid.startswith("_part") or _additive(fid))]
     columns: list[pl.Expr] = []
@@ -350,8 +351,8 @@ def _with_summaries_by_value(frame: pl.DataFrame, flavour: Flavour, kinds: dict[
     frame = frame.with_columns(columns)
     frame = rows.summary_by_value(frame, ["file", "period_start", "period_end"], values)
     if frame.select(pl.struct("period_start", "period_end").n_unique()).item() > 1:
-        frame = rows.summary_by_value(frame, ["file"], values, scope="the file")
-    return frame
+        frame = rows.summary_by_value(frame, ["file"], values, scope="the file", tested="_undated")
+    return frame.drop("_undated")
 
 
 def _note_placeholders(frame: pl.DataFrame, label: str, notes: list[str]) -> None:

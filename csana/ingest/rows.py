@@ -125,7 +125,7 @@ agent whose figures happen to match another's would be taken for one."""
 
 
 def summary_by_value(frame: pl.DataFrame, group: list[str], values: list[tuple[str, str, str]],
-                     scope: str | None = None) -> pl.DataFrame:
+                     scope: str | None = None, tested: str | None = None) -> pl.DataFrame:
     """Agent rows whose additive cells are the sum (a total) or the mean (an average) of the other agent
     rows of their ``group`` (a file and date, or a whole file) become summary rows, caught ``sum`` or ``mean``.
 
@@ -136,7 +136,9 @@ def summary_by_value(frame: pl.DataFrame, group: list[str], values: list[tuple[s
     not 0, against at least :data:`MIN_OTHERS` other rows — tight enough that an agent's row does not pass
     by chance. A group holding both a total and a mean under unknown names is tested by pairs: the total is
     the sum, and the mean the mean, of the rows other than the two. ``_caught_rows`` is how many rows were
-    summed; ``_caught_scope`` what they were (``scope``, else null: the rows of the date).
+    summed; ``_caught_scope`` what they were (``scope``, else null: the rows of the date). With ``tested`` (a
+    boolean column), only the rows where it is true may be found a summary: over a whole file, the rows
+    without a date of their own — an agent's day may well equal the mean of the agent's other days.
     """
     if not values:
         return frame
@@ -151,15 +153,18 @@ def summary_by_value(frame: pl.DataFrame, group: list[str], values: list[tuple[s
             pl.when(agent).then(pl.col(total_rounding)).otherwise(0.0).sum().over(group).alias(f"_u{k}"),
             ((agent & v.is_not_null()).sum().over(group) == agent.sum().over(group)).alias(f"_g{k}"),
         ]
-    table = frame.select(*stats, agent.alias("_agent")).filter(pl.col("_agent"))
+    candidate = pl.col(tested).fill_null(False) if tested else pl.lit(True)
+    table = frame.select(*stats, agent.alias("_agent"), candidate.alias("_tested")).filter(pl.col("_agent"))
     ks = range(len(values))
     single = table.with_columns(_total=_matches(ks, "sum", ("x", "r", "m")), _mean=_matches(ks, "mean", ("x", "r", "m")))
-    single = single.filter(pl.col("_total") | pl.col("_mean"))
+    single = single.filter((pl.col("_total") | pl.col("_mean")) & pl.col("_tested"))
     hits = single.select("_rid", pl.when(pl.col("_total")).then(pl.lit("sum")).otherwise(pl.lit("mean")).alias("_how"),
                          (pl.col("_n") - 1).alias("_summed"))
     missed = table.join(single.select(group).unique(), on=group, how="anti", nulls_equal=True)
-    other = missed.select("_rid", *group, *[pl.col(f"_{a}{k}").alias(f"_{b}{k}") for k in ks for a, b in (("x", "y"), ("r", "q"), ("m", "p"))])
-    pairs = missed.join(other, on=group, suffix="_j", nulls_equal=True).filter(pl.col("_rid") != pl.col("_rid_j"))
+    other = missed.filter(pl.col("_tested")).select(
+        "_rid", *group, *[pl.col(f"_{a}{k}").alias(f"_{b}{k}") for k in ks for a, b in (("x", "y"), ("r", "q"), ("m", "p"))])
+    pairs = missed.filter(pl.col("_tested")).join(other, on=group, suffix="_j", nulls_equal=True)
+    pairs = pairs.filter(pl.col("_rid") != pl.col("_rid_j"))
     pairs = pairs.filter(_matches(ks, "sum", ("x", "r", "m"), ("y", "q")) & _matches(ks, "mean", ("y", "q", "p"), ("x", "r")))
     paired = pl.concat([
         pairs.select("_rid", pl.lit("sum").alias("_how"), (pl.col("_n") - 2).alias("_summed")),
