@@ -72,7 +72,8 @@ def load_export(path: str | Path, flavour: str | Path | Flavour | None = None, *
     params/sources/, e.g. ``"chitu"``, or the path of a mapping file); by default each
     file's flavour is detected from its headers. Tables:
     ``agent_period`` (one row per agent per row period: agent_id, name, shop_id, team,
-    period_start, period_end, date (= the day, for one-day rows), file, row, then every
+    period_start, period_end, date (= the day, for one-day rows), file, row, flavour (the mapping
+    file the row was read by), then every
     catalogue id, null where not given), ``benchmarks`` (peer rows such as 同行同层优秀,
     same columns with ``label``) and ``agents``. ``warnings`` lists unknown headers,
     placeholders, derived counts and that people counts summed over days are customer-days.
@@ -135,9 +136,10 @@ def _dataset(rows: pl.DataFrame, source: str, encodings: dict[str, str | None], 
         pl.col("_members").struct.field("file").alias("file"), pl.col("_members").struct.field("row").alias("row"))
     rejected = _rejected(rows, bad, duplicates)
     notes += derived_notes + _customer_days_note(completed)
-    identity = ["agent_id", "name", "shop_id", "team", "period_start", "period_end", "date", "file", "row"]
+    identity = ["agent_id", "name", "shop_id", "team", "period_start", "period_end", "date", "file", "row", "flavour"]
     completed = completed.with_columns(
-        pl.when(pl.col("period_start") == pl.col("period_end")).then(pl.col("period_start")).alias("date")
+        pl.when(pl.col("period_start") == pl.col("period_end")).then(pl.col("period_start")).alias("date"),
+        pl.col("_flavour").alias("flavour"),
     ).sort("period_start", "agent_id").select([*identity, *CATALOGUE])
     benchmarks = kept.filter(pl.col("kind") == "benchmark").select(
         pl.col("agent").alias("label"), "period_start", "period_end", "file", "row", *CATALOGUE)
@@ -179,9 +181,16 @@ def _merge_sheets(rows: pl.DataFrame) -> pl.DataFrame:
 
 def _with_agent_ids(rows: pl.DataFrame) -> pl.DataFrame:
     """agent_id = the name after the shop prefix ("店铺名:小美" → 小美; split by the reader, per flavour), kept
-    whole when that name appears under several shops (an agency serving many shops)."""
-    shops = pl.col("shop_id").drop_nulls().n_unique().over("name")
-    return rows.with_columns(pl.when(shops > 1).then(pl.col("agent")).otherwise(pl.col("name")).alias("agent_id"))
+    whole when that name appears under several shops (an agency serving many shops) or in the files of several
+    flavours (a folder mixing platforms: 生意参谋's 旗舰店:小美 is not 抖店's 小美); a name without a shop in such
+    a folder is prefixed with its flavour (doudian:小美)."""
+    shops = pl.col("shop_id").drop_nulls().n_unique().over("name") > 1
+    platforms = pl.col("_flavour").n_unique().over("name") > 1
+    return rows.with_columns(
+        pl.when(~(shops | platforms)).then(pl.col("name"))
+        .when(pl.col("shop_id").is_not_null()).then(pl.col("agent"))
+        .when(platforms).then(pl.concat_str(pl.col("_flavour"), pl.lit(":"), pl.col("name")))
+        .otherwise(pl.col("name")).alias("agent_id"))
 
 
 def _check_overlaps(agents: pl.DataFrame) -> None:

@@ -58,10 +58,14 @@ class FieldSpec(Frozen):
 
 
 class FieldSum(Frozen):
-    """A field an export gives in parts: the sum of several columns (京东 满意评价 = 非常满意 + 满意)."""
+    """A field an export gives in parts: the sum of several columns (京东 满意评价 = 非常满意 + 满意).
+
+    ``parts`` must all be columns of the file; ``optional`` parts are added when the file has them (京东's
+    员工日报 has no 一般 column, other 京东 files do)."""
 
     kind: Kind
     parts: tuple[str, ...] = Field(min_length=2)
+    optional: tuple[str, ...] = ()
 
 
 class Flavour(Frozen):

@@ -110,7 +110,7 @@ def _match_columns(headers: list[str | None], flavour: Flavour, label: str, note
     one field, the header listed first under the field wins."""
     lookup = flavour.lookup()
     order = {normalize_header(v.header): k for spec in flavour.fields.values() for k, v in enumerate(spec.variants())}
-    parts = {normalize_header(h): spec.kind for spec in flavour.sums.values() for h in spec.parts}
+    parts = {normalize_header(h): spec.kind for spec in flavour.sums.values() for h in (*spec.parts, *spec.optional)}
     ignored = {normalize_header(h) for h in flavour.ignore}
     matched: Matched = {}
     part_kinds: dict[str, str] = {}
@@ -156,13 +156,14 @@ def _spellings(flavour: Flavour, fid: str) -> list[str]:
 
 
 def _complete_sums(flavour: Flavour, matched: Matched) -> dict[str, list[str]]:
-    """The summed fields whose every part is a column of the file: field id → its parts' ``_part<j>`` names."""
+    """The summed fields whose every (not optional) part is a column of the file: field id → the ``_part<j>``
+    names of its parts, the optional parts the file has last."""
     by_header = {normalize_header(h): name for name, (_, _, h) in matched.items() if name.startswith("_part")}
     found = {}
     for fid, spec in flavour.sums.items():
         names = [by_header.get(normalize_header(h)) for h in spec.parts]
         if all(names):
-            found[fid] = [n for n in names if n]
+            found[fid] = [n for n in names if n] + [n for h in spec.optional if (n := by_header.get(normalize_header(h)))]
     return found
 
 
@@ -227,7 +228,8 @@ def _summed(flavour: Flavour, matched: Matched) -> list[pl.Expr]:
     its parts (null when a part is empty or a placeholder)."""
     exprs = []
     for fid, parts in _complete_sums(flavour, matched).items():
-        total = pl.when(pl.all_horizontal([pl.col(p).is_not_null() for p in parts])).then(pl.sum_horizontal(parts))
+        needed = parts[:len(flavour.sums[fid].parts)]  # an optional part's empty cell adds nothing
+        total = pl.when(pl.all_horizontal([pl.col(p).is_not_null() for p in needed])).then(pl.sum_horizontal(parts))
         own = pl.col(fid) if fid in matched else pl.lit(None)
         exprs.append(pl.coalesce(own, total).cast(pl.Int64 if flavour.sums[fid].kind == "count" else pl.Float64).alias(fid))
     return exprs
