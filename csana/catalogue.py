@@ -463,6 +463,9 @@ CATALOGUE: dict[str, Metric | Measure] = {**MEASURE_BY_ID, **METRIC_BY_ID}
 """Everything addressable by id: metrics, and the measures behind them (a simple metric shares its measure's id)."""
 PUBLIC_IDS: tuple[str, ...] = tuple(METRIC_BY_ID)
 """The metric columns of the per-agent table, in display order."""
+PLATFORM_IDS: tuple[str, ...] = tuple(m.id for m in METRICS if m.test.startswith(PLATFORM_TEST_FILE))
+"""The metrics platforms assess their shops by (3分钟人工回复率, 30秒应答率, 询单→下单转化率, 满意率 …): computed
+from raw logs as the platform would, read from every export flavour that gives them; the report shows them."""
 COMPONENT_IDS: tuple[str, ...] = tuple(m for m in MEASURE_BY_ID if m not in METRIC_BY_ID)
 """The measures that are not metrics themselves (numerators, denominators, spreads), in declaration order."""
 OUTPUT_IDS: tuple[str, ...] = (*PUBLIC_IDS, *COMPONENT_IDS)

@@ -18,9 +18,10 @@ from csana.catalogue import CATALOGUE, COUNT_UNITS, METRIC_BY_ID, METRICS, Metri
 
 WEIGHT_FIELDS = ("first_response_count", "response_count", "reception_total_s")
 """Weights of the time averages that platform exports usually lack (csana's own export writes them)."""
-TIME_WEIGHT_BASES = ("receptions", "replied_customers", "received_customers")
+TIME_WEIGHT_BASES = ("replied_customers", "receptions", "received_customers")
 """When an export gives a time average without what it averages over, days are weighted by the first
-of these it has: a day with more receptions (接待量, 接待会话量) or customers served holds more responses."""
+of these it has: a day with more customers replied to (the receptions a first response is taken over), or
+more receptions (接待量, 接待会话量) or customers served, holds more responses."""
 WEIGHT_BASES: dict[str, tuple[str, ...]] = {
     "first_response_s": TIME_WEIGHT_BASES,
     "avg_response_s": TIME_WEIGHT_BASES,

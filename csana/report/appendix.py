@@ -14,7 +14,9 @@ import polars as pl
 from IPython.display import HTML
 
 from csana.catalogue import CATALOGUE, PUBLIC_IDS, label
+from csana.exports.mapping import TABLE
 from csana.facts import facts_of
+from csana.ingest.dataset import Capability
 from csana.present.formatting import DASH
 from csana.report.common import (
     LEADERBOARD_METRICS,
@@ -40,11 +42,17 @@ def _coverage(ctx: ReportContext) -> str:
     lang = ctx.lang
     ds = ctx.dataset
     first, last = ctx.month_days
-    rows = [
-        (t("period", lang), f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"),
-        (t("messages", lang), f"{_span(ds.messages, 'ts')} ({ds.messages.height:,})"),
-        (t("orders", lang), f"{_span(ds.orders, 'created_at')} ({ds.orders.height:,})"),
-    ]
+    rows = [(t("period", lang), f"{first:%Y-%m-%d} – {last:%Y-%m-%d}")]
+    if ds.can(Capability.EVENTS):
+        rows += [
+            (t("messages", lang), f"{_span(ds.messages, 'ts')} ({ds.messages.height:,})"),
+            (t("orders", lang), f"{_span(ds.orders, 'created_at')} ({ds.orders.height:,})"),
+        ]
+    else:  # one line, not two rows of dashes: exports hold no messages or orders
+        agents = ds[TABLE]
+        rows.append((t("data", lang), t("export_rows", lang, files=f"{ds.files['file'].n_unique():,}", rows=f"{agents.height:,}",
+                                        first=f"{agents['period_start'].min():%Y-%m-%d}",
+                                        last=f"{agents['period_end'].max():%Y-%m-%d}")))
     data_end = facts_of(ds, ctx.params).data_end()
     if data_end is not None:
         rows.append((t("data_end", lang), f"{data_end:%Y-%m-%d}"))

@@ -4,14 +4,23 @@ reply_3min_rate, reply_3min_rate_allday, answer_30s_rate, conv_order, satisfacti
 dissatisfaction_rate (csana.catalogue names these tests). Each ratio's Σ numerator / Σ
 denominator is written out in a comment. A reception is one customer with one agent on one
 day, so these counts are customer-days: a month is the sum of its days.
+
+Each test also takes the fixture round the export path: its daily metrics written as an export
+(``write_export``), read back (``load_export``) and aggregated — exact through csana's own export (赤兔
+headers with the rates' bases) and through the flavours that give a rate's parts (拼多多's 需要人工回复的
+咨询人数 and 3分钟未回复人数, 抖店's 有效评价数 and 有效好评数, 京东's 售前接待人数 and 促成下单人数); close, not
+exact, where a flavour gives a rate without its base and the days are weighted by 接待量.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import polars as pl
 import pytest
 from builders import dataset, messages, orders, table
 
+import csana
 from csana.catalogue import METRIC_BY_ID, PLATFORM_TEST_FILE
 from csana.errors import CsanaError
 from csana.metrics import engine
@@ -57,12 +66,41 @@ def assessed_metrics(**overrides) -> dict:
     return row(engine.agent_metrics(ASSESSED, MONTH, filter=FILTER, **overrides), "a1")
 
 
+_EXPORTED: dict[tuple[int, str, str], tuple[object, dict, list[str]]] = {}
+
+
+def exported(ds, tmp_path: Path, flavour: str = "chitu", **params) -> tuple[dict, list[str]]:
+    """a1's October through the export path: daily metrics → ``write_export(flavour)`` → ``load_export`` →
+    agent_metrics; with the load warnings. Kept per fixture, flavour and params (tests share round trips),
+    with the fixture, so its id cannot be reused by another dataset."""
+    key = (id(ds), flavour, repr(sorted(params.items())))
+    if key not in _EXPORTED:
+        daily = engine.agent_daily_metrics(ds, MONTH, **params)
+        path = csana.write_export(daily, tmp_path / f"{flavour}_{MONTH}.csv", flavour=flavour, encoding="gb18030")
+        loaded = csana.load_export(path)
+        _EXPORTED[key] = (ds, row(engine.agent_metrics(loaded, MONTH), "a1"), loaded.warnings)
+    return _EXPORTED[key][1], _EXPORTED[key][2]
+
+
 def test_reply_3min_rate():
     m = assessed_metrics()
     # assessed (first burst inside 08:00–23:00): r1 (08:30, 240 s late), r2 (20 s), r3 (unanswered), r5 (08:40, 120 s);
     # r4 starts 23:10, outside. In time: r2, r5 → 2 / 4
     assert (m["reply_3min_customers"], m["reply_3min_base"], m["reply_3min_late"]) == (2, 4, 2)
     assert m["reply_3min_rate"] == 0.5
+
+
+def test_reply_3min_rate_round_trip(tmp_path):
+    # csana's export writes 3分钟回复考核人数 and 3分钟人工回复人数; 拼多多 需要人工回复的咨询人数 and 3分钟未回复人数:
+    # both exact, Σ (1 + 0 + 1) / Σ (2 + 1 + 1) over Oct 1–3 = 2 / 4
+    for flavour in ("chitu", "pdd"):
+        e, _ = exported(ASSESSED, tmp_path, flavour, filter=FILTER)
+        assert (e["reply_3min_customers"], e["reply_3min_base"], e["reply_3min_rate"]) == (2, 4, 0.5), flavour
+    # 抖店 gives 工作时间3分钟回复率 alone: days 1/2, 0/1, 1/1 weighted by 接待会话量 2, 2, 1 →
+    # (0.5 × 2 + 0 × 2 + 1 × 1) / 5 = 0.4, not 0.5 — and the warning names the base
+    e, warnings = exported(ASSESSED, tmp_path, "doudian", filter=FILTER)
+    assert e["reply_3min_rate"] == pytest.approx(0.4)
+    assert any("reply_3min_rate" in w and "weighted by 接待量" in w for w in warnings)
 
 
 def test_reply_3min_rate_follows_its_params():
@@ -73,20 +111,30 @@ def test_reply_3min_rate_follows_its_params():
     assert (wide["reply_3min_customers"], wide["reply_3min_base"]) == (4, 5)
 
 
-def test_reply_3min_rate_allday():
+def test_reply_3min_rate_allday(tmp_path):
     m = assessed_metrics()
     # each reception's first burst: r1 07:30 (60 s), r2 (20 s), r3 (none), r4 (60 s), r5 08:40 (120 s) → 4 / 5 receptions
     assert (m["reply_3min_allday_customers"], m["receptions"]) == (4, 5)
     assert m["reply_3min_rate_allday"] == 0.8
+    # exports: the day's rate × its receptions (接待量 / 接待会话量) is its count: Oct 1 2/2, Oct 2 1/2, Oct 3 1/1 → 4 / 5
+    for flavour in ("chitu", "doudian"):
+        e, _ = exported(ASSESSED, tmp_path, flavour, filter=FILTER)
+        assert (e["reply_3min_allday_customers"], e["receptions"], e["reply_3min_rate_allday"]) == (4, 5, 0.8), flavour
 
 
-def test_answer_30s_rate():
+def test_answer_30s_rate(tmp_path):
     m = assessed_metrics()
     # first burst inside 09:00–23:00: r2 09:00 (20 s, in time), r3 10:00 (unanswered), r5 09:30 (40 s);
     # r1's bursts are 07:30 and 08:30, r4's 23:10 → 1 / 3
     assert (m["answer_30s_receptions"], m["answer_30s_base"]) == (1, 3)
     assert m["answer_30s_rate"] == pytest.approx(1 / 3)
     assert assessed_metrics(answer_threshold_s=40)["answer_30s_rate"] == pytest.approx(2 / 3)  # r5's 40 s too
+    # csana's export writes 30秒应答考核接待数 and 30秒应答接待数: exact, Σ (1 + 0 + 0) / Σ (1 + 1 + 1)
+    e, _ = exported(ASSESSED, tmp_path, filter=FILTER)
+    assert (e["answer_30s_receptions"], e["answer_30s_base"], e["answer_30s_rate"]) == (1, 3, pytest.approx(1 / 3))
+    # 京东 gives 30s应答率 alone: days 1/1, 0/1, 0/1 weighted by 接待量 2, 2, 1 → (1 × 2) / 5 = 0.4, close to 1/3
+    e, _ = exported(ASSESSED, tmp_path, "jd", filter=FILTER)
+    assert e["answer_30s_rate"] == pytest.approx(0.4)
 
 
 def test_assessed_counts_are_customer_days_and_months_add_up():
@@ -105,7 +153,7 @@ def test_auto_replies_answer_only_with_count_auto_reply():
     assert (m["reply_3min_rate"], m["answer_30s_rate"]) == (0.5, pytest.approx(1 / 3))
 
 
-def test_conv_order():
+def test_conv_order(tmp_path):
     ds = dataset(
         messages(
             ("01 09:00:00", "c1", "a1", "customer"), ("01 09:01:00", "c1", "a1", "agent"),
@@ -122,6 +170,11 @@ def test_conv_order():
     # inquiry customers c1…c4; ordered c1, c2 → 2 / 4; paid (conv_final) c1 → 1 / 4
     assert (m["ordered_customers"], m["conv_base_customers"]) == (2, 4)
     assert (m["conv_order"], m["conv_final"]) == (0.5, 0.25)
+    # exports: Oct 1 下单 c1, c2 of 询单 c1, c2; Oct 2 none of c3, c4 → Σ (2 + 0) / Σ (2 + 2) through csana's, 京东's
+    # (促成下单人数 / 售前接待人数) and 抖店's (下单人数 / 询单人数) headers
+    for flavour in ("chitu", "jd", "doudian"):
+        e, _ = exported(ds, tmp_path, flavour)
+        assert (e["ordered_customers"], e["inquiry_customers"], e["conv_order"]) == (2, 4, 0.5), flavour
 
 
 REVIEWED = dataset(
@@ -132,18 +185,26 @@ REVIEWED = dataset(
 )
 
 
-def test_satisfaction_rate():
+def test_satisfaction_rate(tmp_path):
     m = row(engine.agent_metrics(REVIEWED, MONTH), "a1")
     # six evaluations (reviews of o1, credited to a1): scores 5, 4 satisfied (≥ 4) → 2 / 6
     assert (m["satisfied_evaluations"], m["evaluations"]) == (2, 6)
     assert m["satisfaction_rate"] == pytest.approx(2 / 6)
+    # exports: one evaluation a day (Oct 2…7), satisfied on Oct 2, 3 → Σ 2 / Σ 6 through csana's 满意评价量 / 评价量
+    # and 抖店's 有效好评数 / 有效评价数
+    for flavour in ("chitu", "doudian"):
+        e, _ = exported(REVIEWED, tmp_path, flavour)
+        assert (e["satisfied_evaluations"], e["evaluations"], e["satisfaction_rate"]) == (2, 6, pytest.approx(2 / 6)), flavour
 
 
-def test_dissatisfaction_rate():
+def test_dissatisfaction_rate(tmp_path):
     m = row(engine.agent_metrics(REVIEWED, MONTH), "a1")
     # scores 2, 1, 1 dissatisfied (≤ 2) → 3 / 6; the 3 is neither
     assert m["dissatisfied_evaluations"] == 3
     assert m["dissatisfaction_rate"] == 0.5
+    for flavour in ("chitu", "doudian"):  # 不满意评价量 / 有效差评数 on Oct 5, 6, 7 → Σ 3 / Σ 6
+        e, _ = exported(REVIEWED, tmp_path, flavour)
+        assert (e["dissatisfied_evaluations"], e["dissatisfaction_rate"]) == (3, 0.5), flavour
 
 
 def test_satisfaction_needs_reviews():
