@@ -120,3 +120,35 @@ def test_the_cli_on_a_folder_mixing_every_flavour(folders, tmp_path, capsys, com
             assert summary_label not in out
     if command == "check":
         assert "按名称" in out and "按形状：没有客服名却有数字" in out  # the test that caught each total
+
+
+PLATFORM_SCHEME = """
+name: 平台考核
+pay: {base: 3000, post: 500, performance: 1000}
+indicators:
+  - metric: reply_3min_rate
+    weight: 1
+    tiers:
+      - {min: 95%, score: 10}
+      - {min: 90%, max: 95%, score: 6}
+      - {max: 90%, score: 0}
+  - metric: satisfaction_rate
+    weight: 1
+    tiers:
+      - {min: 80%, score: 10}
+      - {max: 80%, score: 4}
+"""
+
+
+def test_a_scheme_scores_the_platform_metrics_of_an_export(folders, tmp_path):
+    scheme = tmp_path / "platform.yaml"
+    scheme.write_text(PLATFORM_SCHEME, encoding="utf-8")
+    ctx = build_context(str(folders["doudian"]), month=MONTH, scheme=str(scheme), scorecards=False)
+    scores = {r["agent_id"]: r for r in ctx.scores.iter_rows(named=True)}
+    # 小美: 工作时间3分钟回复率 28/30 = 93.3% → 6, 满意率 5/7 = 71.4% → 4: 10 of 20 → half of 1,000 performance pay
+    # 阿杰: 19/20 = 95% → 10, 3/3 → 10: 20 of 20
+    assert (scores["小美"]["reply_3min_rate.score"], scores["小美"]["satisfaction_rate.score"]) == (6, 4)
+    assert (scores["小美"]["total"], scores["阿杰"]["total"]) == (10, 20)
+    # 小林 has no evaluation (满意率 "--" and 0): scored on the indicator it has, out of 10
+    assert (scores["小林"]["satisfaction_rate.score"], scores["小林"]["full_score"]) == (None, 10)
+    assert (scores["小美"]["total_pay"], scores["阿杰"]["total_pay"]) == (3000 + 500 + 500, 3000 + 500 + 1000)
