@@ -16,6 +16,7 @@ definitions, coverage).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -160,7 +161,7 @@ def _summary_metrics(ctx: ReportContext) -> tuple[list[str], list[str]]:
     before = ctx.before.totals if ctx.before is not None else {}
 
     def known(value: Any) -> bool:
-        return value is not None and value == value  # NaN is no value
+        return value is not None and not (isinstance(value, float) and math.isnan(value))
 
     shown = [m for m in listed if known(ctx.now.totals.get(m)) or known(before.get(m))]
     return shown, [m for m in listed if m not in shown]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import string
-from pathlib import Path
 
 import flavour_files as ff
 import polars as pl

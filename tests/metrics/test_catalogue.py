@@ -26,9 +26,15 @@ import pytest
 from builders import dataset, messages, orders, table
 
 import csana
+from csana.catalogue import (
+    CATALOGUE,
+    METRICS,
+    PLATFORM_TEST_FILE,
+    PUBLIC_IDS,
+    TEST_FILE,
+)
 from csana.ingest.dataset import Dataset
 from csana.metrics import engine
-from csana.catalogue import CATALOGUE, METRICS, PLATFORM_TEST_FILE, PUBLIC_IDS, TEST_FILE
 
 MONTH = "2026-10"
 ROOT = Path(__file__).resolve().parents[2]
