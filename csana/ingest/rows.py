@@ -13,8 +13,9 @@ three tests, and the test is named with it (:data:`CAUGHT`):
     its agent cell is blank but it carries numbers (京东 writes its total that way);
 *by value*
     its additive cells (counts, amounts) equal the sum — or the mean — of the other agent rows of the
-    same file and date, within the rounding of the cells as written (:func:`summary_by_value`), so a
-    total under a name on no list (本页汇总, a translated "Summe") is still never an agent.
+    same file and date (for a row without a date of its own: of the whole file), within the rounding of
+    the cells as written (:func:`summary_by_value`), so a total under a name on no list (本页汇总, a
+    translated "Summe") is still never an agent.
 
 Kinds:
 
