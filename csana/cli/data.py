@@ -121,7 +121,7 @@ def check_command(data: str, columns_file: str | None, rejected_out: str | None,
 
     dataset = load_any(data, LoadParams.load(columns_file))
     console = Console(width=140, markup=False, emoji=False)
-    console.print(terminal_table("files", dataset.files))
+    console.print(terminal_table("files", _files_read_as(dataset)))
     kept = {"benchmark_row": dataset["benchmarks"].height} if dataset.has("benchmarks") else {}
     console.print(terminal_table("rules", report(dataset.tallies, dataset.rejected, lang, kept)))
     print_not_agents(console, dataset, lang)
@@ -135,6 +135,16 @@ def check_command(data: str, columns_file: str | None, rejected_out: str | None,
     kinds = rejection_summary(dataset).height
     click.echo(f"{dataset.files['rows_used'].sum():,} rows used, {dataset.rejected.height:,} rejected"
                + (f" ({kinds} kind(s) of problem, listed above)" if kinds else ""))
+
+
+def _files_read_as(dataset):
+    """The files table, with the export flavour each file's rows were read by (a folder may mix flavours)."""
+    import polars as pl
+
+    if not dataset.has("agent_period") or "flavour" not in dataset["agent_period"].columns:
+        return dataset.files
+    read_as = dataset["agent_period"].group_by("file").agg(pl.col("flavour").unique().sort().str.join(", "))
+    return dataset.files.join(read_as, on="file", how="left")
 
 
 def terminal_table(title: str, frame):

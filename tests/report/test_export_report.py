@@ -120,6 +120,9 @@ def test_the_cli_on_a_folder_mixing_every_flavour(folders, tmp_path, capsys, com
             assert summary_label not in out
     if command == "check":
         assert "按名称" in out and "按形状：没有客服名却有数字" in out  # the test that caught each total
+        assert all(re.search(rf"{re.escape(file)}.*│ {flavour} +│", out)  # the flavour each file was read as
+                   for file, flavour in (("客服绩效20241001.xlsx", "sycm"), ("飞鸽_客服数据_2024-10-02.xlsx", "doudian"),
+                                         ("拼多多客服数据_2024-10-01.xlsx", "pdd"), ("京东客服数据_2024-10-01_2024-10-02.xlsx", "jd")))
 
 
 PLATFORM_SCHEME = """
