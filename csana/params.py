@@ -17,6 +17,9 @@ from pydantic import Field, field_validator, model_validator
 
 from csana.config import PARAMS_DIR, Frozen, read_config, validate
 
+AttributionRule = Literal["last_inquiry", "first_inquiry", "last_before_payment", "split"]
+"""Who earns an order's credit (:mod:`csana.facts.credit`, docs/attribution.md)."""
+
 
 class FilterRules(Frozen):
     """Receptions whose customer messages all match these are 接待过滤 (ads, spam, tests)."""
@@ -86,7 +89,9 @@ class MetricParams(Frozen):
     repeat_days: int = Field(60, ge=1, le=3650, description="a buyer who pays again within this many days is a repeat buyer")
     count_auto_reply: bool = Field(False, description="whether auto-replies (bots) count as agent replies")
     service_hours: ServiceHours = Field(default_factory=ServiceHours)
-    attribution_rule: Literal["last_inquiry", "first_inquiry"] = "last_inquiry"
+    attribution_rule: AttributionRule = Field(
+        "last_inquiry", description="who earns an order: last_inquiry, first_inquiry, last_before_payment or split "
+                                    "(docs/attribution.md)")
     assess_window: ServiceHours = _window(8, 23)
     """The hours platforms assess the 3-minute reply rate over (淘宝/抖店/拼多多: 08:00–23:00): a reception's
     first customer burst starting inside them is assessed (reply_3min_rate)."""
