@@ -33,6 +33,8 @@ from typing import Literal
 
 import polars as pl
 
+from csana.definitions_zh import DEFINITIONS_ZH
+
 Unit = Literal["people", "orders", "messages", "yuan", "units", "ratio", "seconds", "hours", "score", "yuan/hour",
                "people/hour", "yuan²", "units²", "seconds²"]
 Direction = Literal["higher", "lower", "neutral"]
@@ -51,6 +53,9 @@ def stable_sum(expr: pl.Expr) -> pl.Expr:
     """The sum of a float column, rounded to SUM_DECIMALS so it is the same on every run."""
     return expr.sum().round(SUM_DECIMALS)
 TEST_FILE = "tests/metrics/test_catalogue.py"
+PLATFORM_TEST_FILE = "tests/metrics/test_catalogue_platform.py"
+"""The hand-computed raw-log tests of the metrics platforms assess (3-minute reply rate, 30-second answer
+rate, 询单→下单, satisfaction)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,11 @@ FACT_TABLES: dict[str, FactTable] = {t.name: t for t in (
         "customer_msgs": "customer messages", "agent_msgs": "agent messages (auto-replies excluded)",
         "duration_s": "last − first message time, gaps over max_gap_s cut",
         "first_response_s": "the first burst's response time (null: unanswered or outside service hours)",
+        "reply_3min_allday": "the first customer burst was answered within reply_threshold_s",
+        "assessed": "a customer burst started inside assess_window (the first such burst is the assessed one)",
+        "reply_3min": "the assessed burst was answered within reply_threshold_s",
+        "answer_assessed": "a customer burst started inside answer_window",
+        "answer_30s": "the first burst inside answer_window was answered within answer_threshold_s",
     }),
     FactTable("responses", "one row per answered customer burst of a received reception, started within service hours", {
         "response_s": "seconds from the burst's first message to the next agent message",
@@ -109,68 +119,6 @@ FACT_TABLES: dict[str, FactTable] = {t.name: t for t in (
 )}
 
 
-DEFINITIONS_ZH: dict[str, str] = {
-    # measures
-    "consult_customers": "接待 + 过滤人数：本期有任何接待的去重顾客数",
-    "received_customers": "有未被过滤的接待的顾客数",
-    "filtered_customers": "只有被过滤接待的顾客数（广告、刷单、黑名单）",
-    "inquiry_customers": "有询单接待的顾客数（已接待，且此前的售后咨询天数内没有下过单）",
-    "sales_amount": "归属该客服、本期付款的订单金额之和",
-    "sales_units": "这些订单的件数之和",
-    "buyers": "这些订单的去重顾客数",
-    "conv_base_customers": "询单人数，减去该客服只协助而未亲自成交的顾客",
-    "ordered_customers": "询单人数中，经本期询单接待归属该客服下单（付款与否均计）的顾客",
-    "conv_next_day_customers": "询单人数中，经本期询单接待归属该客服的订单在接待次日结束前付款的顾客",
-    "conv_final_customers": "同上，在接待当天 + 最终付款天数结束前付款的顾客",
-    "created_orders": "本期创建、归属该客服的订单数",
-    "created_paid_orders": "其中截至数据截止日已付款的订单数",
-    "assist_customers": "本期付款、归属其他客服的订单中，该客服在下单前的归属窗口内接待过（协助下单）或在下单与付款之间接待过（协助跟进）的顾客数",
-    "customer_msgs": "该客服已接待的接待中的买家消息数",
-    "agent_msgs": "该客服已接待的接待中的客服消息数（不含自动回复）",
-    "replied_customers": "已接待的接待中至少收到一条客服消息的顾客数",
-    "slow_customers": "有慢接待的顾客数（至少「慢接待次数」次响应超过慢响应阈值）",
-    "first_response_count": "首轮买家消息在考核时段内得到回复的已接待接待数",
-    "first_response_total_s": "这些首次响应时长之和",
-    "response_count": "已接待的接待中得到回复的买家消息轮次数（考核时段内）",
-    "response_total_s": "这些响应时长之和",
-    "p50_response_s": "同一批响应时长的中位数（线性插值）",
-    "p90_response_s": "同一批响应时长的第 90 百分位数（线性插值，与常用统计软件的默认算法一致）：平均数会掩盖长尾",
-    "reception_total_s": "已接待的接待总时长（相邻消息间隔超过接待间隔上限的部分不计）",
-    "reminded_orders": "本期创建、该客服在未付款时催付过的订单数",
-    "recovered_orders": "其中在催付之后付款的订单数",
-    "refund_amount": "计入销售额的订单的退款金额之和",
-    "review_count": "本期归于该客服的评价数",
-    "service_score_total": "这些评价的服务评分之和",
-    "good_reviews": "服务评分 ≥ 4 的评价数",
-    "low_quality_reviews": "被标记为低质的评价数",
-    "disputes": "本期归于该客服的纠纷与投诉数",
-    "repeat_buyers": "该客服的销售人数中，在回头客天数内再次付款的顾客数",
-    "online_s": "登录在线的秒数",
-    "first_response_sq_total_s": "首次响应次数所含各接待首次响应时长的平方和",
-    "response_sq_total_s": "响应次数所含各次响应时长的平方和",
-    "buyer_amount_sq_total": "各买家金额的平方和",
-    "buyer_units_sq_total": "各买家件数的平方和",
-    # metrics over measures
-    "aov": "销售额 / 销售人数",
-    "units_per_buyer": "销售量 / 销售人数",
-    "conv_next_day": "询单→次日付款人数 / 询单人数（除协助）",
-    "conv_final": "询单→最终付款人数 / 询单人数（除协助）",
-    "order_to_pay": "本期创建、归属该客服且截至数据截止日已付款的订单数 / 本期创建、归属该客服的订单数",
-    "qa_ratio": "该客服已接待的接待中客服消息数 / 买家消息数（不含自动回复）",
-    "reply_rate": "已接待的接待中至少收到一条客服消息的顾客数 / 接待人数",
-    "unreplied_customers": "接待人数 − 回复人数",
-    "first_response_s": "首轮买家消息得到回复的已接待接待的平均首次响应时长",
-    "avg_response_s": "所有得到回复的买家消息轮次的平均响应时长",
-    "avg_reception_s": "已接待的接待总时长 / 回复人数",
-    "recovery_rate": "挽回单数 / 催付单数",
-    "refund_rate": "退款金额 / 销售额",
-    "service_score": "评价服务评分的平均值",
-    "good_review_rate": "服务评分 ≥ 4 的评价数 / 评价数",
-    "repeat_rate": "回头客人数 / 销售人数（数据覆盖到本期之后的回头客天数前为暂定值）",
-    "online_hours": "本期登录在线的小时数",
-    "sales_per_online_hour": "销售额 / 在线时长",
-    "consult_per_online_hour": "咨询人数 / 在线时长：按在岗时间折算的接待量，排班少的客服不因此显得接待少",
-}
 """The Chinese text of each definition (the English one is the ``definition`` of each measure and metric)."""
 
 
@@ -290,6 +238,12 @@ def _squares(column: str) -> pl.Expr:
     return (pl.col(column).cast(pl.Float64) ** 2).sum()
 
 
+SATISFIED = pl.col("service_score") >= 4
+"""A review (or evaluation) that is good / satisfied: service_score 4 or 5."""
+DISSATISFIED = pl.col("service_score") <= 2
+"""A review (or evaluation) that is dissatisfied: service_score 1 or 2."""
+
+
 def _measure(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, fact: Fact, agg: Agg,
              expr: pl.Expr, requires: str | None = None) -> Measure:
     return Measure(id, zh, en, unit, direction, definition, fact, agg, expr, requires, DEFINITIONS_ZH[id])
@@ -372,6 +326,29 @@ MEASURES: tuple[Measure, ...] = (
     _M("p90_response_s", "响应时间P90", "90th-percentile response time", "seconds", "lower",
        "90th percentile of the same response times (linear interpolation, as numpy's default): means hide the long tail",
        "responses", "quantile", pl.col("response_s").quantile(0.9, interpolation="linear")),
+    # -- assessed by the platforms: one row per reception (a customer with an agent on a day), so these
+    #    count customer-days, as the platforms do, and a month is exactly the sum of its days -------------
+    _M("receptions", "接待量", "Receptions", "people", "neutral",
+       "received receptions: one customer with one agent on one day (customer-days)", "receptions", "count",
+       pl.len().cast(pl.Int64)),
+    _M("reply_3min_allday_customers", "全天3分钟人工回复人数", "Replied within 3 min, all day", "people", "higher",
+       "receptions whose first customer burst got an agent reply within reply_threshold_s", "receptions", "count",
+       _count("reply_3min_allday")),
+    _M("reply_3min_base", "3分钟回复考核人数", "Assessed for the 3-min reply", "people", "neutral",
+       "receptions with a customer burst starting inside assess_window", "receptions", "count",
+       _count("assessed")),
+    _M("reply_3min_customers", "3分钟人工回复人数", "Replied within 3 min", "people", "higher",
+       "of those, the receptions whose first burst inside assess_window got an agent reply within reply_threshold_s",
+       "receptions", "count", _count("reply_3min")),
+    _M("reply_3min_late", "3分钟未回复人数", "Not replied within 3 min", "people", "lower",
+       "the other assessed receptions: reply_3min_base − reply_3min_customers", "receptions", "count",
+       (pl.col("assessed") & ~pl.col("reply_3min")).sum().cast(pl.Int64)),
+    _M("answer_30s_base", "30秒应答考核接待数", "Assessed for the 30-s answer", "people", "neutral",
+       "receptions with a customer burst starting inside answer_window", "receptions", "count",
+       _count("answer_assessed")),
+    _M("answer_30s_receptions", "30秒应答接待数", "Answered within 30 s", "people", "higher",
+       "of those, the receptions whose first burst inside answer_window was answered within answer_threshold_s",
+       "receptions", "count", _count("answer_30s")),
     _M("reception_total_s", "接待总时长", "Reception time total", "seconds", "neutral",
        "total duration of received receptions (gaps over max_gap_s cut)", "receptions", "sum", pl.col("duration_s").sum()),
     # -- payment reminders (催付) ------------------------------------------------------------------
@@ -388,8 +365,17 @@ MEASURES: tuple[Measure, ...] = (
     _M("service_score_total", "服务评分合计", "Service score total", "score", "higher",
        "sum of those reviews' service_score", "reviews", "sum", pl.col("service_score").sum(), requires="reviews"),
     _M("good_reviews", "好评数", "Good reviews", "orders", "higher",
-       "reviews with service_score ≥ 4", "reviews", "count", (pl.col("service_score") >= 4).sum().cast(pl.Int64),
+       "reviews with service_score ≥ 4", "reviews", "count", SATISFIED.sum().cast(pl.Int64),
        requires="reviews"),
+    _M("evaluations", "评价量", "Evaluations", "orders", "neutral",
+       "service evaluations given to the agent (raw logs: the reviews, each an evaluation by its "
+       "service_score)", "reviews", "count", pl.len().cast(pl.Int64), requires="reviews"),
+    _M("satisfied_evaluations", "满意评价量", "Satisfied evaluations", "orders", "higher",
+       "evaluations that are satisfied (very satisfied + satisfied; raw logs: service_score ≥ 4)", "reviews", "count",
+       SATISFIED.sum().cast(pl.Int64), requires="reviews"),
+    _M("dissatisfied_evaluations", "不满意评价量", "Dissatisfied evaluations", "orders", "lower",
+       "evaluations that are dissatisfied (dissatisfied + very dissatisfied; raw logs: service_score ≤ 2)", "reviews", "count",
+       DISSATISFIED.sum().cast(pl.Int64), requires="reviews"),
     _M("low_quality_reviews", "低质评价", "Low-quality reviews", "orders", "lower",
        "reviews flagged low_quality", "reviews", "count", pl.col("low_quality").fill_null(False).sum().cast(pl.Int64),
        requires="reviews"),
@@ -417,8 +403,9 @@ MEASURES: tuple[Measure, ...] = (
 MEASURE_BY_ID: dict[str, Measure] = {m.id: m for m in MEASURES}
 
 
-def _test(metric_id: str) -> str:
-    return f"{TEST_FILE}::test_{metric_id}"
+def _test(metric_id: str, file: str = TEST_FILE) -> str:
+    """The test pinning ``metric_id``: ``file::test_<id>``."""
+    return f"{file}::test_{metric_id}"
 
 
 def simple(measure_id: str) -> Metric:
@@ -431,10 +418,10 @@ def simple(measure_id: str) -> Metric:
 
 def ratio(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, num: str, den: str, *,
           kind: MetricType = "ratio", spread: str | None = None, requires: str | None = None,
-          share: bool = True) -> Metric:
+          share: bool = True, test_file: str = TEST_FILE) -> Metric:
     """num / den, null when den is 0 (``kind='mean'``: a total over the count it averages over)."""
-    return Metric(id, zh, en, unit, direction, definition, kind, (num, den), _test(id), spread=spread, requires=requires,
-                  definition_zh=DEFINITIONS_ZH[id], share=share)
+    return Metric(id, zh, en, unit, direction, definition, kind, (num, den), _test(id, test_file), spread=spread,
+                  requires=requires, definition_zh=DEFINITIONS_ZH[id], share=share)
 
 
 def derived(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, expr: pl.Expr,
@@ -455,6 +442,9 @@ METRICS: tuple[Metric, ...] = (
           "conv_next_day_customers / inquiry customers (less assisted)", "conv_next_day_customers", "conv_base_customers"),
     ratio("conv_final", "询单→最终付款成功率", "Inquiry → final payment rate", "ratio", "higher",
           "conv_final_customers / inquiry customers (less assisted)", "conv_final_customers", "conv_base_customers"),
+    ratio("conv_order", "询单→下单转化率", "Inquiry → order rate", "ratio", "higher",
+          "inquiry customers with a credited order (through an inquiry reception of the period, paid or not) / "
+          "inquiry customers (less assisted)", "ordered_customers", "conv_base_customers", test_file=PLATFORM_TEST_FILE),
     ratio("order_to_pay", "下单→付款率", "Order → payment rate", "ratio", "higher",
           "credited orders created in the period and paid (by the data's end) / credited orders created in the period",
           "created_paid_orders", "created_orders"),
@@ -468,6 +458,17 @@ METRICS: tuple[Metric, ...] = (
     derived("unreplied_customers", "未回复人数", "Unreplied customers", "people", "lower", "received − replied customers",
             pl.col("received_customers") - pl.col("replied_customers"), ("received_customers", "replied_customers")),
     simple("slow_customers"),
+    ratio("reply_3min_rate", "3分钟人工回复率", "3-min reply rate", "ratio", "higher",
+          "receptions whose first customer burst inside assess_window got an agent reply within reply_threshold_s / "
+          "receptions with a customer burst inside assess_window", "reply_3min_customers", "reply_3min_base",
+          test_file=PLATFORM_TEST_FILE),
+    ratio("reply_3min_rate_allday", "全天3分钟人工回复率", "3-min reply rate, all day", "ratio", "higher",
+          "receptions whose first customer burst got an agent reply within reply_threshold_s / receptions",
+          "reply_3min_allday_customers", "receptions", test_file=PLATFORM_TEST_FILE),
+    ratio("answer_30s_rate", "30秒应答率", "30-s answer rate", "ratio", "higher",
+          "receptions whose first burst inside answer_window was answered within answer_threshold_s / receptions "
+          "with a customer burst inside answer_window", "answer_30s_receptions", "answer_30s_base",
+          test_file=PLATFORM_TEST_FILE),
     ratio("first_response_s", "首次响应时间", "First response time", "seconds", "lower",
           "mean first response over received receptions whose first burst was answered", "first_response_total_s",
           "first_response_count", kind="mean", spread="first_response_sq_total_s"),
@@ -487,6 +488,12 @@ METRICS: tuple[Metric, ...] = (
           "service_score_total", "review_count", kind="mean", requires="reviews"),
     ratio("good_review_rate", "好评率", "Good review rate", "ratio", "higher", "reviews with service_score ≥ 4 / reviews",
           "good_reviews", "review_count", requires="reviews"),
+    ratio("satisfaction_rate", "满意率", "Satisfaction rate", "ratio", "higher",
+          "satisfied evaluations / evaluations", "satisfied_evaluations", "evaluations", requires="reviews",
+          test_file=PLATFORM_TEST_FILE),
+    ratio("dissatisfaction_rate", "不满意率", "Dissatisfaction rate", "ratio", "lower",
+          "dissatisfied evaluations / evaluations", "dissatisfied_evaluations", "evaluations", requires="reviews",
+          test_file=PLATFORM_TEST_FILE),
     simple("low_quality_reviews"), simple("disputes"),
     ratio("repeat_rate", "回头率", "Repeat rate", "ratio", "higher",
           "repeat_buyers / buyers (provisional until the data covers repeat_days after the period)", "repeat_buyers",
@@ -505,6 +512,9 @@ CATALOGUE: dict[str, Metric | Measure] = {**MEASURE_BY_ID, **METRIC_BY_ID}
 """Everything addressable by id: metrics, and the measures behind them (a simple metric shares its measure's id)."""
 PUBLIC_IDS: tuple[str, ...] = tuple(METRIC_BY_ID)
 """The metric columns of the per-agent table, in display order."""
+PLATFORM_IDS: tuple[str, ...] = tuple(m.id for m in METRICS if m.test.startswith(PLATFORM_TEST_FILE))
+"""The metrics platforms assess their shops by (3分钟人工回复率, 30秒应答率, 询单→下单转化率, 满意率 …): computed
+from raw logs as the platform would, read from every export flavour that gives them; the report shows them."""
 COMPONENT_IDS: tuple[str, ...] = tuple(m for m in MEASURE_BY_ID if m not in METRIC_BY_ID)
 """The measures that are not metrics themselves (numerators, denominators, spreads), in declaration order."""
 OUTPUT_IDS: tuple[str, ...] = (*PUBLIC_IDS, *COMPONENT_IDS)

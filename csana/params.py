@@ -39,7 +39,8 @@ class FilterRules(Frozen):
 
 
 class ServiceHours(Frozen):
-    """Bursts starting outside [start, end) count in no response-time metric."""
+    """A window of the day, [start, end): service hours (bursts starting outside them count in no
+    response-time metric) or an assessed window (``assess_window``, ``answer_window``)."""
 
     start: dt.time = dt.time(0, 0)
     end: dt.time = dt.time(23, 59, 59, 999999)
@@ -51,19 +52,24 @@ class ServiceHours(Frozen):
             value = [part.strip() for part in re.split(r"[-–~]", value, maxsplit=1)]
         if isinstance(value, (list, tuple)):
             if len(value) != 2:
-                raise ValueError("service_hours takes two times, e.g. ['08:00', '23:00']")
+                raise ValueError("a window of the day takes two times, e.g. ['08:00', '23:00']")
             return {"start": value[0], "end": value[1]}
         return value
 
     @model_validator(mode="after")
     def _ordered(self) -> ServiceHours:
         if self.end <= self.start:
-            raise ValueError("service_hours end must be after start (overnight shifts are not supported)")
+            raise ValueError("a window's end must be after its start (overnight windows are not supported)")
         return self
 
     @property
     def all_day(self) -> bool:
         return self.start == dt.time(0, 0) and self.end >= dt.time(23, 59, 59)
+
+
+def _window(start: int, end: int) -> Any:
+    """A default assessed window of the day, [start:00, end:00)."""
+    return Field(default_factory=lambda: ServiceHours(start=dt.time(start), end=dt.time(end)))
 
 
 class MetricParams(Frozen):
@@ -86,6 +92,13 @@ class MetricParams(Frozen):
     attribution_rule: AttributionRule = Field(
         "last_inquiry", description="who earns an order: last_inquiry, first_inquiry, last_before_payment or split "
                                     "(docs/attribution.md)")
+    assess_window: ServiceHours = _window(8, 23)
+    """The hours platforms assess the 3-minute reply rate over (淘宝/抖店/拼多多: 08:00–23:00): a reception's
+    first customer burst starting inside them is assessed (reply_3min_rate)."""
+    reply_threshold_s: float = Field(180, gt=0, le=86400, description="an assessed burst replied within this many seconds counts in reply_3min_rate")
+    answer_window: ServiceHours = _window(9, 23)
+    """The hours 京东 assesses its 30-second answer rate over (09:00–23:00; 拼多多 writes 8-23点): answer_30s_rate."""
+    answer_threshold_s: float = Field(30, gt=0, le=86400, description="a first response within this many seconds counts in answer_30s_rate")
     filter: FilterRules = Field(default_factory=FilterRules)
     data_end: dt.date | None = Field(
         None, description="last day the data fully covers; default: the day of the latest timestamp"

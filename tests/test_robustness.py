@@ -384,7 +384,7 @@ USER_ERRORS = [
     (["metrics", "{d}/good", "--params", "{d}/broken.json"], "not valid JSON: Expecting value"),
     (["metrics", "{d}/good", "--params", "{d}/binary.yaml"], "binary.yaml: not a text file, so not YAML"),
     (["metrics", "{d}/good", "--params", "{d}/list.yaml"], "expected a mapping of keys to values"),
-    (["metrics", "{d}/good", "--params", "{d}/unknown_key.yaml"], "unknown key 'colour' (allowed: attribution_days"),
+    (["metrics", "{d}/good", "--params", "{d}/unknown_key.yaml"], "unknown key 'colour' (allowed: answer_threshold_s, answer_window, assess_window, attribution_days"),
     (["metrics", "{d}/good", "--month", "2026-10", "--out", "{d}/a_file.txt/m.csv"], "m.csv: cannot write the file"),
     (["metrics", "{d}/undecodable"], "orders.csv: cannot tell the text encoding"),
     (["metrics", "{d}/ragged"], "messages.csv, row 3: row has more cells than the header's 5"),
@@ -461,7 +461,7 @@ def test_unknown_export_flavour_names_the_known_ones(tmp_path: Path) -> None:
     from csana.metrics.engine import agent_daily_metrics
 
     daily = agent_daily_metrics(demo_dataset(), "2026-10")
-    with pytest.raises(CsanaError, match="unknown export flavour 'taobao'.*chitu, qianniu"):
+    with pytest.raises(CsanaError, match="unknown export flavour 'taobao'.*chitu, doudian, jd, jd_workload, pdd, qianniu, qianniu_service, sycm"):
         write_export(daily, tmp_path / "x.csv", flavour="taobao")
     with pytest.raises(CsanaError, match="unknown export format 'docx'"):
         write_export(daily, tmp_path / "x.docx")

@@ -124,7 +124,7 @@ def check_command(data: str, columns_file: str | None, rejected_out: str | None,
 
     dataset = load_any(data, LoadParams.load(columns_file))
     console = Console(width=140, markup=False, emoji=False)
-    console.print(terminal_table("files", dataset.files))
+    console.print(terminal_table("files", _files_read_as(dataset)))
     kept = {"benchmark_row": dataset["benchmarks"].height} if dataset.has("benchmarks") else {}
     console.print(terminal_table("rules", report(dataset.tallies, dataset.rejected, lang, kept)))
     print_not_agents(console, dataset, lang)
@@ -138,6 +138,16 @@ def check_command(data: str, columns_file: str | None, rejected_out: str | None,
     kinds = rejection_summary(dataset).height
     click.echo(f"{dataset.files['rows_used'].sum():,} rows used, {dataset.rejected.height:,} rejected"
                + (f" ({kinds} kind(s) of problem, listed above)" if kinds else ""))
+
+
+def _files_read_as(dataset):
+    """The files table, with the export flavour each file's rows were read by (a folder may mix flavours)."""
+    import polars as pl
+
+    if not dataset.has("agent_period") or "flavour" not in dataset["agent_period"].columns:
+        return dataset.files
+    read_as = dataset["agent_period"].group_by("file").agg(pl.col("flavour").unique().sort().str.join(", "))
+    return dataset.files.join(read_as, on="file", how="left")
 
 
 def terminal_table(title: str, frame):
@@ -154,16 +164,28 @@ def terminal_table(title: str, frame):
 
 def print_not_agents(console, dataset, lang: str) -> None:
     """The rows of an export that are not agents: totals, notes and rows without an agent (set aside) and
-    peer benchmarks (kept apart), each with its label and reason."""
+    peer benchmarks (kept apart), each with its label, reason and — for a total — the test that caught it
+    (by its label, its shape or its values: :data:`csana.ingest.rows.CAUGHT`)."""
     import polars as pl
 
+    from csana.ingest.rows import CAUGHT
     from csana.ingest.rules import reason
 
     kinds = ["summary_row", "note_row", "no_agent"]
+    caught = pl.lit(None, pl.String)
+    text = pl.col("reason").str.extract(r", (by its .*)$")  # the rejected reason names the test in English
+    rows, scope = text.str.extract(r"\((\d+) rows of (.+)\)$", 1), text.str.extract(r"\((\d+) rows of (.+)\)$", 2)
+    where = pl.when(scope == "the file").then(pl.lit("本文件")).otherwise(scope)
+    detail = pl.format("（{} 的 {} 行）", where, rows).fill_null("")
+    for en, zh in CAUGHT.values():
+        found = text.str.starts_with(en)
+        caught = pl.coalesce(caught, pl.when(found).then(text if lang == "en" else pl.lit(zh) + detail))
     aside = dataset.rejected.filter(pl.col("rule").is_in(kinds)).select(
         "file", "row", pl.col("value").alias("label"),
-        pl.col("rule").replace_strict({k: reason(k, lang) for k in kinds}, return_dtype=pl.String).alias("reason"))
-    bench = dataset["benchmarks"].select("file", "row", "label", pl.lit(reason("benchmark_row", lang)).alias("reason")) \
+        pl.col("rule").replace_strict({k: reason(k, lang) for k in kinds}, return_dtype=pl.String).alias("reason"),
+        caught.alias("caught by" if lang == "en" else "识别依据"))
+    bench = dataset["benchmarks"].select("file", "row", "label", pl.lit(reason("benchmark_row", lang)).alias("reason"),
+                                         pl.lit(None, pl.String).alias(aside.columns[-1])) \
         if dataset.has("benchmarks") else aside.clear()
     rows = pl.concat([aside, bench.cast(aside.schema)]).sort("file", "row")
     if rows.height:

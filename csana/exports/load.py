@@ -57,6 +57,7 @@ from csana.ingest.dataset import (
     REJECTED_SCHEMA,
     Dataset,
 )
+from csana.ingest.rows import CAUGHT
 from csana.ingest.rules import RULES, TALLY_SCHEMA, tally
 
 PEOPLE_IDS: tuple[str, ...] = tuple(c for c, m in CATALOGUE.items() if m.unit == "people")
@@ -71,7 +72,8 @@ def load_export(path: str | Path, flavour: str | Path | Flavour | None = None, *
     params/sources/, e.g. ``"chitu"``, or the path of a mapping file); by default each
     file's flavour is detected from its headers. Tables:
     ``agent_period`` (one row per agent per row period: agent_id, name, shop_id, team,
-    period_start, period_end, date (= the day, for one-day rows), file, row, then every
+    period_start, period_end, date (= the day, for one-day rows), file, row, flavour (the mapping
+    file the row was read by), then every
     catalogue id, null where not given), ``benchmarks`` (peer rows such as 同行同层优秀,
     same columns with ``label``) and ``agents``. ``warnings`` lists unknown headers,
     placeholders, derived counts and that people counts summed over days are customer-days.
@@ -90,31 +92,54 @@ def load_export(path: str | Path, flavour: str | Path | Flavour | None = None, *
     parsed, encodings = [], {}
     for file_path in files:
         label = printable(file_path.name if root.is_file() else file_path.relative_to(root))
-        for grid, header in _report_sheets(_open(file_path, label), candidates, label, notes):
+        sheets = _report_sheets(_open(file_path, label), candidates, label, notes)
+        read = []
+        for grid, header in sheets:
             headers = [None if c is None else str(c) for c in grid.head[header]]
             picked = candidates[0] if chosen is not None else _pick_flavour(headers, candidates, grid.label, notes)
-            parsed.append(_parse_file(grid, picked, header, notes, params))
+            if len(sheets) > 1 and not _names_agents(headers, picked) and (read or grid is not sheets[-1][0]):
+                notes.append(f"{grid.label}: no agent column ({' / '.join(v.header for v in picked.fields['agent'].variants())}); "
+                             "sheet not read")
+                continue
+            read.append(_parse_file(grid, picked, header, notes, params).with_columns(pl.lit(label).alias("_book")))
             encodings[grid.label] = grid.encoding
+        if not read:  # no sheet names its agents: the first one's error says which column is missing
+            grid, header = sheets[0]
+            _parse_file(grid, candidates[0] if chosen is not None else _pick_flavour(
+                [None if c is None else str(c) for c in grid.head[header]], candidates, grid.label, []), header, [], params)
+        parsed += read
     rows = pl.concat(parsed, how="diagonal_relaxed").with_row_index("_order")
-    return _dataset(rows, str(path), encodings, notes)
+    return _dataset(rows, str(path), encodings, notes, {m.name: m.underived for m in candidates if m.underived})
 
 
-def _dataset(rows: pl.DataFrame, source: str, encodings: dict[str, str | None], notes: list[str]) -> Dataset:
+def _names_agents(headers: list[str | None], flavour: Flavour) -> bool:
+    """Whether a header row has one of the flavour's agent headers."""
+    agent = {normalize_header(v.header) for v in flavour.fields["agent"].variants()}
+    return any(normalize_header(h) in agent for h in headers if h not in (None, ""))
+
+
+def _dataset(rows: pl.DataFrame, source: str, encodings: dict[str, str | None], notes: list[str],
+             underived: dict[str, tuple[str, ...]]) -> Dataset:
     rows = _with_agent_ids(with_all_columns(rows.with_columns(
-        *[pl.lit(None, pl.String).alias(c) for c in ("agent", "team") if c not in rows.columns])))
+        *[pl.lit(None, pl.String).alias(c) for c in ("agent", "team", "caught", "_caught_rows", "_caught_scope")
+          if c not in rows.columns])))
     bad = rows.filter(pl.col("problem_column").is_not_null())
-    kept, duplicates = _without_duplicates(rows.filter(pl.col("kind").is_in(["agent", "benchmark"]) & pl.col("problem_column").is_null()))
+    merged = _merge_sheets(rows.filter(pl.col("kind").is_in(["agent", "benchmark"]) & pl.col("problem_column").is_null()))
+    kept, duplicates = _without_duplicates(merged)
     agents = kept.filter(pl.col("kind") == "agent")
     _check_overlaps(agents)
     if agents.height == 0:
         raise CsanaError("no agent rows could be used", file=source,
                          fix="see the rejected rows: every row was a total, a benchmark or had a bad value")
-    completed, derived_notes = complete(agents)
+    completed, derived_notes = complete(agents, underived)
+    duplicates = duplicates.explode("_members").with_columns(
+        pl.col("_members").struct.field("file").alias("file"), pl.col("_members").struct.field("row").alias("row"))
     rejected = _rejected(rows, bad, duplicates)
     notes += derived_notes + _customer_days_note(completed)
-    identity = ["agent_id", "name", "shop_id", "team", "period_start", "period_end", "date", "file", "row"]
+    identity = ["agent_id", "name", "shop_id", "team", "period_start", "period_end", "date", "file", "row", "flavour"]
     completed = completed.with_columns(
-        pl.when(pl.col("period_start") == pl.col("period_end")).then(pl.col("period_start")).alias("date")
+        pl.when(pl.col("period_start") == pl.col("period_end")).then(pl.col("period_start")).alias("date"),
+        pl.col("_flavour").alias("flavour"),
     ).sort("period_start", "agent_id").select([*identity, *CATALOGUE])
     benchmarks = kept.filter(pl.col("kind") == "benchmark").select(
         pl.col("agent").alias("label"), "period_start", "period_end", "file", "row", *CATALOGUE)
@@ -122,7 +147,8 @@ def _dataset(rows: pl.DataFrame, source: str, encodings: dict[str, str | None], 
         pl.col("name").first(), pl.col("team").drop_nulls().first()).sort("agent_id")
     return Dataset(
         tables={TABLE: completed, "benchmarks": benchmarks, "agents": agent_table},
-        source=source, capabilities=EXPORT_CAPABILITIES, rejected=rejected, files=_files_table(rows, kept, rejected, encodings),
+        source=source, capabilities=EXPORT_CAPABILITIES, rejected=rejected,
+        files=_files_table(rows, kept.select(pl.col("_members").explode().struct.field("file")), rejected, encodings),
         warnings=list(dict.fromkeys(notes)), tallies=_tallies(rows, duplicates),
     )
 
@@ -138,16 +164,33 @@ def _without_duplicates(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
     return ranked.filter(pl.col("_dup") == 0), ranked.filter(pl.col("_dup") > 0)
 
 
+def _merge_sheets(rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows of one agent (or benchmark) and period from different sheets of one workbook, as one row: each
+    field from the first sheet giving it (京东's WaiterDimWorkload4Jingmai keeps workload, attendance and
+    daily-report columns on separate sheets). ``_members`` lists the (file, row) of the rows merged; rows of
+    other workbooks, and repeats within a sheet, are not merged (they are duplicates)."""
+    keys = ["_book", "kind", "agent_id", "period_start", "period_end"]
+    ranked = rows.sort("_order").with_columns(pl.int_range(pl.len()).over([*keys, "file"]).alias("_rank"))
+    others = [c for c in ranked.columns if c not in (*keys, "_rank", "_order", "file", "row")]
+    return ranked.group_by([*keys, "_rank"], maintain_order=True).agg(
+        pl.col("_order").min(), pl.col("file").first(), pl.col("row").first(),
+        pl.struct("file", "row").alias("_members"),
+        *[pl.col(c).drop_nulls().first() for c in others],
+    ).drop("_rank").sort("_order")
+
+
 def _with_agent_ids(rows: pl.DataFrame) -> pl.DataFrame:
-    """agent_id = the name after the shop prefix ("店铺名:小美" → 小美), kept whole when that name
-    appears under several shops (an agency serving many shops)."""
-    parts = pl.col("agent").str.extract_groups(r"^(?P<shop>[^:]+?)\s*:\s*(?P<name>.+)$")
-    rows = rows.with_columns(
-        parts.struct.field("shop").alias("shop_id"),
-        pl.coalesce(parts.struct.field("name"), pl.col("agent")).alias("name"),
-    )
-    shops = pl.col("shop_id").drop_nulls().n_unique().over("name")
-    return rows.with_columns(pl.when(shops > 1).then(pl.col("agent")).otherwise(pl.col("name")).alias("agent_id"))
+    """agent_id = the name after the shop prefix ("店铺名:小美" → 小美; split by the reader, per flavour), kept
+    whole when that name appears under several shops (an agency serving many shops) or in the files of several
+    flavours (a folder mixing platforms: 生意参谋's 旗舰店:小美 is not 抖店's 小美); a name without a shop in such
+    a folder is prefixed with its flavour (doudian:小美)."""
+    shops = pl.col("shop_id").drop_nulls().n_unique().over("name") > 1
+    platforms = pl.col("_flavour").n_unique().over("name") > 1
+    return rows.with_columns(
+        pl.when(~(shops | platforms)).then(pl.col("name"))
+        .when(pl.col("shop_id").is_not_null()).then(pl.col("agent"))
+        .when(platforms).then(pl.concat_str(pl.col("_flavour"), pl.lit(":"), pl.col("name")))
+        .otherwise(pl.col("name")).alias("agent_id"))
 
 
 def _check_overlaps(agents: pl.DataFrame) -> None:
@@ -181,8 +224,9 @@ def _rejected(rows: pl.DataFrame, bad: pl.DataFrame, duplicates: pl.DataFrame) -
         return shaped(rows.filter(pl.col("kind") == kind), pl.lit("agent"), pl.lit(rule), pl.lit(RULES[rule].en), value)
 
     label = pl.coalesce(pl.col("agent"), pl.col("_date_text") if "_date_text" in rows.columns else pl.lit(None, pl.String))
+    summaries = rows.filter(pl.col("kind") == "summary")
     parts = [
-        by_kind("summary", "summary_row", label),
+        shaped(summaries, pl.lit("agent"), pl.lit("summary_row"), summary_reason(), label),
         by_kind("note", "note_row", pl.coalesce(label, _first_text(rows))),
         by_kind("no_agent", "no_agent", pl.lit(None, pl.String)),
         shaped(bad, pl.col("problem_column"), pl.col("problem_rule"), pl.col("problem_reason"), pl.col("problem_value")),
@@ -191,6 +235,18 @@ def _rejected(rows: pl.DataFrame, bad: pl.DataFrame, duplicates: pl.DataFrame) -
                pl.col("agent")),
     ]
     return pl.concat(parts).cast(REJECTED_SCHEMA).sort("file", "row")  # type: ignore[arg-type]
+
+
+def summary_reason() -> pl.Expr:
+    """The reason of a summary row: the rule's, and how it was caught (:data:`csana.ingest.rows.CAUGHT`) — for
+    a total or mean by value, of how many rows ("…the sum of the other agent rows (3 rows of 2024-10-01)")."""
+    how = pl.col("caught").replace_strict({k: v[0] for k, v in CAUGHT.items()}, default=None, return_dtype=pl.String)
+    day = pl.when(pl.col("period_start") == pl.col("period_end")).then(pl.col("period_start").cast(pl.String)) \
+        .otherwise(pl.format("{}~{}", pl.col("period_start"), pl.col("period_end")))
+    scope = pl.coalesce(pl.col("_caught_scope"), day)
+    detail = pl.when(pl.col("_caught_rows").is_not_null()).then(pl.format(" ({} rows of {})", pl.col("_caught_rows"), scope)) \
+        .otherwise(pl.lit(""))
+    return pl.format("{}, {}{}", pl.lit(RULES["summary_row"].en), how.fill_null("by its label"), detail)
 
 
 KIND_RULES = {"summary": "summary_row", "benchmark": "benchmark_row", "note": "note_row", "no_agent": "no_agent"}

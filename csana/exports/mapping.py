@@ -57,6 +57,17 @@ class FieldSpec(Frozen):
         return tuple(h if isinstance(h, HeaderVariant) else HeaderVariant(header=h) for h in self.headers)
 
 
+class FieldSum(Frozen):
+    """A field an export gives in parts: the sum of several columns (京东 满意评价 = 非常满意 + 满意).
+
+    ``parts`` must all be columns of the file; ``optional`` parts are added when the file has them (京东's
+    员工日报 has no 一般 column, other 京东 files do)."""
+
+    kind: Kind
+    parts: tuple[str, ...] = Field(min_length=2)
+    optional: tuple[str, ...] = ()
+
+
 class Flavour(Frozen):
     """One export flavour (params/sources/<name>.yaml); see the comments in chitu.yaml."""
 
@@ -66,10 +77,14 @@ class Flavour(Frozen):
     required: tuple[str, ...] = ("agent",)
     signature: tuple[str, ...] = ()
     fields: dict[str, FieldSpec]
+    sums: dict[str, FieldSum] = Field(default_factory=dict)
     ignore: tuple[str, ...] = ()
     summary_rows: tuple[str, ...] = ()
     benchmark_rows: tuple[str, ...] = ()
     placeholders: tuple[str, ...] = ()
+    shop_separators: tuple[str, ...] = (":",)
+    file_days: int = Field(1, ge=1, le=366)
+    underived: tuple[str, ...] = ()
     _file: str = PrivateAttr("<memory>")
 
     @property
@@ -80,6 +95,14 @@ class Flavour(Frozen):
     def lookup(self) -> dict[str, tuple[str, float]]:
         """Normalised header → (field id, scale)."""
         return {normalize_header(v.header): (fid, v.scale) for fid, spec in self.fields.items() for v in spec.variants()}
+
+    def part_headers(self) -> set[str]:
+        """The normalised headers of the parts of summed fields (:class:`FieldSum`)."""
+        return {normalize_header(h) for spec in self.sums.values() for h in spec.parts}
+
+    def known(self) -> set[str]:
+        """Every normalised header this flavour reads: its fields' and its sums' parts."""
+        return set(self.lookup()) | self.part_headers()
 
     def header_of(self, field_id: str) -> str:
         """The field's main header spelling (its first unscaled variant)."""
@@ -105,9 +128,22 @@ def mapping_problems(mapping: Flavour) -> list[str]:
             key = normalize_header(variant.header)
             if owners.setdefault(key, fid) != fid:
                 problems.append(f"header '{variant.header}' is listed under both fields.{owners[key]} and fields.{fid}")
+    for fid, total in mapping.sums.items():
+        if fid not in CATALOGUE or fid in IDENTITY_KINDS:
+            problems.append(f"unknown field 'sums.{fid}' (a metric id: {', '.join(CATALOGUE)})")
+        elif total.kind not in KINDS_BY_UNIT[CATALOGUE[fid].unit] or total.kind not in ("count", "money", "duration"):
+            problems.append(f"'sums.{fid}.kind' must be an additive kind for a metric in {CATALOGUE[fid].unit} "
+                            f"(got {total.kind})")
+        elif fid in mapping.fields and mapping.fields[fid].kind != total.kind:
+            problems.append(f"'sums.{fid}.kind' must be the kind of fields.{fid} ({mapping.fields[fid].kind})")
+        problems += [f"header '{h}' of sums.{fid} is also listed under fields.{owners[normalize_header(h)]}"
+                     for h in total.parts if normalize_header(h) in owners]
     if "agent" not in mapping.fields:
         problems.append("'fields.agent' is missing: every export names its agents")
-    problems += [f"'required' names '{r}', which is not under fields" for r in mapping.required if r not in mapping.fields]
+    problems += [f"'required' names '{r}', which is not under fields" for r in mapping.required
+                 if r not in mapping.fields and r not in mapping.sums]
+    problems += ["'shop_separators' holds an empty text" for sep in mapping.shop_separators if not sep]
+    problems += [f"'underived' names '{u}', which is not a metric id" for u in mapping.underived if u not in CATALOGUE]
     return problems
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from csana.catalogue import CATALOGUE, MEASURE_BY_ID, Metric
 from csana.errors import CsanaError
 from csana.exports.mapping import SOURCES_DIR, Flavour, normalize_header
 from csana.ingest import cells
@@ -27,6 +28,7 @@ from csana.ingest.files import (
     header_row,
     read_grids,
 )
+from csana.ingest import rows
 from csana.ingest.rows import row_kind
 from csana.ingest.rules import CELL_REASONS, CELL_RULES, RULES
 
@@ -70,7 +72,7 @@ def _report_sheets(grids: list[Grid], candidates: list[Flavour], label: str, not
 def _header_row(head: list[Cells], candidates: list[Flavour], label: str, fail: bool = True) -> int | None:
     """The row (within the first rows) naming the most known headers: title rows above it are skipped.
     None, or with ``fail`` an error, when no row does."""
-    best = header_row(head, {key for m in candidates for key in m.lookup()}, normalize_header, most=True)
+    best = header_row(head, {key for m in candidates for key in m.known()}, normalize_header, most=True)
     if best is None and not fail:
         return None
     if best is None:
@@ -89,7 +91,7 @@ def _pick_flavour(headers: list[str], candidates: list[Flavour], label: str, not
     keys = {normalize_header(h) for h in headers if h not in (None, "")}
 
     def score(m: Flavour) -> tuple[int, int]:
-        return (sum(normalize_header(s) in keys for s in m.signature), sum(k in keys for k in m.lookup()))
+        return (sum(normalize_header(s) in keys for s in m.signature), sum(k in keys for k in m.known()))
 
     ranked = sorted(candidates, key=lambda m: (-score(m)[0], -score(m)[1], m.name))
     if len(ranked) > 1 and score(ranked[0]) == score(ranked[1]):
@@ -98,11 +100,20 @@ def _pick_flavour(headers: list[str], candidates: list[Flavour], label: str, not
     return ranked[0]
 
 
-def _match_columns(headers: list[str | None], flavour: Flavour, label: str, notes: list[str]) -> dict[str, tuple[int, float, str]]:
-    """Field id → (column position, scale, header as written); unknown headers go into a note."""
+Matched = dict[str, tuple[int, float, str]]
+"""Field id (or ``_part<j>`` for a part of a summed field) → (column position, scale, header as written)."""
+
+
+def _match_columns(headers: list[str | None], flavour: Flavour, label: str, notes: list[str]) -> tuple[Matched, dict[str, str]]:
+    """The columns of the fields, and of the parts of summed fields (:class:`~csana.exports.mapping.FieldSum`),
+    with the kind of each part (``_part<j>`` → kind); unknown headers go into a note. When two columns mean
+    one field, the header listed first under the field wins."""
     lookup = flavour.lookup()
+    order = {normalize_header(v.header): k for spec in flavour.fields.values() for k, v in enumerate(spec.variants())}
+    parts = {normalize_header(h): spec.kind for spec in flavour.sums.values() for h in (*spec.parts, *spec.optional)}
     ignored = {normalize_header(h) for h in flavour.ignore}
-    matched: dict[str, tuple[int, float, str]] = {}
+    matched: Matched = {}
+    part_kinds: dict[str, str] = {}
     unknown = []
     for i, header in enumerate(headers):
         if header in (None, ""):
@@ -110,25 +121,50 @@ def _match_columns(headers: list[str | None], flavour: Flavour, label: str, note
         key = normalize_header(header)
         if key in lookup:
             fid, scale = lookup[key]
-            if fid in matched:
-                notes.append(f"{label}: columns '{matched[fid][2]}' and '{header}' both mean {fid}; using '{matched[fid][2]}'")
-            else:
+            if fid not in matched:
                 matched[fid] = (i, scale, str(header))
+                continue
+            kept, other = (str(header), matched[fid][2]) if order[key] < order[normalize_header(matched[fid][2])] else (matched[fid][2], str(header))
+            notes.append(f"{label}: columns '{matched[fid][2]}' and '{header}' both mean {fid}; using '{kept}'")
+            if kept == str(header):
+                matched[fid] = (i, scale, str(header))
+            del other
+        elif key in parts:
+            name = f"_part{len(part_kinds)}"
+            matched[name], part_kinds[name] = (i, 1.0, str(header)), parts[key]
         elif key not in ignored:
             unknown.append(str(header))
     if unknown:
         shown = ", ".join(unknown[:30]) + (f" (+{len(unknown) - 30:,} more)" if len(unknown) > 30 else "")
         notes.append(f"{label}: {len(unknown)} unknown header(s) not used: {shown} — to use or silence "
                      f"them, add them to {flavour.file} (under fields.<id>.headers, or ignore)")
-    missing = [f for f in dict.fromkeys(("agent", *flavour.required)) if f not in matched]
+    summed = set(_complete_sums(flavour, matched))
+    missing = [f for f in dict.fromkeys(("agent", *flavour.required)) if f not in matched and f not in summed]
     if missing:
-        names = "; ".join(f"{f} ({' / '.join(v.header for v in flavour.fields[f].variants())})" for f in missing)
+        names = "; ".join(f"{f} ({' / '.join(_spellings(flavour, f))})" for f in missing)
         raise CsanaError(
             f"missing required column(s) for a {flavour.zh} export: {names}", file=label,
             fix=f"rename the column in the file to one of the headers shown, or add your header under "
                 f"fields.<id>.headers in {flavour.file}",
         )
-    return matched
+    return matched, part_kinds
+
+
+def _spellings(flavour: Flavour, fid: str) -> list[str]:
+    own = [v.header for v in flavour.fields[fid].variants()] if fid in flavour.fields else []
+    return own + ([" + ".join(flavour.sums[fid].parts)] if fid in flavour.sums else [])
+
+
+def _complete_sums(flavour: Flavour, matched: Matched) -> dict[str, list[str]]:
+    """The summed fields whose every (not optional) part is a column of the file: field id → the ``_part<j>``
+    names of its parts, the optional parts the file has last."""
+    by_header = {normalize_header(h): name for name, (_, _, h) in matched.items() if name.startswith("_part")}
+    found = {}
+    for fid, spec in flavour.sums.items():
+        names = [by_header.get(normalize_header(h)) for h in spec.parts]
+        if all(names):
+            found[fid] = [n for n in names if n] + [n for h in spec.optional if (n := by_header.get(normalize_header(h)))]
+    return found
 
 
 Problem = tuple[pl.Expr, str, str, str, pl.Expr]
@@ -136,41 +172,84 @@ Problem = tuple[pl.Expr, str, str, str, pl.Expr]
 
 
 def _parse_file(file: Grid, flavour: Flavour, header: int, notes: list[str], params: LoadParams) -> pl.DataFrame:
-    """The data rows of one file: kind (agent/benchmark/summary/no_agent), agent, team, period,
-    parsed fields, and the first bad cell of an agent row (problem_column/rule/reason/value)."""
+    """The data rows of one file: kind (agent/benchmark/summary/note/no_agent) and how a summary was caught,
+    agent (shop_id, name), team, period, parsed fields, and the first bad cell of an agent row
+    (problem_column/rule/reason/value)."""
     header_cells, body = file.below(header)
-    matched = _match_columns([None if c is None else str(c) for c in header_cells], flavour, file.label, notes)
+    matched, part_kinds = _match_columns([None if c is None else str(c) for c in header_cells], flavour, file.label, notes)
+    kinds = {**{f: flavour.fields[f].kind for f in matched if f in flavour.fields}, **part_kinds}
     body = body.with_row_index("_line", offset=header + 2).with_columns(pl.col("_line").cast(pl.Int64))
     text_cols = [c for c in body.columns if re.fullmatch(r"c\d+", c)]
     row_text = cells.clean_text(pl.concat_str([pl.col(c) for c in text_cols], separator=" ", ignore_nulls=True))
     body = body.with_columns(row_text.alias("_note")).filter(pl.col("_note").is_not_null())  # blank rows are not data
     body = body.with_columns([cells.clean_text(pl.col(f"c{i}")).alias(f"_t{i}") for i, _, _ in matched.values()])
-    values, problems = _field_values(body, flavour, matched, params.max_number)
-    period = cells.period_in_text(" ".join([file.path.stem, *(str(c) for row in file.head[:header] for c in row if c)]))
-    frame = body.with_columns(values).with_columns(pl.lit(file.label).alias("file"), pl.col("_line").alias("row"))
-    frame = _with_row_kind(frame, flavour, matched)
-    frame = _with_period(frame, "_date_text" in frame.columns, period, flavour, file.label, matched, problems)
+    values, problems = _field_values(body, flavour, kinds, matched, params.max_number)
+    frame = body.with_columns(values)
+    frame = frame.with_columns(_summed(flavour, matched)).with_columns(
+        pl.lit(file.label).alias("file"), pl.col("_line").alias("row"), pl.lit(flavour.name).alias("_flavour"))
+    frame = _with_agent(frame, flavour)
+    frame = _with_row_kind(frame, flavour, kinds, matched)
+    frame = _with_period(frame, "_date_text" in frame.columns, _file_period(file, header, flavour, notes), flavour,
+                         file.label, matched, problems)
+    frame = _with_summaries_by_value(frame, flavour, kinds, matched)
     _note_placeholders(frame, file.label, notes)
     return _with_first_problem(frame, problems).drop(
-        [c for c in frame.columns if re.fullmatch(r"[cf]\d+|_t\d+|_line|_start|_end|_ph_.*", c)])
+        [c for c in frame.columns if re.fullmatch(r"[cf]\d+|_t\d+|_line|_start|_end|_ph_.*|_part\d+|_v\d+|_u[tm]\d+", c)])
 
 
-def _field_values(body: pl.DataFrame, flavour: Flavour, matched: dict[str, tuple[int, float, str]],
+def _file_period(file: Grid, header: int, flavour: Flavour, notes: list[str]) -> tuple[dt.date, dt.date] | None:
+    """The days a file without a date column covers: the range in its name or title rows. A single date
+    names the last of the flavour's ``file_days`` (京东's weekly WaiterDimWorkload4Jingmai_20241007.xlsx)."""
+    period = cells.period_in_text(" ".join([file.path.stem, *(str(c) for row in file.head[:header] for c in row if c)]))
+    if period is None or period[0] != period[1] or flavour.file_days == 1:
+        return period
+    start = period[1] - dt.timedelta(days=flavour.file_days - 1)
+    notes.append(f"{file.label}: no date column; read as the {flavour.file_days} days {start}~{period[1]} ending on the "
+                 f"date in its name ({flavour.zh} files cover {flavour.file_days} days) — add a 日期 column or name "
+                 "the file with its range if that is not so")
+    return start, period[1]
+
+
+def _with_agent(frame: pl.DataFrame, flavour: Flavour) -> pl.DataFrame:
+    """The agent cell as written (a placeholder such as "-" is no agent), split into shop_id and name at the
+    first of the flavour's ``shop_separators`` ("店铺:小美" → 店铺, 小美; 京东 "麻大师旗舰-小王")."""
+    agent = pl.col("agent")
+    frame = frame.with_columns(pl.when(~cells.is_mark(agent, flavour.placeholders).fill_null(False)).then(agent).alias("agent"))
+    separators = "|".join(re.escape(s) for s in flavour.shop_separators)
+    parts = pl.col("agent").str.extract_groups(rf"^(?P<shop>.+?)\s*(?:{separators})\s*(?P<name>.+)$")
+    return frame.with_columns(
+        parts.struct.field("shop").alias("shop_id"),
+        pl.coalesce(parts.struct.field("name"), pl.col("agent")).alias("name"),
+    )
+
+
+def _summed(flavour: Flavour, matched: Matched) -> list[pl.Expr]:
+    """Each summed field whose parts are all columns: its own column where the file gives it, else the sum of
+    its parts (null when a part is empty or a placeholder)."""
+    exprs = []
+    for fid, parts in _complete_sums(flavour, matched).items():
+        needed = parts[:len(flavour.sums[fid].parts)]  # an optional part's empty cell adds nothing
+        total = pl.when(pl.all_horizontal([pl.col(p).is_not_null() for p in needed])).then(pl.sum_horizontal(parts))
+        own = pl.col(fid) if fid in matched else pl.lit(None)
+        exprs.append(pl.coalesce(own, total).cast(pl.Int64 if flavour.sums[fid].kind == "count" else pl.Float64).alias(fid))
+    return exprs
+
+
+def _field_values(body: pl.DataFrame, flavour: Flavour, kinds: dict[str, str], matched: Matched,
                   max_number: float) -> tuple[list[pl.Expr], list[Problem]]:
-    """Per matched field, its parsed value (placeholders → null, kept in _ph_<id>) and its bad-cell tests
-    (rates are fractions recomputed from their parts: only the other kinds are bounded by ``max_number``)."""
+    """Per matched field (or part), its parsed value (placeholders → null, kept in _ph_<id>) and its bad-cell
+    tests (rates are fractions recomputed from their parts: only the other kinds are bounded by ``max_number``)."""
     values: list[pl.Expr] = []
     problems: list[Problem] = []
     for fid, (i, scale, header_text) in matched.items():
-        kind = flavour.fields[fid].kind
+        kind = kinds[fid]
         text = pl.col(f"_t{i}")
         if kind in ("agent", "text", "date"):
             values.append(text.alias("_date_text" if kind == "date" else fid))
             continue
-        source = pl.coalesce(pl.col(f"f{i}").cast(pl.String), text) if f"f{i}" in body.columns else text
-        placeholder = cells.is_mark(text, flavour.placeholders)
         parse = cells.PARSERS[kind]
-        parsed = parse(source, scale, mm_ss=fid in cells.CLOCK_MMSS) if kind == "duration" else parse(source, scale)
+        parsed = parse(_source(body, i), scale, mm_ss=fid in cells.CLOCK_MMSS) if kind == "duration" else parse(_source(body, i), scale)
+        placeholder = cells.is_mark(text, flavour.placeholders)
         values += [pl.when(~placeholder).then(parsed).alias(fid), pl.when(placeholder).then(text).alias(f"_ph_{fid}")]
         bad = text.is_not_null() & pl.col(f"_ph_{fid}").is_null() & pl.col(fid).is_null()
         if kind == "duration" and fid not in cells.CLOCK_MMSS:
@@ -179,6 +258,12 @@ def _field_values(body: pl.DataFrame, flavour: Flavour, matched: dict[str, tuple
         if kind != "rate":
             problems.append((pl.col(fid) > max_number, header_text, "too_large", RULES["too_large"].en, text))
     return values, problems
+
+
+def _source(body: pl.DataFrame, i: int) -> pl.Expr:
+    """Column ``i`` as parsed: a workbook's number at full precision where the cell holds one, else its text."""
+    text = pl.col(f"_t{i}")
+    return pl.coalesce(pl.col(f"f{i}").cast(pl.String), text) if f"f{i}" in body.columns else text
 
 
 def _with_first_problem(frame: pl.DataFrame, problems: list[Problem]) -> pl.DataFrame:
@@ -215,10 +300,10 @@ def _with_period(frame: pl.DataFrame, has_date: bool, period: tuple[dt.date, dt.
     file_start = pl.lit(period[0] if period else None, pl.Date)
     file_end = pl.lit(period[1] if period else None, pl.Date)
     if not has_date:
-        return frame.with_columns(file_start.alias("period_start"), file_end.alias("period_end"))
+        return frame.with_columns(file_start.alias("period_start"), file_end.alias("period_end"), pl.lit(False).alias("_undated"))
     text = pl.col("_date_text")
     start, end = cells.period(text)
-    frame = frame.with_columns(start.alias("_start"), end.alias("_end"))
+    frame = frame.with_columns(start.alias("_start"), end.alias("_end"), text.is_null().alias("_undated"))
     merged = text.is_null() & (pl.col("kind") == "agent")
     frame = frame.with_columns(
         pl.when(merged).then(pl.col("_start").forward_fill()).otherwise(pl.col("_start")).fill_null(file_start).alias("period_start"),
@@ -230,13 +315,46 @@ def _with_period(frame: pl.DataFrame, has_date: bool, period: tuple[dt.date, dt.
     return frame
 
 
-def _with_row_kind(frame: pl.DataFrame, flavour: Flavour, matched: dict[str, tuple[int, float, str]]) -> pl.DataFrame:
-    """agent / summary / benchmark / note / no_agent (:func:`csana.ingest.rows.row_kind`), from the agent
-    cell, the date cell (a total labelled under 日期) and the cells of the numeric fields."""
-    numeric = [pl.col(f"_t{i}") for fid, (i, _, _) in matched.items() if flavour.fields[fid].kind in NUMERIC_KINDS]
+def _with_row_kind(frame: pl.DataFrame, flavour: Flavour, kinds: dict[str, str], matched: Matched) -> pl.DataFrame:
+    """kind (agent / summary / benchmark / note / no_agent) and ``caught`` (:func:`csana.ingest.rows.row_kind`),
+    from the agent cell, the date cell (a total labelled under 日期) and the cells of the numeric fields."""
+    numeric = [pl.col(f"_t{i}") for fid, (i, _, _) in matched.items() if kinds[fid] in NUMERIC_KINDS]
     labels = [pl.col("_date_text")] if "_date_text" in frame.columns else []
-    kind = row_kind(pl.col("agent"), labels, numeric, flavour.placeholders, flavour.summary_rows, flavour.benchmark_rows)
-    return frame.with_columns(kind.alias("kind"))
+    kind, caught = row_kind(pl.col("agent"), labels, numeric, flavour.placeholders, flavour.summary_rows, flavour.benchmark_rows)
+    return frame.with_columns(kind.alias("kind"), caught.alias("caught"))
+
+
+def _additive(fid: str) -> bool:
+    """Whether an export field adds up over agents: a count, amount or duration (not a rate or an average)."""
+    found = CATALOGUE.get(fid)
+    if isinstance(found, Metric):
+        return found.type == "derived" or (found.type == "simple" and MEASURE_BY_ID[fid].combinable)
+    return found is not None and found.combinable
+
+
+def _with_summaries_by_value(frame: pl.DataFrame, flavour: Flavour, kinds: dict[str, str], matched: Matched) -> pl.DataFrame:
+    """Agent rows whose additive cells are the sum or the mean of the other agent rows of the same date — then,
+    for a row without a date cell of its own (a total under the last day), of the whole file — are summary rows
+    (:func:`csana.ingest.rows.summary_by_value`). Cells are read as plain numbers here (a mean row's 8.5 is not
+    a whole number of people), with the rounding they are written with."""
+    additive = [(fid, i) for fid, (i, _, _) in matched.items()
+                if kinds[fid] in ("count", "money", "duration") and (fid.startswith("_part") or _additive(fid))]
+    columns: list[pl.Expr] = []
+    values: list[tuple[str, str, str]] = []
+    for fid, i in additive:
+        scale = matched[fid][1]
+        number = (cells.seconds(_source(frame, i), pl.String, scale, mm_ss=True) if kinds[fid] == "duration"
+                  else cells.decimal(_source(frame, i), pl.String, scale))
+        number = pl.when(~cells.is_mark(pl.col(f"_t{i}"), flavour.placeholders)).then(number)
+        written = pl.col(f"_t{i}")
+        columns += [number.alias(f"_v{i}"), (rows.written_rounding(written, kinds[fid] == "count") * scale).alias(f"_ut{i}"),
+                    (rows.written_rounding(written, False) * scale).alias(f"_um{i}")]
+        values.append((f"_v{i}", f"_ut{i}", f"_um{i}"))
+    frame = frame.with_columns(columns)
+    frame = rows.summary_by_value(frame, ["file", "period_start", "period_end"], values)
+    if frame.select(pl.struct("period_start", "period_end").n_unique()).item() > 1:
+        frame = rows.summary_by_value(frame, ["file"], values, scope="the file", tested="_undated")
+    return frame.drop("_undated")
 
 
 def _note_placeholders(frame: pl.DataFrame, label: str, notes: list[str]) -> None:

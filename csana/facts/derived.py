@@ -34,7 +34,7 @@ import polars as pl
 
 from csana.facts.credit import attribute, credit_rows, find_assists, with_credit_lists
 from csana.ingest.dataset import Dataset
-from csana.params import MetricParams
+from csana.params import MetricParams, ServiceHours
 
 SENDER_RANK = {"customer": 0, "auto": 1, "agent": 2}
 CUSTOMER, AUTO, AGENT = 0, 1, 2
@@ -200,11 +200,44 @@ def burst_responses(messages: pl.LazyFrame, params: MetricParams) -> pl.LazyFram
 
 def in_service_hours(ts: pl.Expr, params: MetricParams) -> pl.Expr:
     """Whether a timestamp's time of day falls within [start, end) of the service hours."""
-    hours = params.service_hours
-    if hours.all_day:
+    return within(ts, params.service_hours)
+
+
+def within(ts: pl.Expr, window: ServiceHours) -> pl.Expr:
+    """Whether a timestamp's time of day falls within the window of the day [start, end)."""
+    if window.all_day:
         return pl.lit(True)
     time = ts.dt.time()
-    return (time >= hours.start) & (time < hours.end)
+    return (time >= window.start) & (time < window.end)
+
+
+def assessed_receptions(responses: pl.DataFrame, params: MetricParams) -> pl.DataFrame:
+    """Per received reception (``rec``), how the platforms assess its first reply.
+
+    ``reply_3min_allday``: its first customer burst was answered within ``reply_threshold_s``;
+    ``assessed``: a burst started inside ``assess_window``, and ``reply_3min``: the first such
+    burst was answered within ``reply_threshold_s``; ``answer_assessed`` / ``answer_30s``: the
+    same for ``answer_window`` and ``answer_threshold_s``. An unanswered burst (no agent message
+    after it that day) is never in time. Answers are the bursts' responses, so auto-replies count
+    only with ``count_auto_reply``.
+    """
+
+    def first_inside(window: ServiceHours, threshold: float) -> tuple[pl.Expr, pl.Expr]:
+        inside = within(pl.col("start"), window)
+        first = pl.col("response_s").filter(inside).sort_by(pl.col("start").filter(inside)).first()
+        return inside.any(), (first <= threshold).fill_null(False)
+
+    assessed, reply_3min = first_inside(params.assess_window, params.reply_threshold_s)
+    answer_assessed, answer_30s = first_inside(params.answer_window, params.answer_threshold_s)
+    return (
+        responses.lazy().filter(pl.col("received"))
+        .group_by("rec")
+        .agg(
+            reply_3min_allday=(pl.col("response_s").filter(pl.col("first")).first() <= params.reply_threshold_s).fill_null(False),
+            assessed=assessed, reply_3min=reply_3min, answer_assessed=answer_assessed, answer_30s=answer_30s,
+        )
+        .collect()
+    )
 
 
 def mark_inquiries(receptions: pl.LazyFrame, orders: pl.LazyFrame, params: MetricParams) -> pl.LazyFrame:

@@ -21,7 +21,7 @@ import datetime as dt
 import polars as pl
 
 from csana.errors import CsanaError
-from csana.exports.complete import TIME_WEIGHT_BASES, complete, time_averages
+from csana.exports.complete import WEIGHT_BASES, complete, weighted_metrics
 from csana.exports.mapping import TABLE
 from csana.ingest.dataset import Dataset
 from csana.periods import Window, latest_complete, months_between
@@ -83,20 +83,23 @@ def rows_in(dataset: Dataset, window: Window) -> pl.DataFrame:
 
 
 def weighted(rows: pl.DataFrame) -> pl.DataFrame:
-    """Rows whose time averages lack what they average over, weighted by the first base they have.
+    """Rows whose time averages (or platform rates) lack what they are taken over, weighted by a base.
 
-    ``count := replied (else received) customers`` and ``total := average × count``, only where
-    the average is given and neither its total nor its count is: days with more customers served
-    hold more responses, so this is close, not exact (the load warnings say which base was used).
+    ``count := the first base of WEIGHT_BASES the row has`` and ``total := value × count``, only where
+    the value is given and neither its total nor its count is: days with more receptions or customers
+    served hold more responses, so this is close, not exact (the load warnings say which base was used).
+    The total is not rounded — the base only stands in for the real count — so a single day keeps the
+    platform's value exactly (a weighted count of people may then hold a fraction). Every base is read as
+    the row gave it, before any is filled.
     """
-    for m in time_averages():
+    counts, totals = [], []
+    for m in weighted_metrics():  # one with_columns: every base is read before any count is filled
         total, count = m.measures
-        base = pl.coalesce([pl.col(b).cast(pl.Float64) for b in TIME_WEIGHT_BASES])
+        base = pl.coalesce([pl.col(b).cast(pl.Float64) for b in WEIGHT_BASES[m.id]])
         lacking = pl.col(m.id).is_not_null() & pl.col(total).is_null() & pl.col(count).is_null()
-        rows = rows.with_columns(pl.when(lacking).then(base.cast(rows.schema[count], strict=False))
-                                 .otherwise(pl.col(count)).alias(count))
-        rows = rows.with_columns(pl.coalesce(pl.col(total), pl.col(m.id) * pl.col(count)).alias(total))
-    return rows
+        counts.append(pl.when(lacking).then(base.cast(rows.schema[count], strict=False)).otherwise(pl.col(count)).alias(count))
+        totals.append(pl.when(lacking).then(pl.col(m.id) * base).otherwise(pl.col(total).cast(pl.Float64)).alias(total))
+    return rows.with_columns(counts + totals)
 
 
 def measure_rows(dataset: Dataset, window: Window, group: pl.Expr | None = None) -> pl.LazyFrame:

@@ -21,7 +21,7 @@ import datetime as dt
 import polars as pl
 
 from csana.catalogue import MEASURES, SUM_DECIMALS, Measure
-from csana.facts.derived import Derived, data_span, derive
+from csana.facts.derived import Derived, assessed_receptions, data_span, derive
 from csana.ingest.dataset import Dataset
 from csana.params import MetricParams
 from csana.periods import Window, month_window, months_between
@@ -44,7 +44,7 @@ def period_facts(dataset: Dataset, derived: Derived, window: Window, group: pl.E
     assists = derived.assists if group is None else derived.assists.clear()
     facts = {
         "contacts": contacts(regrouped(derived.receptions, group), credited, assists, window, derived.params.final_pay_days),
-        "receptions": _in(regrouped(derived.receptions.filter(pl.col("received")), group), pl.col("day"), window),
+        "receptions": _in(regrouped(assessed(dataset, derived), group), pl.col("day"), window),
         "responses": _in(
             regrouped(derived.responses.filter(pl.col("received") & pl.col("in_hours") & pl.col("response_s").is_not_null()), group),
             pl.col("day"), window,
@@ -63,6 +63,23 @@ def period_facts(dataset: Dataset, derived: Derived, window: Window, group: pl.E
     if "low_quality" not in dataset["reviews"].columns:
         facts["reviews"] = facts["reviews"].with_columns(low_quality=pl.lit(None, pl.Boolean))
     return facts
+
+
+ASSESSED = ("reply_3min_allday", "assessed", "reply_3min", "answer_assessed", "answer_30s")
+"""The columns of :func:`csana.facts.derived.assessed_receptions` (how the platforms assess a first reply)."""
+
+
+def assessed(dataset: Dataset, derived: Derived) -> pl.DataFrame:
+    """The received receptions with how the platforms assess their first reply (once per dataset and params)."""
+    key = ("assessed", derived.params)
+    if key not in dataset.cache:
+        flags = assessed_receptions(derived.responses, derived.params)
+        dataset.cache[key] = (
+            derived.receptions.filter(pl.col("received"))
+            .join(flags, on="rec", how="left")
+            .with_columns(pl.col(ASSESSED).fill_null(False))
+        )
+    return dataset.cache[key]
 
 
 def per_group(credited: pl.DataFrame, group: pl.Expr | None) -> pl.DataFrame:

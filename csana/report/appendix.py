@@ -15,8 +15,10 @@ import polars as pl
 from IPython.display import HTML
 
 from csana.catalogue import CATALOGUE, PUBLIC_IDS, label
+from csana.exports.mapping import TABLE
 from csana.facts import facts_of
 from csana.i18n import LANG_NAMES, Captions, list_separator
+from csana.ingest.dataset import Capability
 from csana.present.formatting import DASH
 from csana.report.common import (
     LEADERBOARD_METRICS,
@@ -45,6 +47,10 @@ PARAMETERS = Captions({
     "filter.keywords": ("过滤关键词", "Filter keywords"),
     "filter.customers": ("过滤买家（已匿名）", "Filtered customers (pseudonymised)"),
     "data_end": ("数据截止日", "Data end"),
+    "assess_window": ("3分钟回复率的考核时段", "Assessed window of the 3-minute reply rate"),
+    "reply_threshold_s": ("人工回复时限（秒）", "Reply time limit (s)"),
+    "answer_window": ("30秒应答率的考核时段", "Assessed window of the 30-second answer rate"),
+    "answer_threshold_s": ("应答时限（秒）", "Answer time limit (s)"),
     # report parameters
     "data": ("数据", "Data"),
     "month": ("月份", "Month"),
@@ -92,11 +98,17 @@ def _coverage(ctx: ReportContext) -> str:
     lang = ctx.lang
     ds = ctx.dataset
     first, last = ctx.month_days
-    rows = [
-        (t("period", lang), f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"),
-        (t("messages", lang), f"{_span(ds.messages, 'ts')} ({ds.messages.height:,})"),
-        (t("orders", lang), f"{_span(ds.orders, 'created_at')} ({ds.orders.height:,})"),
-    ]
+    rows = [(t("period", lang), f"{first:%Y-%m-%d} – {last:%Y-%m-%d}")]
+    if ds.can(Capability.EVENTS):
+        rows += [
+            (t("messages", lang), f"{_span(ds.messages, 'ts')} ({ds.messages.height:,})"),
+            (t("orders", lang), f"{_span(ds.orders, 'created_at')} ({ds.orders.height:,})"),
+        ]
+    else:  # one line, not two rows of dashes: exports hold no messages or orders
+        agents = ds[TABLE]
+        rows.append((t("data", lang), t("export_rows", lang, files=f"{ds.files['file'].n_unique():,}", rows=f"{agents.height:,}",
+                                        first=f"{agents['period_start'].min():%Y-%m-%d}",
+                                        last=f"{agents['period_end'].max():%Y-%m-%d}")))
     data_end = facts_of(ds, ctx.params).data_end()
     if data_end is not None:
         rows.append((t("data_end", lang), f"{data_end:%Y-%m-%d}"))
@@ -168,8 +180,8 @@ def _metric_rows(ctx: ReportContext) -> list[tuple[str, Any]]:
     for key, value in values.items():
         if key == "filter":
             rows += [(f"filter.{k}", _param_text(v, lang)) for k, v in (value or {}).items()]
-        elif key == "service_hours":
-            rows.append((key, _hours_text(ctx.params.service_hours, lang)))
+        elif key in ("service_hours", "assess_window", "answer_window"):
+            rows.append((key, _hours_text(getattr(ctx.params, key), lang)))
         elif key == "attribution_rule":
             rows.append((key, VALUES(value, lang) if value in VALUES else value))
         elif key == "data_end" and value is None:

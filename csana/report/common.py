@@ -11,6 +11,7 @@ from typing import Any
 
 from IPython.display import HTML
 
+from csana.catalogue import PLATFORM_IDS
 from csana.i18n import Captions, list_separator, pick
 from csana.present.formatting import DASH, missing
 from csana.report.format import esc
@@ -19,13 +20,14 @@ SUMMARY_METRICS = (
     "received_customers", "inquiry_customers", "buyers", "sales_amount",
     "aov", "conv_next_day", "conv_final", "order_to_pay",
     "reply_rate", "first_response_s", "avg_response_s", "p90_response_s",
+    *PLATFORM_IDS,
 )
 LEADERBOARD_METRICS = ("received_customers", "conv_final", "sales_amount", "aov", "first_response_s")
 CARD_METRICS = (
     "received_customers", "inquiry_customers", "buyers", "sales_amount", "aov", "units_per_buyer",
     "conv_next_day", "conv_final", "order_to_pay", "assist_customers", "qa_ratio", "reply_rate",
     "slow_customers", "first_response_s", "avg_response_s", "p90_response_s", "recovery_rate",
-    "refund_rate", "service_score", "good_review_rate", "disputes", "sales_per_online_hour",
+    "refund_rate", "service_score", "good_review_rate", "disputes", "sales_per_online_hour", *PLATFORM_IDS,
 )
 TREND_METRICS = ("received_customers", "sales_amount", "conv_final", "avg_response_s")
 
@@ -54,6 +56,9 @@ t = Captions({
                    "CS-served orders: {served}, AOV {served_aov}; silent orders: {silent}, AOV {silent_aov}."),
     "people_note": ("人数按去重顾客计：同一顾客在范围内只计一次。",
                     "People are distinct customers: each customer counts once in the scope."),
+    "not_in_data": ("本月数据没有这些指标：{names}。", "Not in this month's data: {names}."),
+    "export_rows": ("平台导出数据（没有聊天记录和订单）：{files} 个文件，{rows} 行客服数据，{first} – {last}",
+                    "Platform exports (no chat logs or orders): {files} file(s), {rows} agent row(s), {first} – {last}"),
     "people_note_export": ("平台导出数据的人数按日累计（顾客·天）：同一顾客在不同日期、由不同客服接待时重复计数。",
                            "From platform exports, people are customer-days: a customer served on two days "
                            "or by two agents counts twice."),

@@ -18,6 +18,7 @@ definitions, coverage). With a store of published months, :func:`~csana.report.r
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -127,7 +128,8 @@ def kpi_tile(ctx: ReportContext, metric_id: str) -> str:
 def summary(ctx: ReportContext) -> HTML:
     """One screen: the scope's KPIs vs last month, and the month's headlines."""
     lang = ctx.lang
-    tiles = "".join(kpi_tile(ctx, m) for m in SUMMARY_METRICS if m in ctx.now.totals)
+    shown, absent = _summary_metrics(ctx)
+    tiles = "".join(kpi_tile(ctx, m) for m in shown)
     notes = [t("agents_active", lang, n=ctx.now.agents.height)]
     ranked = ctx.scores.filter(pl.col("rank").is_not_null()).sort("rank", "agent_id")
     if ranked.height:
@@ -147,6 +149,8 @@ def summary(ctx: ReportContext) -> HTML:
         notes.append(value)
     if ctx.before is None:
         notes.append(t("no_previous", lang))
+    if absent:
+        notes.append(t("not_in_data", lang, names=join([label(m, lang) for m in absent], lang)))
     items = "".join(f"<li>{esc(n)}</li>" for n in notes)
     return html(
         f"<h2>{esc(t('summary', lang))}</h2>",
@@ -154,6 +158,20 @@ def summary(ctx: ReportContext) -> HTML:
         f"<ul>{items}</ul>",
         note(t("people_note" if ctx.dataset.can(Capability.DISTINCT_CUSTOMERS) else "people_note_export", lang)),
     )
+
+
+def _summary_metrics(ctx: ReportContext) -> tuple[list[str], list[str]]:
+    """(shown, absent): the KPIs with a value this month or last, and those the data holds in neither month
+    (a platform export without their parts, or raw logs without reviews) — named in one line, not a tile of
+    dashes."""
+    listed = [m for m in SUMMARY_METRICS if m in ctx.now.totals]
+    before = ctx.before.totals if ctx.before is not None else {}
+
+    def known(value: Any) -> bool:
+        return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+    shown = [m for m in listed if known(ctx.now.totals.get(m)) or known(before.get(m))]
+    return shown, [m for m in listed if m not in shown]
 
 
 def _service_value_line(ctx: ReportContext) -> str:

@@ -70,6 +70,9 @@ diag_text = Captions({
     "review": ("抽查聊天记录", "Chat-review sample"),
     "best": ("优秀成交示例（全队）", "Best conversions to copy (team)"),
     "no_sample": ("没有需要抽查的接待", "No reception to review"),
+    "needs_chat_logs": ("转化漏斗、按响应时间和时段的转化、提升空间和抽查聊天记录需要聊天记录和订单（平台导出数据只有每个客服的汇总）。",
+                        ("The funnel, conversion by response time and hour, the opportunity and the chat review need chat "
+                         "logs and orders (platform exports hold per-agent totals only).")),
     "rule": ("问题", "Problem"),
     "metric": ("指标", "Metric"),
     "status": ("判断", "Status"),

@@ -17,7 +17,7 @@ import polars as pl
 from csana.datasets import open_data
 from csana.errors import CsanaError
 from csana.i18n import check_lang, list_separator
-from csana.ingest.dataset import Dataset
+from csana.ingest.dataset import Capability, Dataset
 from csana.params import MetricParams
 from csana.present.formatting import short_value
 from csana.ui.captions import diag_text, text
@@ -87,6 +87,10 @@ class Diagnoser(Panel):
 
         self.metrics = agent_metrics(self.dataset, self.month, self.params)
         self.diagnosis = diagnose(self.metrics, self.dataset, lang=self.lang, params=self.params)
+        self.raw = self.dataset.can(Capability.EVENTS)
+        if not self.raw:  # a platform export: the plan and the weak indicators only, the rest said in one line
+            self.drill, self.sample = None, None
+            return
         self.drill = conversion_drilldown(self.dataset, self.month, self.params, diagnosis=self.diagnosis, lang=self.lang)
         self.sample = review_sample(self.dataset, self.diagnosis, self.month, self.params, lang=self.lang)
 
@@ -101,12 +105,18 @@ class Diagnoser(Panel):
         return self.weak_findings(agent_id).get_column("actions").explode().drop_nulls().unique(maintain_order=True).to_list()
 
     def review(self, agent_id: str | None = None) -> pl.DataFrame:
-        """The agent's chat-review sample (lost inquiries, slow receptions)."""
+        """The agent's chat-review sample (lost inquiries, slow receptions); raw logs only."""
+        if self.sample is None:
+            self.dataset.require(Capability.EVENTS, "the chat-review sample")
+        assert self.sample is not None
         return self.sample.filter((pl.col("agent_id") == (agent_id or self.agent_id)) & (pl.col("kind") != "best"))
 
     def funnel(self, agent_id: str | None = None) -> pl.DataFrame:
         from csana.facts import SHOP
 
+        if self.drill is None:
+            self.dataset.require(Capability.EVENTS, "the conversion funnel")
+        assert self.drill is not None
         return self.drill.funnel.filter(pl.col("agent_id") == (agent_id or SHOP))
 
     # -- actions ------------------------------------------------------------------------------
@@ -156,6 +166,9 @@ class Diagnoser(Panel):
             self.w_best,
         ])
         self.widget.add_class("csana-diagnoser")
+        if not self.raw:  # no chart to draw: the shop's one line says why
+            for chart in (self.c_shop_funnel, self.c_by_response, self.c_by_hour, self.c_funnel, self.c_agent_response):
+                chart.layout.display = "none"
         self._refresh_shop()
 
     def _pick(self, agent_id: str) -> None:
@@ -193,6 +206,9 @@ class Diagnoser(Panel):
                              + table_html(plan, headers, "csana-plan")
                              + (f"<h3>{html.escape(diag_text('shop_findings', lang))}</h3>"
                                 + table_html(traffic, shop_headers, "csana-shop") if traffic.height else ""))
+        if not self.raw:
+            self.w_shop.value += f"<p class='csana-needs-raw'>{html.escape(diag_text('needs_chat_logs', lang))}</p>"
+            return
         self.c_shop_funnel.chart = charts.funnel(self.funnel(SHOP), lang).properties(title=diag_text("shop", lang))
         self.c_by_response.chart = charts.conversion_rates(self.drill.by_response.filter(pl.col("agent_id") == SHOP), "bucket", lang)
         self.c_by_hour.chart = charts.conversion_rates(self.drill.by_hour.filter(pl.col("agent_id") == SHOP), "hour", lang)
@@ -204,10 +220,12 @@ class Diagnoser(Panel):
 
         lang, agent = self.lang, self.agent_id
         who = self.metrics.filter(pl.col("agent_id") == agent).select(pl.coalesce("name", "agent_id")).item()
-        self.c_funnel.chart = charts.funnel(self.funnel(agent), lang).properties(title=f"{charts.text('funnel_title', lang)} · {who}")
-        own = self.drill.by_response.filter(pl.col("agent_id") == agent)
-        self.c_agent_response.chart = charts.conversion_rates(own, "bucket", lang).properties(
-            title=f"{charts.text('by_response', lang)} · {who}")
+        if self.drill is not None:
+            self.c_funnel.chart = charts.funnel(self.funnel(agent), lang).properties(
+                title=f"{charts.text('funnel_title', lang)} · {who}")
+            own = self.drill.by_response.filter(pl.col("agent_id") == agent)
+            self.c_agent_response.chart = charts.conversion_rates(own, "bucket", lang).properties(
+                title=f"{charts.text('by_response', lang)} · {who}")
         weak = self.weak_findings()
         keys = ("rule", "metric", "value", "benchmark", "gap", "n", "interval", "factors", "note")
         parts = [f"<h3>{html.escape(diag_text('weak', lang))} · {html.escape(who)}</h3>"]
@@ -217,6 +235,10 @@ class Diagnoser(Panel):
             parts.append(f"<h4>{html.escape(diag_text('actions', lang))}</h4><ul class='csana-actions'>{items}</ul>")
         else:
             parts.append(f"<p>{html.escape(diag_text('none_weak', lang))}</p>")
+        if self.drill is None:
+            self.w_findings.value = "".join(parts)
+            self.w_review.value = ""
+            return
         chance = self.drill.opportunity.filter(pl.col("agent_id") == agent)
         if chance.height:
             paid, sales = diag_text("extra_paid", lang), diag_text("extra_sales", lang)

@@ -164,8 +164,8 @@ def test_messy_csv_rows_are_accounted_for(chitu):
     assert rejected == [
         (9, "接待人数", "not a whole number ≥ 0", "十"),
         (10, "销售量", "not a whole number ≥ 0", "2.5"),
-        (11, "agent", "summary row (a total or average, not an agent)", "汇总"),
-        (12, "agent", "summary row (a total or average, not an agent)", "均值"),
+        (11, "agent", "summary row (a total or average, not an agent), by its label", "汇总"),
+        (12, "agent", "summary row (a total or average, not an agent), by its label", "均值"),
     ]
 
 
@@ -290,7 +290,7 @@ def test_xlsx_monthly_qianniu_export(tmp_path):
     period = ds["agent_period"]
     assert set(zip(period["period_start"], period["period_end"])) == {(D(2024, 10, 1), D(2024, 10, 31))}
     assert period["date"].is_null().all()  # a period row, not a day
-    assert ds.rejected.select("row", "reason").rows() == [(7, "summary row (a total or average, not an agent)")]
+    assert ds.rejected.select("row", "reason").rows() == [(7, "summary row (a total or average, not an agent), by its label")]
     m = aggregate_export(ds, "2024-10")
     mei = row(m, "小美")
     assert mei["sales_amount"] == 12345.675  # a numeric cell, read at full precision
@@ -354,7 +354,7 @@ def test_no_dates_anywhere(tmp_path):
 
 
 def test_unknown_source():
-    with pytest.raises(CsanaError, match="unknown export flavour 'nosuch'.*chitu, qianniu"):
+    with pytest.raises(CsanaError, match="unknown export flavour 'nosuch'.*chitu, doudian, jd, jd_workload, pdd, qianniu, qianniu_service, sycm"):
         load_export(CHITU_CSV, source="nosuch")
 
 
@@ -388,7 +388,7 @@ def test_mapping_unknown_key(tmp_path):
 
 def test_shipped_mappings_are_valid():
     names = [m.name for m in mapping.flavours()]
-    assert names == ["chitu", "qianniu"]
+    assert names == ["chitu", "doudian", "jd", "jd_workload", "pdd", "qianniu", "qianniu_service", "sycm"]
 
 
 def test_flavour_is_detected_from_headers(tmp_path):
@@ -499,7 +499,7 @@ def test_round_trip_equals_raw_path(tmp_path, demo, name, encoding):
     path = write_export(daily, tmp_path / name, flavour="chitu")
     ds = load_export(path)
     assert ds.files["encoding"].to_list() == [encoding]
-    assert ds.rejected["reason"].to_list() == ["summary row (a total or average, not an agent)"]  # the 汇总 row
+    assert ds.rejected["reason"].to_list() == ["summary row (a total or average, not an agent), by its label"]  # the 汇总 row
     got = aggregate_export(ds, MONTH).sort("agent_id")
     assert got["agent_id"].to_list() == monthly["agent_id"].sort().to_list()
     assert_same(got, monthly.sort("agent_id"), EXACT)

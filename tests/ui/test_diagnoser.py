@@ -60,3 +60,18 @@ def test_diagnoser_language_switch(diagnoser: Diagnoser) -> None:
 def test_unknown_agent_is_a_user_error(diagnoser: Diagnoser) -> None:
     with pytest.raises(CsanaError, match="no agent 'zz'"):
         diagnoser.select_agent("zz")
+
+
+def test_on_a_platform_export_the_plan_and_findings_show_and_the_rest_says_why(tmp_path) -> None:
+    import flavour_files
+
+    flavour_files.doudian(tmp_path)
+    d = Diagnoser.open(tmp_path, month="2024-10")
+    # the training plan and each agent's weak indicators; the drill-down and the chat review need chat logs: one line
+    assert "csana-plan" in d.w_shop.value and "需要聊天记录和订单" in d.w_shop.value
+    assert d.w_findings.value.startswith("<h3>") and d.w_review.value == ""
+    assert all(c.layout.display == "none" for c in (d.c_shop_funnel, d.c_by_hour, d.c_funnel))
+    d.select_agent("阿杰")
+    assert "阿杰" in d.w_findings.value
+    with pytest.raises(CsanaError, match="the chat-review sample needs raw chat logs"):
+        d.review()
