@@ -90,7 +90,7 @@ def read_inputs(path: Path, root: Path, params: LoadParams, warnings: list[str])
     if len(grids) == 1 and grids[0].sheet is None:
         grid = grids[0]
         header = _header_index(grid.head, params)
-        return [_input_table(label, path.stem, _named(*grid.below(header)), first_row=header + 2, encoding=grid.encoding)]
+        return [_input_table(label, path.stem, _named(*grid.below(header, ROW)), encoding=grid.encoding)]
     return _read_sheets(path, label, grids, params, warnings)
 
 
@@ -103,7 +103,8 @@ def _header_index(lines: list[Cells], params: LoadParams) -> int:
 
 
 def _named(cells: Cells, body: pl.DataFrame) -> pl.DataFrame:
-    """The grid's positional columns named by the header cells (blank → column<N>, repeats → name.2)."""
+    """The grid's positional columns named by the header cells (blank → column<N>, repeats → name.2);
+    the row numbers (``__row``) stay as they are."""
     out: list[str] = []
     taken: set[str] = set()
     for i, cell in enumerate(cells):
@@ -114,7 +115,7 @@ def _named(cells: Cells, body: pl.DataFrame) -> pl.DataFrame:
             name = f"{base}.{n}"
         out.append(name)
         taken.add(name)
-    return body.rename(dict(zip(body.columns, out, strict=True)))
+    return body.rename(dict(zip([c for c in body.columns if c != ROW], out, strict=True)))
 
 
 def _read_sheets(path: Path, label: str, grids: list[Grid], params: LoadParams, warnings: list[str]) -> list[InputTable]:
@@ -138,28 +139,27 @@ def _read_sheets(path: Path, label: str, grids: list[Grid], params: LoadParams, 
         sheet_label = label if len(sheets) == 1 else f"{label}[{name}]"
         header = _header_index(grid.head, params)
         hint = name if len(sheets) > 1 or table_by_name(name, params) else path.stem
-        out.append(_input_table(sheet_label, hint, _named(*grid.below(header)), first_row=header + 2, encoding=None))
+        out.append(_input_table(sheet_label, hint, _named(*grid.below(header, ROW)), encoding=None))
     return out
 
 
 def _read_parquet(path: Path, label: str) -> InputTable:
-    try:
-        frame = pl.read_parquet(path.read_bytes())  # bytes: a file name that is not UTF-8 cannot reach polars
+    try:  # bytes: a file name that is not UTF-8 cannot reach polars
+        frame = pl.read_parquet(path.read_bytes(), row_index_name=ROW, row_index_offset=2)
     except Exception as exc:  # polars/OS errors for a corrupt or truncated file
         raise CsanaError(f"not a readable Parquet file ({str(exc).splitlines()[0]})", file=label,
                          fix="write the file again") from None
-    return _input_table(label, path.stem, frame, first_row=2, encoding=None)
+    return _input_table(label, path.stem, frame.with_columns(pl.col(ROW).cast(pl.Int64)), encoding=None)
 
 
-def _input_table(label: str, name: str, frame: pl.DataFrame, first_row: int, encoding: str | None) -> InputTable:
-    """Number the rows as a spreadsheet shows them and drop fully blank rows (not data)."""
+def _input_table(label: str, name: str, frame: pl.DataFrame, encoding: str | None) -> InputTable:
+    """Label the rows (numbered as a spreadsheet shows them, in ``__row``) with their file and drop fully
+    blank rows (not data)."""
     frame = frame.drop([c for c in frame.columns if c.startswith("column") and frame[c].null_count() == frame.height])
-    numbered = frame.with_columns(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + first_row).alias(ROW), pl.lit(label).alias(FILE)
-    )
-    blank = _blank_rows(frame)
+    blank = _blank_rows(frame.drop(ROW))
     if blank.len():
-        numbered = numbered.filter(pl.repeat(True, frame.height, eager=True).scatter(blank, False))
+        frame = frame.filter(pl.repeat(True, frame.height, eager=True).scatter(blank, False))
+    numbered = frame.select(pl.exclude(ROW), pl.col(ROW), pl.lit(label).alias(FILE))
     return InputTable(label=label, name=name, frame=numbered, encoding=encoding, header_only=numbered.height == 0)
 
 
@@ -176,7 +176,12 @@ def _blank_rows(frame: pl.DataFrame) -> pl.Series:
         if rows.len() == 0:
             break
         values = frame[column] if rows.len() == frame.height else frame[column].gather(rows)
-        blank = values.is_null() | (values.str.strip_chars() == "") if values.dtype == pl.String else values.is_null()
+        if values.dtype == pl.String:  # blank text is empty or starts with white space: only such cells are stripped
+            maybe = values.str.contains(r"^(?:\s|$)").fill_null(True)
+            rows, values = rows.filter(maybe), values.filter(maybe)
+            blank = values.is_null() | (values.str.strip_chars() == "")
+        else:
+            blank = values.is_null()
         rows = rows.filter(blank)
     return rows
 

@@ -35,6 +35,7 @@ and fix.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,36 +236,88 @@ def _parse_cells(table: Table, staged: pl.DataFrame, params: LoadParams) -> pl.D
 
     These depend on the cell alone, so text columns whose values repeat (ids, senders, teams:
     a chat log's millions of rows hold thousands of them) are parsed once per distinct value
-    (:func:`_by_value`); other columns cell by cell.
+    (:func:`_by_value`; the distinct values of all such columns are found in one parallel pass);
+    other columns cell by cell. Whether a cell is missing is decided from its parsed value where
+    that is exact: free text is missing when stripped empty, and a column no missing mark can parse
+    in (:func:`_marks_never_parse`) tests only the cells that did not parse.
     """
-    per_cell: list[pl.Expr] = []
-    per_value: list[pl.Expr | pl.Series] = []
+    values: list[pl.Expr] = []
+    missing: list[pl.Expr] = []
+    unparsed: list[str] = []
+    by_value: dict[str, list[pl.Expr]] = {}
     for column, dtype in table.columns.items():
         if column not in staged.columns:
             continue
         raw = pl.col(f"__raw_{column}")
         source = staged.schema[f"__raw_{column}"]
-        cell = [cells.is_missing(raw, source, params.missing_values, column in FREE_TEXT).alias(f"__miss_{column}"),
-                _parsed(column, dtype, staged.schema[column], params)[0].alias(f"__val_{column}")]
+        value, rule = _parsed(column, dtype, staged.schema[column], params)
+        miss = cells.is_missing(raw, source, params.missing_values, column in FREE_TEXT).alias(f"__miss_{column}")
+        cell = [miss, value.alias(f"__val_{column}")]
         if column.endswith("_id") and source == pl.String:
             cell.append(cells.mangled_id(raw).alias(f"__mangled_{column}"))
         if staged.schema[column] == pl.String and _repeats(staged[f"__raw_{column}"]):
-            per_value += _by_value(staged, column, cell)
+            by_value[column] = cell
+            continue
+        values += cell[1:]
+        if source != pl.String:
+            values.append(miss)
+        elif column in FREE_TEXT and staged.schema[column] == pl.String:  # parsed = stripped text
+            missing.append((pl.col(f"__val_{column}").is_null() | (pl.col(f"__val_{column}") == "")).alias(f"__miss_{column}"))
+        elif _marks_never_parse(rule, params.missing_values):
+            unparsed.append(column)
         else:
-            per_cell += cell
-    staged = staged.with_columns(per_cell + per_value)
+            values.append(miss)
+    distinct = _distinct(staged, [f"__raw_{c}" for c in by_value])
+    per_value = [part for column, cell in by_value.items() for part in _by_value(staged, column, cell, distinct[f"__raw_{column}"])]
+    staged = staged.with_columns(values + per_value).with_columns(missing)
+    staged = staged.with_columns([_missing_where_unparsed(staged, column, params.missing_values) for column in unparsed])
     return _own_senders(staged) if "sender" in staged.columns else staged
 
 
-def _by_value(staged: pl.DataFrame, column: str, cell: list[pl.Expr]) -> list[pl.Expr | pl.Series]:
-    """The ``cell`` columns of a text column, computed once per distinct value and joined back to the rows.
+NO_MARK_RULES = frozenset({"bad_timestamp", "bad_date", "bad_number", "bad_whole_number", "bad_duration"})
+"""Rules of parsers that accept only text holding a digit (every layout of a timestamp, date, number or
+duration has one): a missing mark without digits never parses there."""
+
+
+def _marks_never_parse(rule: str, marks: Sequence[str]) -> bool:
+    """Whether no cell that is a missing mark can parse under ``rule``'s parser: then a cell that parsed
+    is not missing, and only the cells that did not parse need the missing-mark test."""
+    if rule == "bad_boolean":
+        return not set(marks) & set(cells.TRUTH)
+    folded = [m + unicodedata.normalize("NFKC", m) for m in marks]
+    return rule in NO_MARK_RULES and not any(ch.isdigit() or ch.isnumeric() for m in folded for ch in m)
+
+
+def _missing_where_unparsed(staged: pl.DataFrame, column: str, marks: Sequence[str]) -> pl.Series:
+    """``__miss_<column>`` of a text column in which no missing mark parses (see :func:`_marks_never_parse`):
+    a null cell is missing, a cell that parsed is not, and the rest are tested for being a missing mark."""
+    raw, value = staged[f"__raw_{column}"], staged[f"__val_{column}"]
+    miss = raw.is_null()
+    rows = (value.is_null() & raw.is_not_null()).arg_true()
+    if rows.len():
+        marked = raw.gather(rows).to_frame("v").select(cells.is_missing(pl.col("v"), pl.String, marks)).to_series()
+        miss = miss.scatter(rows, marked)
+    return miss.alias(f"__miss_{column}")
+
+
+def _distinct(staged: pl.DataFrame, columns: list[str]) -> dict[str, pl.DataFrame]:
+    """The distinct values of each of ``columns`` (one frame each), found in parallel."""
+    if not columns:
+        return {}
+    frames = pl.collect_all([staged.lazy().select(pl.col(c).unique()) for c in columns])
+    return dict(zip(columns, frames, strict=True))
+
+
+def _by_value(staged: pl.DataFrame, column: str, cell: list[pl.Expr], distinct: pl.DataFrame) -> list[pl.Expr | pl.Series]:
+    """The ``cell`` columns of a text column, computed once per distinct value (``distinct``) and joined
+    back to the rows.
 
     When every value is already as canonical as it gets (not a missing mark, parses to itself,
     not mangled: clean ids and senders, typical of Parquet), the results are the column itself
     and no join is needed.
     """
     raw = f"__raw_{column}"
-    values = staged.select(pl.col(raw).unique()).with_columns(pl.col(raw).alias(column)).select(raw, *cell)
+    values = distinct.with_columns(pl.col(raw).alias(column)).select(raw, *cell)
     val, miss, mangled = (f"__{part}_{column}" for part in ("val", "miss", "mangled"))
     has_mangled = mangled in values.columns
     as_written = (~pl.col(miss) & (pl.col(val) == pl.col(raw)) & (~pl.col(mangled) if has_mangled else True)).fill_null(False)
@@ -338,9 +391,10 @@ def _value_rules(table: Table, frame: pl.DataFrame, params: LoadParams) -> list[
 def _check_rows(table: Table, frame: pl.DataFrame, params: LoadParams, tallies: list[pl.DataFrame] | None = None) -> Checked:
     """Parse every column; split rows into good (canonical types) and rejected (with rules and reasons).
 
-    Each row gets the index of the first rule it breaks (null = good); the rejected rows' column,
-    rule, reason and raw value are looked up afterwards, on those rows only. With ``tallies``, the
-    rows checked and failing per rule are appended to it (one frame per file).
+    ``frame`` holds the rows of one file. Every rule's test runs over every row in one pass; the rows
+    failing any are the rejected ones, and only on those is the first rule broken looked up, with its
+    column, reason and raw value. With ``tallies``, the rows checked and failing per rule are appended
+    to it (one frame for the file).
     """
     columns = [c for c in frame.columns if c not in (ROW, FILE)]
     frame = _parseable(table, frame)
@@ -348,19 +402,24 @@ def _check_rows(table: Table, frame: pl.DataFrame, params: LoadParams, tallies: 
     staged = _parse_cells(table, staged, params)
     parsed, applied = _column_rules(table, staged, params)
     tests = [a.failed.fill_null(False).alias(f"__fail{i}") for i, a in enumerate(applied)]
-    first = pl.coalesce([pl.when(pl.col(f"__fail{i}")).then(pl.lit(i, pl.Int32)) for i in range(len(applied))])
-    staged = staged.lazy().with_columns(parsed).with_columns(tests).with_columns(first.alias("__rule")).collect()
-    if tallies is not None:
+    staged = staged.lazy().with_columns(parsed).with_columns(tests).collect()
+    failing = pl.any_horizontal([pl.col(f"__fail{i}") for i in range(len(applied))]) if applied else pl.repeat(False, pl.len())
+    if tallies is not None and staged.height:
         _tally_rows(table.name, staged, applied, tallies)
-    good = staged.filter(pl.col("__rule").is_null()).select([*columns, ROW, FILE])
+    n_bad = staged.select(failing.sum()).item()
+    if not n_bad:
+        return staged.select([*columns, ROW, FILE]), pl.DataFrame(schema=REJECTED_SCHEMA)
+    good = staged.filter(~failing).select([*columns, ROW, FILE])
+    first = pl.coalesce([pl.when(pl.col(f"__fail{i}")).then(pl.lit(i, pl.Int32)) for i in range(len(applied))])
+    failed = staged.filter(failing).with_columns(first.alias("__rule"))
     value = pl.coalesce([pl.when(pl.col("__rule") == i).then(pl.col(f"__raw_{a.column}").cast(pl.String))
-                         for i, a in enumerate(applied)]) if applied else pl.lit(None, pl.String)
+                         for i, a in enumerate(applied)])
 
     def lookup(attribute: str) -> pl.Expr:
         return pl.col("__rule").replace_strict({i: getattr(a, attribute) for i, a in enumerate(applied)},
                                                return_dtype=pl.String).alias(attribute)
 
-    bad = staged.filter(pl.col("__rule").is_not_null()).select(
+    bad = failed.select(
         pl.col(FILE).alias("file"), pl.lit(table.name).alias("table"), pl.col(ROW).alias("row"),
         lookup("column"), lookup("rule"), lookup("reason"), pl.when(value.str.strip_chars() != "").then(value).alias("value"),
     )
@@ -368,13 +427,12 @@ def _check_rows(table: Table, frame: pl.DataFrame, params: LoadParams, tallies: 
 
 
 def _tally_rows(name: str, staged: pl.DataFrame, applied: list[AppliedRule], tallies: list[pl.DataFrame]) -> None:
-    """Rows checked and failing per rule, per file (a row failing two tests of one rule counts once)."""
+    """Rows checked and failing per rule of one file (a row failing two tests of one rule counts once)."""
     by_rule: dict[str, list[str]] = {}
     for i, a in enumerate(applied):
         by_rule.setdefault(a.rule, []).append(f"__fail{i}")
-    counts = staged.group_by(FILE).agg(pl.len().alias("__n"), *[pl.any_horizontal(c).sum().alias(r) for r, c in by_rule.items()])
-    for row in counts.iter_rows(named=True):
-        tallies.append(tally(row[FILE], name, row["__n"], {r: row[r] for r in by_rule}))
+    counts = staged.select(*[pl.any_horizontal(c).sum().alias(r) for r, c in by_rule.items()]).row(0, named=True) if by_rule else {}
+    tallies.append(tally(staged[FILE][0], name, staged.height, counts))
 
 
 def _parseable(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
