@@ -1,6 +1,7 @@
 """csana — customer-service (客服) performance analytics for e-commerce shops.
 
-The public API, one function per step of the data flow::
+The public API, one function per step of the data flow (ingest → facts → metrics → scoring →
+diagnosis → present; README.md "How it is built")::
 
     ds = csana.load("data/")                     # raw chat logs + orders → validated Dataset
     ds = csana.load_export("赤兔_10月.xlsx")       # or platform performance exports

@@ -2,8 +2,8 @@
 
 The command line, the notebooks' widgets and the report all take DATA the same way:
 ``demo`` (or nothing) for the bundled demo shop, a folder or file of raw chat logs and
-orders, or a folder or file of platform exports (told apart by their headers), or a
-:class:`Dataset` already loaded.
+orders, or a folder or file of platform exports (told apart by their headers), a dataset
+snapshot (:mod:`csana.ingest.snapshot`: one shop of a batch), or a :class:`Dataset` already loaded.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 from csana.errors import CsanaError
 from csana.exports.load import load_any
 from csana.ingest.dataset import Dataset
+from csana.ingest.snapshot import is_snapshot, read_snapshot
 
 DEMO = "demo"
 
@@ -31,4 +32,6 @@ def open_data(data: str | Path | Dataset | None) -> Dataset:
     if not path.exists():
         raise CsanaError("no such file or folder", file=str(path),
                          fix="give a folder of CSV/XLSX/Parquet files (raw logs or platform exports), or demo")
+    if is_snapshot(path):
+        return read_snapshot(path)
     return load_any(path)

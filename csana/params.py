@@ -1,8 +1,8 @@
-"""Typed, validated parameters for the metric engine (spec 1).
+"""Typed, validated parameters for the metric engine (params/metrics.yaml; their meaning: docs/inputs.md).
 
 Parameters live in ``params/metrics.yaml`` (or a JSON file with the same keys),
 load into a frozen :class:`MetricParams` and travel as one value through the
-pipeline. Every default here is the spec's default; a call may override any of
+pipeline. Every default here is csana's documented default; a call may override any of
 them with keyword arguments (``MetricParams.load(path, slow_response_s=120)``).
 """
 
@@ -64,7 +64,7 @@ class ServiceHours(Frozen):
 
 
 class MetricParams(Frozen):
-    """Every tunable number of spec 1, with the spec's defaults.
+    """Every tunable number of the metric definitions, with csana's defaults.
 
     Upper bounds (a day for seconds, a year for attribution and payment windows, ten
     years for post-sale and repeat windows) catch typos such as an extra zero run

@@ -1,4 +1,11 @@
-"""csana on real public data nobody here wrote (../shared/realdata, see its SOURCES.txt).
+"""csana on real public data nobody here wrote, in a folder named by ``CSANA_REALDATA``.
+
+The data is not in the repository (its licences are non-commercial); to run these tests, put in
+one folder ``twcs/twcs_head_monalisapatra26.csv`` (the first 5,000 rows of Kaggle's "Customer
+Support on Twitter", twcs.csv, as re-saved by github.com/monalisapatra26/data_visualization) and
+``olist/`` with the Olist tables (``sample10k_olist_*_dataset.csv`` of
+github.com/thegeshwar/retail-anomaly-detection, data/sample/, and ``olist_sellers_dataset.csv``),
+then ``CSANA_REALDATA=that/folder pytest tests/test_realdata.py``. Without it they are skipped.
 
 The Twitter customer-support log (twcs) becomes a chat log: each company account is an
 agent, each tweeting customer a customer. Olist orders become the orders table. Their
@@ -7,6 +14,7 @@ customers do not overlap, so every order is a silent order — which is itself a
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import polars as pl
@@ -17,8 +25,9 @@ from csana.facts.derived import derive
 from csana.metrics import engine
 from csana.metrics.shop import shop_metrics
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
-pytestmark = pytest.mark.skipif(not REALDATA.exists(), reason="shared/realdata is not beside the checkout")
+REALDATA = Path(os.environ.get("CSANA_REALDATA", "")).expanduser()
+pytestmark = pytest.mark.skipif(not os.environ.get("CSANA_REALDATA") or not REALDATA.is_dir(),
+                                reason="CSANA_REALDATA does not name a folder of the real public data")
 
 
 def twitter_messages() -> pl.DataFrame:

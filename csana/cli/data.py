@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from csana.cli.agency import check_where, metrics_all_shops, where_options
 from csana.cli.base import DATA, LANG, MONTH, PARAMS, cli, load_data
 
 
@@ -14,8 +15,14 @@ from csana.cli.base import DATA, LANG, MONTH, PARAMS, cli, load_data
 @click.option("--out", type=click.Path(dir_okay=False), help="write FILE.csv, .xlsx or .parquet (canonical ids as columns)")
 @click.option("--daily", is_flag=True, help="one row per agent per day instead of per month")
 @LANG
-def metrics_command(data: str, month: str | None, params_file: str | None, out: str | None, daily: bool, lang: str) -> None:
-    """Per-agent metrics of a month (spec 1 §3), from raw logs or platform exports."""
+@where_options
+def metrics_command(data: str, month: str | None, params_file: str | None, out: str | None, daily: bool, lang: str,
+                    all_shops: bool, workers: int | None, scheduler: str | None, shops_table: str | None) -> None:
+    """Per-agent metrics of a month (definitions: docs/metrics.md), from raw logs or platform exports (--all-shops: every shop, a shop column first)."""
+    check_where(all_shops, workers, scheduler, shops_table)
+    if all_shops:
+        metrics_all_shops(data, month, params_file, out, daily, workers, scheduler, shops_table)
+        return
     from csana.ingest.dataset import Capability
     from csana.metrics import engine, provisional
     from csana.params import MetricParams

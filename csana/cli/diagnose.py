@@ -15,7 +15,7 @@ from csana.cli.base import DATA, LANG, MONTH, PARAMS, cli, load_data
 @click.option("--rules", "rules_file", type=click.Path(dir_okay=False), help="diagnostic rules YAML (default params/diagnostics.yaml)")
 @click.option("--all", "show_ok", is_flag=True, help="also list the indicators that are fine")
 def diagnose_command(data: str, month: str | None, lang: str, params_file: str | None, rules_file: str | None, show_ok: bool) -> None:
-    """Weak indicators per agent with evidence, factors and actions, and the team training plan (spec 2 §2)."""
+    """Weak indicators per agent with evidence, factors and actions, and the team training plan (rules: params/diagnostics.yaml)."""
     from csana.diagnosis.findings import diagnose, print_diagnosis
     from csana.diagnosis.rules import load_rules
     from csana.metrics import engine

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from csana.agency.settings import DEFAULT_MIN_BASE, DEFAULT_RANK_BY
+from csana.cli.agency import check_where, report_all_shops, where_options
 from csana.cli.base import LANG, MONTH, cli
 from csana.errors import CsanaError
 from csana.i18n import LANGS
@@ -28,13 +30,28 @@ from csana.i18n import LANGS
 @click.option("--scorecards/--no-scorecards", default=None, help="one printable scorecard page per agent (default on)")
 @click.option("--excerpts/--no-excerpts", default=None,
               help="chat-review message excerpts (masked); default: review.excerpts of params/diagnostics.yaml")
-def report_command(config_file: str | None, all_teams: bool, **options: object) -> None:
+@where_options
+@click.option("--force", is_flag=True, help="with --all-shops: render shops whose report is up to date, too")
+@click.option("--rank-by", default=DEFAULT_RANK_BY, show_default=True, metavar="METRIC",
+              help="with --all-shops: the metric shops and agents are ranked on in the overview")
+@click.option("--min-base", type=click.IntRange(min=0), default=DEFAULT_MIN_BASE, show_default=True, metavar="N",
+              help="with --all-shops: agents whose base of that metric is below N are not ranked")
+def report_command(config_file: str | None, all_teams: bool, all_shops: bool, workers: int | None, scheduler: str | None,
+                   shops_table: str | None, force: bool, rank_by: str, min_base: int, **options: object) -> None:
     """Monthly report: executed notebook, offline HTML and A4 PDF in reports/<month>/.
 
-    With no options: the demo data's latest complete month, in HTML and PDF.
+    With no options: the demo data's latest complete month, in HTML and PDF. With --all-shops:
+    every shop's report and the agency overview (OUT/<month>/agency_overview.html/.pdf).
     """
     from csana.report import load_config, plan, render_all
 
+    check_where(all_shops, workers, scheduler, shops_table, **{"--force": force})
+    if all_shops:
+        if all_teams:
+            raise CsanaError("--all-shops makes one report per shop", fix="drop --all-teams (or run --all-teams per shop)")
+        report_all_shops(config_file, options, workers=workers, scheduler=scheduler, force=force,
+                         shops_table=shops_table, rank_by=rank_by, min_base=min_base)
+        return
     configs = plan(load_config(config_file, **options), all_teams=all_teams)
     result = render_all(configs, show_progress=len(configs) > 1 or sys.stderr.isatty())
     for done in result.done:

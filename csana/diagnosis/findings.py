@@ -5,14 +5,14 @@ rule table (params/diagnostics.yaml, :mod:`csana.diagnosis.rules`) and returns a
 :class:`Diagnosis`: per agent, each check's finding with its evidence; per team, the
 actions ranked by how many agents need them (the training plan).
 
-Method — "weak" must be statistically honest (spec 2 §2):
+Method — "weak" must be statistically honest: an agent is weak only when the evidence says so.
 
 benchmark
     ``median``: the median agent's value over the agents the rule applies to that
     have enough data (n ≥ min_count), in the same month (and team, with
     ``method.scope: team``; a team with fewer than ``min_agents`` such agents falls
     back to the shop). The agent itself is included, as "team median" usually means.
-    ``norm``: an absolute value from the rule (spec 1 §4 norms). ``both``: the agent
+    ``norm``: an absolute value from the rule (an industry norm, e.g. conv_final 0.40). ``both``: the agent
     must be worse than both, so the more lenient one is the benchmark; ``either``:
     worse than either, so the stricter one. Without a median, both/either use the norm.
 threshold

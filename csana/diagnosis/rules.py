@@ -1,7 +1,7 @@
 """The diagnostic rule table (params/diagnostics.yaml) as typed, validated objects.
 
 A *rule* maps a weak indicator (one or more *checks*, each on one metric of
-:mod:`csana.catalogue`) to its influencing *factors* and training *actions* (spec 2 §2).
+:mod:`csana.catalogue`) to its influencing *factors* and training *actions* (对症下药).
 Factors and actions are declared once, by id, with 中文 and English text, so the
 team plan can count how many agents need the same action across rules.
 

@@ -1,4 +1,4 @@
-"""Platform exports: per-agent performance tables of 赤兔, 千牛 … → the metric table.
+"""Platform exports (docs/exports.md): per-agent performance tables of 赤兔, 千牛 … → the metric table.
 
 Most shops only have the per-agent reports their CS tools export, not chat logs.
 This module reads them into a :class:`~csana.ingest.dataset.Dataset` of kind ``"export"``

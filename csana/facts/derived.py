@@ -1,10 +1,10 @@
-"""Derived tables of spec 1 §2: receptions, bursts (responses), inquiries, attribution, assists.
+"""Derived tables: receptions, bursts (responses), inquiries, attribution, assists (docs/inputs.md).
 
 These are period-independent facts about the whole dataset; :mod:`csana.metrics.engine`
 slices them into months or days. They are first-class and inspectable — an
 auditor, a test and the chat-review sample all read them.
 
-Terms (spec 1 §2):
+Terms (the building blocks of docs/inputs.md):
 
 reception (接待)
     all messages between one agent and one customer on one calendar day, when at

@@ -1,4 +1,4 @@
-"""Loading raw logs: files → validated canonical tables, every row accounted for.
+"""Loading raw logs (docs/inputs.md): files → validated canonical tables, every row accounted for.
 
 :func:`load` reads a folder (or one file, or a list of files) of CSV, XLSX and
 Parquet into a :class:`~csana.ingest.dataset.Dataset`:

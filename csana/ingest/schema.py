@@ -1,4 +1,4 @@
-"""The canonical tables of raw logs: names, columns, types, which are required.
+"""The canonical tables of raw logs (docs/inputs.md): names, columns, types, which are required.
 
 Loaders turn whatever the user has into these tables; everything downstream
 (derive, metrics, scoring, diagnostics, reports) reads only these names.

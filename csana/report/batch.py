@@ -9,8 +9,6 @@ the others, and the failures are returned (and printed by the CLI) at the end.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from csana.ingest.dataset import Dataset
 from csana.params import MetricParams
 from csana.report.config import ReportConfig, load_config
 from csana.report.context import for_shop, shops
+from csana.report.names import check_unique, unique_slugs
 from csana.report.render import NOTEBOOK, Rendered, render, title
 
 
@@ -35,18 +34,11 @@ class BatchResult:
         return not self.failed
 
 
-def slug(text: str) -> str:
-    """A file-name-safe form of a team or shop name (Chinese kept, separators and spaces replaced; control
-    and bidi-override characters dropped; at most 60 characters, as a file name holds 255 bytes)."""
-    cleaned = re.sub(r'[\\/:*?"<>|\s]+', "_", text.strip())
-    visible = "".join(ch for ch in cleaned if not unicodedata.category(ch).startswith("C")).strip("._")
-    return visible[:60] or "unnamed"
-
-
 def plan(config: ReportConfig, all_teams: bool = False) -> list[ReportConfig]:
     """The reports one configuration stands for, each with the month resolved (see module docstring).
 
-    Output names get the shop and team: ``monthly_report-shop_a-售前一组``.
+    Output names get the shop and team: ``monthly_report-shop_a-售前一组``; names whose slugs collide
+    (``售前/一组`` and ``售前:一组``) get a short hash each (:mod:`csana.report.names`).
     """
     from csana.metrics.engine import agent_metrics
 
@@ -54,6 +46,7 @@ def plan(config: ReportConfig, all_teams: bool = False) -> list[ReportConfig]:
     found = shops(dataset)
     shop_list: list[str | None] = found if config.shop is None and len(found) > 1 else [config.shop]
     planned = []
+    shop_slugs = unique_slugs(s for s in shop_list if s is not None)
     for shop in shop_list:
         resolved = resolve_month(config.model_copy(update={"shop": shop}), dataset)
         teams: list[str | None] = [config.team]
@@ -63,8 +56,9 @@ def plan(config: ReportConfig, all_teams: bool = False) -> list[ReportConfig]:
             if not teams:
                 raise CsanaError("--all-teams: the agents table gives no team", file=dataset.source,
                                  fix="add a 'team' column to the agents table, or drop --all-teams")
+        team_slugs = unique_slugs(t for t in teams if t is not None)
         for team in teams:
-            suffix = "".join(f"-{slug(part)}" for part in (shop, team) if part is not None)
+            suffix = "".join(f"-{slugs[part]}" for slugs, part in ((shop_slugs, shop), (team_slugs, team)) if part is not None)
             planned.append(resolved.model_copy(update={"team": team, "name": config.name + suffix}))
     return planned
 
@@ -101,7 +95,9 @@ def render_report(config: ReportConfig | str | Path | None = None, notebook: Pat
 
 
 def render_all(configs: list[ReportConfig], notebook: Path = NOTEBOOK, *, show_progress: bool = True) -> BatchResult:
-    """Render each planned report with a rich progress bar; failures are collected, not raised."""
+    """Render each planned report with a rich progress bar; failures are collected, not raised.
+
+    Two configurations with one output path are refused before anything is written."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -110,6 +106,7 @@ def render_all(configs: list[ReportConfig], notebook: Path = NOTEBOOK, *, show_p
         TimeElapsedColumn,
     )
 
+    check_unique([str(Path(c.out) / (c.month or "") / c.name) for c in configs])
     result = BatchResult()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, disable=not show_progress, transient=False) as progress:

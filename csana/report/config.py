@@ -28,6 +28,8 @@ class ReportParams(Frozen):
     month: str | None = Field(None, description="YYYY-MM; default: the data's latest complete month")
     team: str | None = Field(None, description="only this team's agents; default: every agent")
     shop: str | None = Field(None, description="only this shop (shop_id); default: every shop")
+    shop_name: str | None = Field(None, description="the shop's display name (from a shops table or export); "
+                                                    "default: the shop_id")
     scheme: str = Field("presales_traffic,aftersales_returns",
                         description="scoring schemes, comma-separated: names in params/schemes/ or YAML paths; "
                                     "each agent is scored by the first one that applies to it")
@@ -43,6 +45,13 @@ class ReportParams(Frozen):
         if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
             raise ValueError("month must look like 2026-10 (YYYY-MM)")
         return value
+
+
+def shop_label(shop: str | None, name: str | None) -> str | None:
+    """How a report names its shop: 'name (shop_id)', or whichever of the two is given."""
+    if name and shop and name != shop:
+        return f"{name} ({shop})"
+    return name or shop
 
 
 class ReportConfig(ReportParams):

@@ -24,6 +24,7 @@ from csana.errors import CsanaError
 from csana.i18n import check_lang
 from csana.ingest.dataset import Capability, Dataset
 from csana.params import MetricParams
+from csana.report.config import shop_label
 
 if TYPE_CHECKING:
     from csana.diagnosis.drilldown import Drilldown
@@ -33,12 +34,15 @@ if TYPE_CHECKING:
 
 SHOP_TABLES_BY_ORDER = ("reminders", "reviews", "disputes")
 """Tables without shop_id that belong to a shop through their order."""
+SHOP_TABLES = ("messages", "orders", "agent_period")
+"""Tables that carry shop_id: raw messages and orders; a platform export's per-agent rows (the shop
+part of names such as ``店铺:客服``)."""
 
 
 def shops(dataset: Dataset) -> list[str]:
-    """The distinct shop ids of the messages and orders (empty when the data has no shop_id)."""
+    """The distinct shop ids of the messages and orders, or of an export's rows (empty when the data has no shop_id)."""
     found: set[str] = set()
-    for name in ("messages", "orders"):
+    for name in SHOP_TABLES:
         if dataset.has(name, "shop_id"):
             found.update(v for v in dataset[name]["shop_id"].unique().to_list() if v is not None)
     return sorted(found)
@@ -47,29 +51,42 @@ def shops(dataset: Dataset) -> list[str]:
 def for_shop(dataset: Dataset, shop: str) -> Dataset:
     """The part of ``dataset`` that belongs to one shop.
 
-    Messages and orders are filtered on shop_id; reminders, reviews and disputes follow
-    their order; agents, online time and manual scores follow the agents who chatted in
-    the shop. The account of rows read and rejected stays that of the whole load.
+    Messages and orders (an export's per-agent rows) are filtered on shop_id; reminders, reviews
+    and disputes follow their order; agents, online time and manual scores follow the agents who
+    chatted in the shop (an export's peer benchmarks follow the files of its rows). The account of
+    rows read and rejected stays that of the whole load.
     """
     known = shops(dataset)
     if shop not in known:
         raise CsanaError(f"shop '{shop}' is not in the data", file=dataset.source,
                          fix=f"use one of: {', '.join(known)}" if known else "the data has no shop_id column")
     tables = dict(dataset.tables)
-    for name in ("messages", "orders"):
+    for name in SHOP_TABLES:
         if dataset.has(name, "shop_id"):
             tables[name] = dataset[name].filter(pl.col("shop_id") == shop)
-    order_ids = tables["orders"]["order_id"].implode()
-    for name in SHOP_TABLES_BY_ORDER:
-        if dataset.has(name):
-            tables[name] = dataset[name].filter(pl.col("order_id").is_in(order_ids))
-    agent_ids = tables["messages"]["agent_id"].unique().implode()
-    for name in ("agents", "online", "manual_scores", "lost_reasons"):
-        if dataset.has(name):
-            tables[name] = dataset[name].filter(pl.col("agent_id").is_in(agent_ids))
-    return Dataset(tables=tables, source=f"{dataset.source} [shop {shop}]", capabilities=dataset.capabilities,
+    if "agent_period" in tables:  # a platform export: agents and peer benchmarks follow the shop's rows
+        rows = tables["agent_period"]
+        for name, key in (("agents", "agent_id"), ("benchmarks", "file")):
+            if dataset.has(name, key):
+                tables[name] = dataset[name].filter(pl.col(key).is_in(rows[key].unique().implode()))
+    else:
+        order_ids = tables["orders"]["order_id"].implode()
+        for name in SHOP_TABLES_BY_ORDER:
+            if dataset.has(name):
+                tables[name] = dataset[name].filter(pl.col("order_id").is_in(order_ids))
+        agent_ids = tables["messages"]["agent_id"].unique().implode()
+        for name in ("agents", "online", "manual_scores", "lost_reasons"):
+            if dataset.has(name):
+                tables[name] = dataset[name].filter(pl.col("agent_id").is_in(agent_ids))
+    return Dataset(tables=tables, source=_shop_source(dataset.source, shop), capabilities=dataset.capabilities,
                    rejected=dataset.rejected, files=dataset.files, warnings=list(dataset.warnings),
                    tallies=dataset.tallies)
+
+
+def _shop_source(source: str, shop: str) -> str:
+    """The source label of one shop's part: ``DIR [shop X]`` (once, also when a shop's part is narrowed again)."""
+    suffix = f" [shop {shop}]"
+    return source if source.endswith(suffix) else source + suffix
 
 
 @dataclass(frozen=True)
@@ -95,6 +112,8 @@ class ReportContext:
     """The data as the report was asked for it ('demo', a path, or an in-memory dataset's source)."""
     team: str | None
     shop_id: str | None
+    shop_name: str | None
+    """The shop's display name (a shops table's, or an export's), when the report was given one."""
     dataset: Dataset
     params: MetricParams
     now: Period
@@ -121,6 +140,11 @@ class ReportContext:
     @property
     def month(self) -> str:
         return self.now.month
+
+    @property
+    def shop_label(self) -> str | None:
+        """The shop as the report names it: 'name (shop_id)', or whichever is known."""
+        return shop_label(self.shop_id, self.shop_name)
 
     @property
     def month_days(self) -> tuple[dt.date, dt.date]:
@@ -253,6 +277,7 @@ def build_context(
     month: str | None = None,
     team: str | None = None,
     shop: str | None = None,
+    shop_name: str | None = None,
     scheme: str = "presales_traffic",
     metrics: str | None = None,
     lang: str = "zh",
@@ -280,7 +305,7 @@ def build_context(
     diagnosis = _diagnosis(everyone.agents, dataset, params, lang, team)
     drilldown, review = _drilldown(dataset, month, params, diagnosis, lang, now.agents, excerpts)
     return ReportContext(
-        lang=lang, data=dataset.source if isinstance(data, Dataset) else str(data), team=team, shop_id=shop,
+        lang=lang, data=dataset.source if isinstance(data, Dataset) else str(data), team=team, shop_id=shop, shop_name=shop_name,
         dataset=dataset, params=params, now=now, before=_previous(dataset, month, params, team), schemes=schemes,
         scores=scores.filter(pl.col("team") == team) if team is not None else scores,
         ranked={name: int(scores.filter(pl.col("scheme") == name)["rank"].count()) for name, _ in schemes},

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from csana.errors import CsanaError
-from csana.report.config import ReportConfig
+from csana.report.config import ReportConfig, shop_label
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "monthly_report.ipynb"
@@ -52,7 +52,7 @@ class Rendered:
 
 def title(config: ReportConfig, month: str) -> str:
     """The report's title: kind, month, and the team or shop it covers."""
-    scope = " · ".join(part for part in (config.shop, config.team) if part)
+    scope = " · ".join(part for part in (shop_label(config.shop, config.shop_name), config.team) if part)
     return f"{_TITLES[config.lang]} {month}" + (f" · {scope}" if scope else "")
 
 

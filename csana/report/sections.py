@@ -75,7 +75,7 @@ def header(ctx: ReportContext) -> HTML:
     """Title, scope, period, data source, scheme, and the provisional-data banner."""
     lang = ctx.lang
     first, last = ctx.month_days
-    scope = [(t("shop", lang), ctx.shop_id), (t("team", lang), ctx.team)]
+    scope = [(t("shop", lang), ctx.shop_label), (t("team", lang), ctx.team)]
     facts = [
         (t("period", lang), f"{ctx.month} ({first:%Y-%m-%d} – {last:%Y-%m-%d})"),
         *[(k, v) for k, v in scope if v],

@@ -1,7 +1,7 @@
 """Scoring and pay: a validated :class:`~csana.scoring.scheme.Scheme` applied to the per-agent metric table.
 
-The scheme keys are described in params/schemes/README.md, the readings of the
-scoring rules in README.md ("Scoring schemes: readings of the spec").
+The scheme keys, and how tiers, insufficient data, bases, awards, ladders, team goals
+and ranks are read, are described in params/schemes/README.md.
 
 :func:`score` returns one row per agent (per month, when the table holds several):
 

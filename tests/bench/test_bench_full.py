@@ -1,4 +1,4 @@
-"""The full benchmark (slow: about 15 minutes on 2 cores; run with ``pytest -m slow tests/bench``).
+"""The full benchmark (README.md "Benchmark"; slow: about 15 minutes on 2 cores; run with ``pytest -m slow tests/bench``).
 
 Generates 1M and 10M messages, checks parity (run_benchmark raises otherwise), times
 csana, DuckDB and pandas as whole processes on CSV and Parquet, 3 repeats each, and the

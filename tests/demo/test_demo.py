@@ -287,7 +287,7 @@ def test_every_feature_is_exercised(shipped: csana.Dataset, metrics: pl.DataFram
 
 
 def test_numbers_follow_the_norms(shipped: csana.Dataset, metrics: pl.DataFrame) -> None:
-    """Spec 1 §4: responses 20–100 s, inquiry conversion around 40–55 %, order value a few hundred yuan."""
+    """Industry norms: responses 20–100 s, inquiry conversion around 40–55 %, order value a few hundred yuan."""
     team = group_metrics(shipped, MONTH, PARAMS, "team").filter(pl.col("team") == "售前一组").row(0, named=True)
     assert 0.35 <= team["conv_final"] <= 0.60
     assert 150 <= team["aov"] <= 800

@@ -1,4 +1,4 @@
-"""Platform exports: messy cells, header errors, exact monthly aggregation, round trip.
+"""Platform exports (docs/exports.md): messy cells, header errors, exact monthly aggregation, round trip.
 
 Golden numbers are computed by hand in the comments. The fixture
 tests/data/exports/赤兔_客服绩效_2024-10-01_2024-10-03.csv is a GBK CSV with two title

@@ -1,4 +1,4 @@
-"""Building blocks of spec 1 §2 on tiny chat logs, expected numbers worked out by hand.
+"""The building blocks of docs/inputs.md on tiny chat logs, expected numbers worked out by hand.
 
 Times are October 2026 ('01 09:00:00' = 2026-10-01 09:00:00), see tests/support/builders.py.
 """

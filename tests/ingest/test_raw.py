@@ -1,4 +1,4 @@
-"""Loading raw logs: every row rule against a small bad file.
+"""Loading raw logs: every rule of the canonical tables (docs/inputs.md) against a small bad file.
 
 The corpus lives in tests/data/io/ (see make_binary.py there for the GBK, BOM and XLSX
 files). Each test loads a good companion file plus one bad file and checks the exact
