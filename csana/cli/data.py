@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 import click
 
 from csana.cli.agency import check_where, metrics_all_shops, where_options
@@ -29,6 +31,7 @@ def metrics_command(data: str, month: str | None, params_file: str | None, out: 
 
     dataset = load_data(data)
     params = MetricParams.load(params_file)
+    print_set_aside(dataset, data, lang)
     compute = engine.agent_daily_metrics if daily else engine.agent_metrics
     table = compute(dataset, month, params)
     if not dataset.can(Capability.DISTINCT_CUSTOMERS):  # unknown headers, derived counts, customer-days
@@ -47,6 +50,15 @@ def metrics_command(data: str, month: str | None, params_file: str | None, out: 
     if dataset.can(Capability.DATA_END):
         month = month or engine.latest_complete_month(dataset, params)
         print_provisional(provisional.provisional(dataset, month, params), lang)
+
+
+def print_set_aside(dataset, data: str, lang: str) -> None:
+    """One line on standard error with the rows set aside and why (``csana check`` lists them)."""
+    from csana.ingest.rules import set_aside_line
+
+    line = set_aside_line(dataset.rejected, shlex.quote(str(data)), lang)
+    if line:
+        click.echo(line, err=True)
 
 
 def print_metrics(table, period: str, lang: str) -> None:
