@@ -7,7 +7,7 @@ import shlex
 import click
 
 from csana.cli.agency import check_where, metrics_all_shops, where_options
-from csana.cli.base import DATA, LANG, MONTH, PARAMS, cli, load_data
+from csana.cli.base import DATA, LANG, MONTH, NO_CACHE, PARAMS, cli, load_data
 
 
 @cli.command("metrics")
@@ -18,6 +18,7 @@ from csana.cli.base import DATA, LANG, MONTH, PARAMS, cli, load_data
 @click.option("--daily", is_flag=True, help="one row per agent per day instead of per month")
 @LANG
 @where_options
+@NO_CACHE
 def metrics_command(data: str, month: str | None, params_file: str | None, out: str | None, daily: bool, lang: str,
                     all_shops: bool, workers: int | None, scheduler: str | None, shops_table: str | None) -> None:
     """Per-agent metrics of a month (definitions: docs/metrics.md), from raw logs or platform exports (--all-shops: every shop, a shop column first)."""
@@ -121,6 +122,7 @@ def demo_command(out_dir: str, seed: int, agents: int, months: int, scale: float
 @click.option("--rejected", "rejected_out", type=click.Path(dir_okay=False), metavar="FILE.csv",
               help="write every rejected row (file, row, column, rule, reason, value) to this CSV")
 @LANG
+@NO_CACHE
 def check_command(data: str, columns_file: str | None, rejected_out: str | None, lang: str) -> None:
     """Load raw logs or platform exports and report rows read/used/rejected per file, then one row per
     row rule: rows checked, passed and set aside, and the fix."""

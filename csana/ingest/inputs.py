@@ -9,9 +9,10 @@ name, else by its columns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -80,10 +81,15 @@ def _common_parent(paths: list[Path]) -> str:
     return str(Path(*common)) if common else "/"
 
 
+def label_of(path: Path, root: Path) -> str:
+    """A file's label: its path relative to the folder loaded (its name when outside it), printable."""
+    return printable(path.relative_to(root) if path.is_relative_to(root) else path.name)
+
+
 def read_inputs(path: Path, root: Path, params: LoadParams, warnings: list[str]) -> list[InputTable]:
     """The input tables of one file, read by what the file holds (a workbook named .csv, text named .xls:
     :func:`csana.ingest.files.read_grids`). What reading left out is added to ``warnings``."""
-    label = printable(path.relative_to(root) if path.is_relative_to(root) else path.name)
+    label = label_of(path, root)
     if content_kind(path) == "parquet" or (path.suffix.lower() in PARQUET_SUFFIXES and content_kind(path) == "text"):
         return [_read_parquet(path, label)]
     grids = read_grids(path, label, params.header_search_rows)
@@ -249,7 +255,8 @@ def identify(pieces: list[InputTable], params: LoadParams, warnings: list[str]) 
     return by_table
 
 
-def require_tables(by_table: dict[str, list[InputTable]], pieces: list[InputTable]) -> None:
+def require_tables(by_table: Mapping[str, Sequence[Any]], pieces: Sequence[Any]) -> None:
+    """Raise when a needed table is missing; ``pieces`` (with ``label`` and ``table``) say what was found."""
     missing = [t for t, spec in TABLES.items() if spec.needed and t not in by_table]
     if not missing:
         return

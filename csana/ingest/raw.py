@@ -44,6 +44,7 @@ import polars as pl
 
 from csana.errors import CsanaError, printable
 from csana.ingest import cells
+from csana.ingest.cache import CachedPiece, FileEntry, PieceCheck, Store, open_store
 from csana.ingest.columns import LoadParams, TableAliases, normalize_name
 from csana.ingest.dataset import FILES_SCHEMA, REJECTED_SCHEMA, Dataset
 from csana.ingest.inputs import (
@@ -52,6 +53,7 @@ from csana.ingest.inputs import (
     InputTable,
     find_files,
     identify,
+    label_of,
     read_inputs,
     require_tables,
 )
@@ -76,7 +78,7 @@ Checked = tuple[pl.DataFrame, pl.DataFrame]
 # -- public API --------------------------------------------------------------------------
 
 
-def load(path: str | Path | Sequence[str | Path], params: LoadParams | None = None) -> Dataset:
+def load(path: str | Path | Sequence[str | Path], params: LoadParams | None = None, cache: bool | None = None) -> Dataset:
     """Read raw logs (a folder, a file, or a list of files) into a validated :class:`Dataset`.
 
     ``messages`` and ``orders`` are required; agents, reminders, reviews, disputes,
@@ -84,21 +86,77 @@ def load(path: str | Path | Sequence[str | Path], params: LoadParams | None = No
     aside with reasons in ``Dataset.rejected``; ``Dataset.files`` counts rows read,
     used and rejected per file; ``Dataset.warnings`` lists ignored columns, agents
     missing from the agents table and one line per kind of rejected row.
+
+    ``cache``: keep and reuse validated tables in the load cache (:mod:`csana.ingest.cache`);
+    None (default) uses it unless ``CSANA_CACHE=off``. A cached load gives the same Dataset.
     """
     params = params or LoadParams.load()
     root, paths = find_files(path)
+    source = printable(root)
+    store = open_store(cache, params.model_dump_json())
+    labels = [label_of(p, root) for p in paths]
+    keys = [store.file_key(p, label) for p, label in zip(paths, labels, strict=True)] if store else []
+    load_key = store.load_key(source, keys) if store else ""
+    if store and (hit := store.get_load(load_key)) is not None:
+        return Dataset(tables=hit["tables"], source=source, rejected=hit["rejected"], files=hit["files"],
+                       warnings=hit["warnings"], tallies=hit["tallies"])
     warnings: list[str] = []
-    pieces = [p for path_ in paths for p in read_inputs(path_, root, params, warnings)]
-    by_table = identify(pieces, params, warnings)
-    require_tables(by_table, pieces)
+    entries: list[FileEntry] = []
+    fresh: dict[int, InputTable | None] = {}
+    """The input tables read afresh (not from a file entry), by their entry's piece; None once checked."""
+    for i, path_ in enumerate(paths):
+        entry = store.get_file(keys[i]) if store else None
+        if entry is None:
+            read: list[str] = []
+            entry = FileEntry(keys[i] if store else "", read, [])
+            for piece in read_inputs(path_, root, params, read):
+                fresh[id(_remember(entry, piece))] = piece
+        warnings += entry.read_warnings
+        entries.append(entry)
+    remembered = [p for e in entries for p in e.pieces]
+    for p in remembered:
+        if (piece := fresh.get(id(p))) is not None:
+            identify([piece], params, p.identify_warnings)
+            p.table = piece.table
+        warnings += p.identify_warnings
+    by_table: dict[str, list[CachedPiece]] = {}
+    for p in remembered:
+        if p.table is not None:
+            by_table.setdefault(p.table, []).append(p)
+    require_tables(by_table, remembered)
     tallies: list[pl.DataFrame] = []
-    checked = {name: _check_pieces(name, group, params, warnings, tallies) for name, group in by_table.items()}
+    checked = {name: _check_pieces(name, group, fresh, params, warnings, tallies) for name, group in by_table.items()}
     tables, rejected = _cross_check(checked, warnings, tallies)
-    files = _file_counts(pieces, rejected)
+    files = _file_counts(remembered, rejected)
     _require_usable(files, rejected, tables)
     warnings += _rejection_lines(rejected)
-    return Dataset(tables=tables, source=printable(root), rejected=rejected, files=files, warnings=warnings,
-                   tallies=pl.concat(tallies) if tallies else pl.DataFrame(schema=TALLY_SCHEMA))
+    dataset = Dataset(tables=tables, source=source, rejected=rejected, files=files, warnings=warnings,
+                      tallies=pl.concat(tallies) if tallies else pl.DataFrame(schema=TALLY_SCHEMA))
+    if store:
+        _store(store, load_key, entries, fresh, by_table, dataset)
+    return dataset
+
+
+def _remember(entry: FileEntry, piece: InputTable) -> CachedPiece:
+    """Add a freshly read input table to its file's entry (checked later)."""
+    kept = CachedPiece(piece.label, None, piece.encoding, piece.frame.height, piece.header_only, [], None)
+    entry.pieces.append(kept)
+    return kept
+
+
+def _store(store: Store, load_key: str, entries: list[FileEntry], fresh: dict[int, InputTable | None],
+           by_table: dict[str, list[CachedPiece]], dataset: Dataset) -> None:
+    """Write the entries of the files read afresh, then the load's entry: a table whose rows are exactly
+    its input tables' good rows stacked (nothing removed across files) points to the file entries."""
+    for entry in entries:
+        if any(id(p) in fresh for p in entry.pieces):
+            store.put_file(entry, TALLY_SCHEMA)
+    where = {id(p): (e.key, i) for e in entries for i, p in enumerate(e.pieces)}
+    parts: dict[str, list[tuple[str, int]] | None] = {}
+    for name, group in by_table.items():
+        stacked = sum(p.check.good.height for p in group if p.check is not None)
+        parts[name] = [where[id(p)] for p in group] if stacked == dataset.tables[name].height else None
+    store.put_load(load_key, dataset.tables, parts, dataset.rejected, dataset.files, dataset.tallies, dataset.warnings)
 
 
 def conform_frame(table_name: str, df: pl.DataFrame, source: str = "<memory>", params: LoadParams | None = None,
@@ -491,24 +549,35 @@ def _dedupe(table: Table, frame: pl.DataFrame, tallies: list[pl.DataFrame] | Non
 
 def _tally_column(name: str, rule: str, frame: pl.DataFrame, failed: pl.Series, tallies: list[pl.DataFrame]) -> None:
     """Tally one rule over the rows of ``frame`` (``failed``: which rows break it), per file."""
-    counts = frame.select(FILE).with_columns(failed.alias("__f")).group_by(FILE).agg(pl.len(), pl.col("__f").sum())
+    counts = frame.select(FILE).with_columns(failed.alias("__f")).group_by(FILE, maintain_order=True).agg(pl.len(), pl.col("__f").sum())
     tallies += [tally(f, name, n, {rule: k}) for f, n, k in counts.iter_rows()]
 
 
-def _check_pieces(name: str, pieces: list[InputTable], params: LoadParams, warnings: list[str],
-                  tallies: list[pl.DataFrame]) -> Checked:
-    """All input tables of one canonical table: mapped, parsed, checked, stacked and de-duplicated."""
+def _check_pieces(name: str, pieces: list[CachedPiece], fresh: dict[int, InputTable | None], params: LoadParams,
+                  warnings: list[str], tallies: list[pl.DataFrame]) -> Checked:
+    """All input tables of one canonical table: mapped, parsed, checked (those read afresh; the others
+    as their file entries remember), stacked and de-duplicated."""
     table = TABLES[name]
-    goods, bads = [], []
     for piece in pieces:
-        if piece.header_only:
-            warnings.append(f"{piece.label}: header but no data rows; read as an empty {name} table")
-        mapped = _map_columns(name, piece.frame, piece.label, params, warnings)
-        good, bad = _check_rows(table, mapped, params, tallies)
-        goods.append(good)
-        bads.append(bad)
-    good, dup = _dedupe(table, pl.concat(goods, how="diagonal_relaxed"), tallies)
-    return good, pl.concat([*bads, dup])
+        if piece.check is None:
+            piece.check = _check_piece(name, fresh[id(piece)], params)
+            fresh[id(piece)] = None  # the text as read is no longer needed: free it before the next table
+        warnings += piece.check.warnings
+        tallies += piece.check.tallies
+    goods = [p.check.good for p in pieces if p.check is not None]
+    good, dup = _dedupe(table, goods[0] if len(goods) == 1 else pl.concat(goods, how="diagonal_relaxed"), tallies)
+    return good, pl.concat([*(p.check.bad for p in pieces if p.check is not None), dup])
+
+
+def _check_piece(name: str, piece: InputTable, params: LoadParams) -> PieceCheck:
+    """One input table mapped, parsed and checked, with the warnings and tallies that gave."""
+    warnings: list[str] = []
+    tallies: list[pl.DataFrame] = []
+    if piece.header_only:
+        warnings.append(f"{piece.label}: header but no data rows; read as an empty {name} table")
+    mapped = _map_columns(name, piece.frame, piece.label, params, warnings)
+    good, bad = _check_rows(TABLES[name], mapped, params, tallies)
+    return PieceCheck(good, bad, tallies, warnings)
 
 
 # -- cross-table rules and bookkeeping --------------------------------------------------------
@@ -543,11 +612,11 @@ def _cross_check(checked: dict[str, Checked], warnings: list[str],
     return tables, pl.concat(rejected).sort("file", "row")
 
 
-def _file_counts(pieces: list[InputTable], rejected: pl.DataFrame) -> pl.DataFrame:
+def _file_counts(pieces: list[CachedPiece], rejected: pl.DataFrame) -> pl.DataFrame:
     """Rows read, used and rejected per file (used = read − rejected)."""
     counted = rejected.group_by("file").agg(pl.len().cast(pl.Int64).alias("rows_rejected"))
     files = pl.DataFrame(
-        [{"file": p.label, "table": p.table, "encoding": p.encoding, "rows_read": p.frame.height}
+        [{"file": p.label, "table": p.table, "encoding": p.encoding, "rows_read": p.rows_read}
          for p in pieces if p.table is not None],
         schema={k: FILES_SCHEMA[k] for k in ("file", "table", "encoding", "rows_read")},
     )
