@@ -29,7 +29,8 @@ import json
 import os
 import statistics
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,16 +120,22 @@ def run_benchmark(
     extras: Sequence[str] = ALL_EXTRAS, repeats: int = REPEATS, seed: int = 2026,
     echo: Callable[[str], None] = lambda _: None,
 ) -> Results:
-    """Generate each size, check parity, time every implementation on every format, then the extras.
+    """Generate each size, check parity, time every implementation on every format, then the extras
+    (with the benchmark's own load cache, ``work_dir``/cache).
 
     Raises CsanaError when the references are missing (no source checkout or no test
     extras) or when any two implementations disagree on any agent or order.
     """
     _check_choices(impls, formats, extras, repeats)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with cache_in(work_dir / "cache"):
+        return _run(sizes, work_dir, impls, formats, extras, repeats, seed, echo)
+
+
+def _run(sizes: Sequence[int], work_dir: Path, impls: Sequence[str], formats: Sequence[str], extras: Sequence[str],
+         repeats: int, seed: int, echo: Callable[[str], None]) -> Results:
     ref_dir = refs.reference_dir()
     params = MetricParams.load()
-    work_dir.mkdir(parents=True, exist_ok=True)
-    use_cache_in(work_dir / "cache")
     ref_params = refs.write_reference_params(params, work_dir / "reference_params.json")
     results = Results(machine=machine(), settings={
         "repeats": repeats, "impls": list(impls), "formats": list(formats), "extras": list(extras), "seed": seed,
@@ -161,11 +168,20 @@ def run_benchmark(
     return results
 
 
-def use_cache_in(folder: Path) -> None:
-    """The csana processes started from here keep their load cache in ``folder`` (on, whatever the
-    caller's setting), so that emptying it never touches the user's own cache."""
-    os.environ["CSANA_CACHE_DIR"] = str(folder)
-    os.environ["CSANA_CACHE"] = "on"
+@contextmanager
+def cache_in(folder: Path) -> Iterator[None]:
+    """While inside, the csana processes started from here keep their load cache in ``folder`` (on,
+    whatever the caller's setting), so that emptying it never touches the user's own cache."""
+    saved = {name: os.environ.get(name) for name in ("CSANA_CACHE_DIR", "CSANA_CACHE")}
+    os.environ.update({"CSANA_CACHE_DIR": str(folder), "CSANA_CACHE": "on"})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _check_choices(impls: Sequence[str], formats: Sequence[str], extras: Sequence[str], repeats: int) -> None:
