@@ -47,7 +47,7 @@ FORMAT = 1
 SETTLED_S = 2.0
 """A file's remembered hash is trusted only if the file was last modified this long before hashing."""
 OFF = ("0", "off", "no", "false")
-CODE = ("cells.py", "columns.py", "dataset.py", "files.py", "inputs.py", "raw.py", "rows.py", "rules.py",
+CODE = ("account.py", "cells.py", "columns.py", "dataset.py", "files.py", "inputs.py", "raw.py", "rows.py", "rules.py",
         "schema.py", "workbook.py", "cache.py")
 """The loader's modules: a change to any of them changes every key."""
 COMPRESSION = "lz4"

@@ -161,24 +161,28 @@ def _read_parquet(path: Path, label: str) -> InputTable:
 def _input_table(label: str, name: str, frame: pl.DataFrame, encoding: str | None) -> InputTable:
     """Label the rows (numbered as a spreadsheet shows them, in ``__row``) with their file and drop fully
     blank rows (not data)."""
-    frame = frame.drop([c for c in frame.columns if c.startswith("column") and frame[c].null_count() == frame.height])
-    blank = _blank_rows(frame.drop(ROW))
+    unnamed = [c for c in frame.columns if c.startswith("column") and frame[c].null_count() == frame.height]
+    if unnamed:  # (each whole-frame step costs time on a file of thousands of columns: only when needed)
+        frame = frame.drop(unnamed)
+    blank = _blank_rows(frame, skip=ROW)
     if blank.len():
         frame = frame.filter(pl.repeat(True, frame.height, eager=True).scatter(blank, False))
     numbered = frame.select(pl.exclude(ROW), pl.col(ROW), pl.lit(label).alias(FILE))
     return InputTable(label=label, name=name, frame=numbered, encoding=encoding, header_only=numbered.height == 0)
 
 
-def _blank_rows(frame: pl.DataFrame) -> pl.Series:
-    """Positions of the rows that are blank (null, or only spaces) in every column (none without columns).
+def _blank_rows(frame: pl.DataFrame, skip: str | None = None) -> pl.Series:
+    """Positions of the rows that are blank (null, or only spaces) in every column but ``skip`` (none
+    without columns).
 
     Tested column by column on the rows still blank so far, typed columns first (a null test
     is cheapest): in real data the first column already rules out nearly every row. The schema is
     read once: the loop is linear in the number of columns.
     """
-    rows = pl.int_range(frame.height, dtype=pl.UInt32, eager=True) if frame.width else pl.Series([], dtype=pl.UInt32)
+    columns = [c for c in frame.columns if c != skip]
+    rows = pl.int_range(frame.height, dtype=pl.UInt32, eager=True) if columns else pl.Series([], dtype=pl.UInt32)
     schema = frame.schema
-    for column in sorted(frame.columns, key=lambda c: schema[c] == pl.String):
+    for column in sorted(columns, key=lambda c: schema[c] == pl.String):
         if rows.len() == 0:
             break
         values = frame[column] if rows.len() == frame.height else frame[column].gather(rows)
