@@ -42,6 +42,8 @@ from pathlib import Path
 
 import polars as pl
 
+from csana.ingest.inputs import FILE
+
 FORMAT = 1
 """The layout of entries; raise it when it changes (older entries are then never read)."""
 SETTLED_S = 2.0
@@ -182,8 +184,9 @@ class Store:
                 check = None
                 if p["checked"]:
                     tallies = pl.read_parquet(folder / f"{i}.tallies.parquet")
-                    check = PieceCheck(pl.read_parquet(folder / f"{i}.good.parquet"), pl.read_parquet(folder / f"{i}.bad.parquet"),
-                                       [tallies] if tallies.height else [], p["check_warnings"])
+                    good = pl.read_parquet(folder / f"{i}.good.parquet").with_columns(pl.lit(p["label"], pl.String).alias(FILE))
+                    check = PieceCheck(good, pl.read_parquet(folder / f"{i}.bad.parquet"), [tallies] if tallies.height else [],
+                                       p["check_warnings"])
                 pieces.append(CachedPiece(p["label"], p["table"], p["encoding"], p["rows_read"], p["header_only"],
                                           p["identify_warnings"], check))
         except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
@@ -195,7 +198,11 @@ class Store:
             for i, p in enumerate(entry.pieces):
                 if p.check is None:
                     continue
-                p.check.good.write_parquet(folder / f"{i}.good.parquet", compression=COMPRESSION, statistics=False)
+                # the file's label in every row is the piece's label: stored once, in the meta
+                good = p.check.good.drop(FILE) if p.check.good.columns[-1:] == [FILE] else p.check.good
+                if good.width == p.check.good.width or (p.check.good[FILE] != p.label).any():
+                    raise OSError("not a loader's good rows")  # never store what could not be read back as it was
+                good.write_parquet(folder / f"{i}.good.parquet", compression=COMPRESSION, statistics=False)
                 p.check.bad.write_parquet(folder / f"{i}.bad.parquet", compression=COMPRESSION, statistics=False)
                 tallies = pl.concat(p.check.tallies) if p.check.tallies else pl.DataFrame(schema=tally_schema)
                 tallies.write_parquet(folder / f"{i}.tallies.parquet", compression=COMPRESSION)
@@ -249,13 +256,13 @@ class Store:
         try:
             final.parent.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=".new-", dir=final.parent))
-            write(staging)
-            try:
-                staging.rename(final)
-            except OSError:  # another process stored the same entry meanwhile
-                shutil.rmtree(staging, ignore_errors=True)
         except OSError:  # a read-only or full disk: the cache is an optimisation, never an error
             return
+        try:
+            write(staging)
+            staging.rename(final)
+        except OSError:  # a full disk, or another process stored the same entry meanwhile
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _stacked(files: list[Path], columns: list[str]) -> pl.DataFrame:

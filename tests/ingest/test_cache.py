@@ -169,3 +169,18 @@ def test_metrics_says_what_it_set_aside(tmp_path: Path) -> None:
     assert "4 rows set aside (summary row 2, 接待人数 unreadable 1, 销售量 unreadable 1)" not in exports.output
     assert (f"4 rows set aside (summary row 2, unreadable 接待人数 1, unreadable 销售量 1) — csana check {EXPORTS} lists them"
             in exports.output)
+
+
+def test_a_cache_that_cannot_be_written_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = shop(tmp_path / "shop")
+    blocked = tmp_path / "not_a_folder"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("CSANA_CACHE_DIR", str(blocked))
+    monkeypatch.setenv("CSANA_CACHE", "on")
+    assert_same(load(folder, cache=False), load(folder))
+    assert blocked.read_text() == "a file where the cache folder would be"
+
+
+def test_no_half_written_entries_are_left(tmp_path: Path, cached: Path) -> None:
+    load(shop(tmp_path / "shop"))
+    assert not [p for p in cached.rglob(".new-*")]
