@@ -43,6 +43,8 @@ _API = {
     "load_scheme": "csana.scoring.scheme",
     "Scheme": "csana.scoring.scheme",
     "score": "csana.scoring.scorecard",
+    "compare_rules": "csana.scoring.attribution_compare",
+    "publish": "csana.store.publication",
     "diagnose": "csana.diagnosis.findings",
     "Diagnosis": "csana.diagnosis.findings",
     "load_rules": "csana.diagnosis.rules",

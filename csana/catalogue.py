@@ -68,9 +68,10 @@ FACT_TABLES: dict[str, FactTable] = {t.name: t for t in (
         "inquiry": "the customer had an inquiry reception (询单: received, and no order in the postsale_days before it)",
         "replied": "an agent (not an auto-reply) wrote in a received reception",
         "slow": "a received reception had ≥ slow_min_count responses slower than slow_response_s",
-        "ordered": "an order is credited to the agent through an inquiry reception of the period",
-        "conv_next_day": "such an order was paid by the end of the day after that reception's day",
-        "conv_final": "such an order was paid by the end of that day + final_pay_days",
+        "ordered": "an inquiry customer's order is credited to the agent through a reception of the period: the "
+                   "agent's largest credit share in such orders (1 under single-agent rules), else 0",
+        "conv_next_day": "the same over such orders paid by the end of the day after that reception's day",
+        "conv_final": "the same over such orders paid by the end of that day + final_pay_days",
         "conv_base": "an inquiry customer, unless the agent only assisted them (协助) and did not convert them itself",
     }),
     FactTable("receptions", "one row per received reception starting in the period", {
@@ -82,14 +83,17 @@ FACT_TABLES: dict[str, FactTable] = {t.name: t for t in (
         "response_s": "seconds from the burst's first message to the next agent message",
     }),
     FactTable("sales", "one row per order credited to the agent and paid in the period", {
-        "amount": "paid amount", "units": "units", "customer_id": "the buyer",
-        "refund_amount": "refunded amount (when orders give it)",
+        "amount": "paid amount (× share: the agent's credited part)", "units": "units (× share)",
+        "customer_id": "the buyer", "share": "the agent's credit share of the order (1, or 1/n under split)",
+        "buyer_share": "the agent's largest share in the buyer's orders", "buyer_first": "the buyer's first row",
+        "repeat_share": "the largest share in the buyer's orders flagged repeat (else 0)",
+        "refund_amount": "refunded amount (when orders give it; × share)",
         "repeat": "the buyer paid another order within repeat_days after this one",
-        "buyer_amount": "the buyer's total amount of such orders in the period",
-        "buyer_units": "the buyer's total units of such orders in the period",
+        "buyer_amount": "the buyer's total (credited) amount of such orders in the period",
+        "buyer_units": "the buyer's total credited units of such orders in the period",
     }),
     FactTable("created", "one row per order credited to the agent and created in the period", {
-        "paid": "the order was paid by the data's end",
+        "paid": "the order was paid by the data's end", "share": "the agent's credit share of the order",
     }),
     FactTable("assists", "one row per assisting agent × order paid in the period and credited to another agent", {
         "customer_id": "the order's customer",
@@ -120,6 +124,9 @@ class Measure:
     expr: pl.Expr = field(compare=False)
     requires: str | None = None
     """Optional input table (or table.column) the measure needs; null when it was not given."""
+    credit: bool = False
+    """Counts or sums credited orders by their credit share (:mod:`csana.facts.credit`): whole under
+    single-agent rules, fractional (Float64) under ``split``."""
 
     @property
     def additive(self) -> bool:
@@ -159,6 +166,9 @@ class Metric:
     spread: str | None = None
     """mean: the measure of squares (Σ x²) behind the standard deviation of its events."""
     requires: str | None = None
+    share: bool = True
+    """unit ``ratio``: the numerator counts a part of the denominator, so the value lies in [0, 1]
+    (false for 答问比, agent messages per customer message, which may exceed 1)."""
 
     @property
     def ratio(self) -> tuple[str, str] | None:
@@ -189,6 +199,12 @@ def _count(flag: str) -> pl.Expr:
     return pl.col(flag).sum().cast(pl.Int64)
 
 
+def _shares(column: str, where: pl.Expr | None = None) -> pl.Expr:
+    """Σ credit share (of the rows ``where`` holds): a count of credited things, fractional under ``split``."""
+    share = pl.col(column)
+    return (share if where is None else share.filter(where)).sum()
+
+
 def _people() -> pl.Expr:
     return pl.col("customer_id").n_unique().cast(pl.Int64)
 
@@ -202,7 +218,13 @@ def _measure(id: str, zh: str, en: str, unit: Unit, direction: Direction, defini
     return Measure(id, zh, en, unit, direction, definition, fact, agg, expr, requires)
 
 
-_M = _measure
+def _credit(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, fact: Fact, agg: Agg,
+            expr: pl.Expr, requires: str | None = None) -> Measure:
+    """A measure of credited orders, weighted by credit share (see :attr:`Measure.credit`)."""
+    return Measure(id, zh, en, unit, direction, definition, fact, agg, expr, requires, credit=True)
+
+
+_M, _C = _measure, _credit
 MEASURES: tuple[Measure, ...] = (
     # -- traffic (contacts: one row per customer, so counts of flags are distinct customers) --------
     _M("consult_customers", "咨询人数", "Consulting customers", "people", "higher",
@@ -217,27 +239,31 @@ MEASURES: tuple[Measure, ...] = (
        "customers with an inquiry reception (received, and no order in the postsale_days before it)", "contacts",
        "distinct", _count("inquiry")),
     # -- sales ---------------------------------------------------------------------------------------
-    _M("sales_amount", "销售额", "Sales amount", "yuan", "higher",
-       "sum of amount of orders credited to the agent and paid in the period", "sales", "sum", pl.col("amount").sum()),
-    _M("sales_units", "销售量", "Units sold", "units", "higher",
-       "sum of units of those orders", "sales", "sum", pl.col("units").sum().cast(pl.Int64)),
-    _M("buyers", "销售人数", "Buyers", "people", "higher",
-       "distinct customers of those orders", "sales", "distinct", _people()),
+    _C("sales_amount", "销售额", "Sales amount", "yuan", "higher",
+       "sum of amount of orders credited to the agent and paid in the period (× the agent's credit share)", "sales",
+       "sum", pl.col("amount").sum()),
+    _C("sales_units", "销售量", "Units sold", "units", "higher",
+       "sum of units of those orders (× credit share)", "sales", "sum", pl.col("units").sum()),
+    _C("buyers", "销售人数", "Buyers", "people", "higher",
+       "distinct customers of those orders (each counted with the agent's largest credit share in their orders)",
+       "sales", "distinct", _shares("buyer_share", pl.col("buyer_first"))),
     # -- conversion ----------------------------------------------------------------------------------
     _M("conv_base_customers", "询单人数(除协助)", "Inquiry customers (less assisted)", "people", "neutral",
        "inquiry customers, less those the agent only assisted", "contacts", "distinct", _count("conv_base")),
-    _M("ordered_customers", "询单→下单人数", "Inquiry → ordered customers", "people", "higher",
-       "inquiry customers with an order credited to the agent through an inquiry reception in the period (paid or not)",
-       "contacts", "distinct", _count("ordered")),
-    _M("conv_next_day_customers", "询单→次日付款人数", "Inquiry → next-day paid customers", "people", "higher",
-       "inquiry customers with an order credited through an inquiry reception in the period, "
-       "paid by the end of the day after that reception's day", "contacts", "distinct", _count("conv_next_day")),
-    _M("conv_final_customers", "询单→最终付款人数", "Inquiry → final paid customers", "people", "higher",
-       "same, paid by the end of that day + final_pay_days", "contacts", "distinct", _count("conv_final")),
-    _M("created_orders", "下单数", "Orders created", "orders", "higher",
-       "credited orders created in the period", "created", "count", pl.len().cast(pl.Int64)),
-    _M("created_paid_orders", "下单并付款数", "Orders created and paid", "orders", "higher",
-       "of those, paid by the data's end", "created", "count", _count("paid")),
+    _C("ordered_customers", "询单→下单人数", "Inquiry → ordered customers", "people", "higher",
+       "inquiry customers with an order credited to the agent through a reception in the period (paid or not; "
+       "× the agent's largest credit share)", "contacts", "distinct", _shares("ordered")),
+    _C("conv_next_day_customers", "询单→次日付款人数", "Inquiry → next-day paid customers", "people", "higher",
+       "inquiry customers with an order credited through a reception in the period, "
+       "paid by the end of the day after that reception's day (× credit share)", "contacts", "distinct",
+       _shares("conv_next_day")),
+    _C("conv_final_customers", "询单→最终付款人数", "Inquiry → final paid customers", "people", "higher",
+       "same, paid by the end of that day + final_pay_days (× credit share)", "contacts", "distinct",
+       _shares("conv_final")),
+    _C("created_orders", "下单数", "Orders created", "orders", "higher",
+       "credited orders created in the period (× credit share)", "created", "count", _shares("share")),
+    _C("created_paid_orders", "下单并付款数", "Orders created and paid", "orders", "higher",
+       "of those, paid by the data's end", "created", "count", _shares("share", pl.col("paid"))),
     _M("assist_customers", "协助人数", "Assisted customers", "people", "neutral",
        "customers of orders paid in the period, credited to another agent, that this agent served in the "
        "attribution window before the order (协助下单) or between order and payment (协助跟进)", "assists", "distinct",
@@ -277,8 +303,8 @@ MEASURES: tuple[Measure, ...] = (
     _M("recovered_orders", "挽回单数", "Recovered orders", "orders", "higher",
        "of those, paid after the reminder", "reminders", "count", _count("recovered")),
     # -- after-sales and reputation -------------------------------------------------------------------
-    _M("refund_amount", "成功退款金额", "Refunded amount", "yuan", "lower",
-       "refund_amount of the orders in sales_amount", "sales", "sum", pl.col("refund_amount").sum(),
+    _C("refund_amount", "成功退款金额", "Refunded amount", "yuan", "lower",
+       "refund_amount of the orders in sales_amount (× credit share)", "sales", "sum", pl.col("refund_amount").sum(),
        requires="orders.refund_amount"),
     _M("review_count", "评价数", "Reviews", "orders", "neutral",
        "reviews in the period given to the agent", "reviews", "count", pl.len().cast(pl.Int64), requires="reviews"),
@@ -293,9 +319,9 @@ MEASURES: tuple[Measure, ...] = (
     _M("disputes", "纠纷投诉", "Disputes", "orders", "lower",
        "disputes and complaints in the period given to the agent", "disputes", "count", pl.len().cast(pl.Int64),
        requires="disputes"),
-    _M("repeat_buyers", "回头客人数", "Repeat buyers", "people", "higher",
-       "of the agent's buyers, those who paid another order within repeat_days after", "sales", "distinct",
-       pl.col("customer_id").filter(pl.col("repeat")).n_unique().cast(pl.Int64)),
+    _C("repeat_buyers", "回头客人数", "Repeat buyers", "people", "higher",
+       "of the agent's buyers, those who paid another order within repeat_days after (× credit share)", "sales",
+       "distinct", _shares("repeat_share", pl.col("buyer_first"))),
     _M("online_s", "在线秒数", "Online seconds", "seconds", "neutral",
        "seconds logged in", "online", "sum", pl.col("online_s").sum(), requires="online"),
     # -- spreads: Σ x² behind the standard deviation of a mean's events (intervals in diagnostics) -----
@@ -304,10 +330,11 @@ MEASURES: tuple[Measure, ...] = (
        _squares("first_response_s")),
     _M("response_sq_total_s", "响应时间平方和", "Responses, sum of squares", "seconds²", "neutral",
        "Σ response_s² over the responses in response_count", "responses", "sum", _squares("response_s")),
-    _M("buyer_amount_sq_total", "买家金额平方和", "Buyer amounts, sum of squares", "yuan²", "neutral",
-       "Σ over buyers of (the buyer's amount)²", "sales", "sum", (pl.col("amount") * pl.col("buyer_amount")).sum()),
-    _M("buyer_units_sq_total", "买家件数平方和", "Buyer units, sum of squares", "units²", "neutral",
-       "Σ over buyers of (the buyer's units)²", "sales", "sum",
+    _C("buyer_amount_sq_total", "买家金额平方和", "Buyer amounts, sum of squares", "yuan²", "neutral",
+       "Σ over buyers of (the buyer's credited amount)²", "sales", "sum",
+       (pl.col("amount") * pl.col("buyer_amount")).sum()),
+    _C("buyer_units_sq_total", "买家件数平方和", "Buyer units, sum of squares", "units²", "neutral",
+       "Σ over buyers of (the buyer's credited units)²", "sales", "sum",
        (pl.col("units").cast(pl.Float64) * pl.col("buyer_units")).sum()),
 )
 MEASURE_BY_ID: dict[str, Measure] = {m.id: m for m in MEASURES}
@@ -325,9 +352,11 @@ def simple(measure_id: str) -> Metric:
 
 
 def ratio(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, num: str, den: str, *,
-          kind: MetricType = "ratio", spread: str | None = None, requires: str | None = None) -> Metric:
+          kind: MetricType = "ratio", spread: str | None = None, requires: str | None = None,
+          share: bool = True) -> Metric:
     """num / den, null when den is 0 (``kind='mean'``: a total over the count it averages over)."""
-    return Metric(id, zh, en, unit, direction, definition, kind, (num, den), _test(id), spread=spread, requires=requires)
+    return Metric(id, zh, en, unit, direction, definition, kind, (num, den), _test(id), spread=spread, requires=requires,
+                  share=share)
 
 
 def derived(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, expr: pl.Expr,
@@ -353,7 +382,7 @@ METRICS: tuple[Metric, ...] = (
     simple("assist_customers"),
     ratio("qa_ratio", "答问比", "Answer/question ratio", "ratio", "higher",
           "agent messages / customer messages in the agent's received receptions (auto excluded)", "agent_msgs",
-          "customer_msgs"),
+          "customer_msgs", share=False),
     ratio("reply_rate", "回复率", "Reply rate", "ratio", "higher",
           "customers with ≥1 agent message in a received reception / received_customers", "replied_customers",
           "received_customers"),
@@ -422,9 +451,13 @@ def combinable(metric_id: str) -> bool:
     return all(combinable(part) for part in METRIC_BY_ID[metric_id].measures)
 
 
-def dtype(column: str) -> pl.DataType:
-    """The polars type of a metric or measure column."""
-    return CATALOGUE[column].dtype
+CREDIT_IDS: tuple[str, ...] = tuple(m.id for m in MEASURES if m.credit)
+"""The measures weighted by credit share: fractional (Float64) under the ``split`` rule."""
+
+
+def dtype(column: str, fractional: bool = False) -> pl.DataType:
+    """The polars type of a metric or measure column (``fractional``: a credit measure under ``split``)."""
+    return pl.Float64 if fractional and column in CREDIT_IDS else CATALOGUE[column].dtype
 
 
 def catalogue_frame(lang: str = "zh") -> pl.DataFrame:

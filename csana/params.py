@@ -17,6 +17,9 @@ from pydantic import Field, field_validator, model_validator
 
 from csana.config import PARAMS_DIR, Frozen, read_config, validate
 
+AttributionRule = Literal["last_inquiry", "first_inquiry", "last_before_payment", "split"]
+"""Who earns an order's credit (:mod:`csana.facts.credit`, docs/attribution.md)."""
+
 
 class FilterRules(Frozen):
     """Receptions whose customer messages all match these are 接待过滤 (ads, spam, tests)."""
@@ -80,7 +83,9 @@ class MetricParams(Frozen):
     repeat_days: int = Field(60, ge=1, le=3650, description="a buyer who pays again within this many days is a repeat buyer")
     count_auto_reply: bool = Field(False, description="whether auto-replies (bots) count as agent replies")
     service_hours: ServiceHours = Field(default_factory=ServiceHours)
-    attribution_rule: Literal["last_inquiry", "first_inquiry"] = "last_inquiry"
+    attribution_rule: AttributionRule = Field(
+        "last_inquiry", description="who earns an order: last_inquiry, first_inquiry, last_before_payment or split "
+                                    "(docs/attribution.md)")
     filter: FilterRules = Field(default_factory=FilterRules)
     data_end: dt.date | None = Field(
         None, description="last day the data fully covers; default: the day of the latest timestamp"

@@ -104,3 +104,20 @@ def write_xlsx(frame: pl.DataFrame, path: Path, *, title: Sequence[str], sheet: 
         for i, line in enumerate(safe_title):
             ws.write_string(i, 0, line, bold if i == 0 else None)
         frame.write_excel(book, worksheet=ws, position=(len(safe_title) + (1 if safe_title else 0), 0), autofit=True)
+
+
+def write_workbook(sheets: dict[str, pl.DataFrame], path: str | Path, *, title: Sequence[str] = ()) -> Path:
+    """Several tables as the sheets of one XLSX (each made spreadsheet-ready), ``title`` lines above each."""
+    import xlsxwriter
+
+    path = Path(path)
+    safe_title = [("'" + line) if line[:1] in "=+-@" else line for line in title]
+    with writing(path), xlsxwriter.Workbook(path) as book:
+        bold = book.add_format({"bold": True})
+        for name, frame in sheets.items():
+            ws = book.add_worksheet(name[:31])
+            for i, line in enumerate(safe_title):
+                ws.write_string(i, 0, line, bold if i == 0 else None)
+            spreadsheet_ready(frame).write_excel(book, worksheet=ws, position=(len(safe_title) + (1 if safe_title else 0), 0),
+                                                 autofit=True)
+    return path

@@ -137,7 +137,7 @@ def test_engine_scoring_and_diagnostics_never_crash(dataset: Dataset) -> None:
     assert set(metrics["agent_id"]) <= ids
     assert metrics["agent_id"].n_unique() == metrics.height
     for m in CATALOGUE.values():
-        if m.unit == "ratio" and m.id in metrics.columns:
+        if m.unit == "ratio" and getattr(m, "share", False) and m.id in metrics.columns:
             values = metrics[m.id].drop_nulls()
             assert ((values >= 0) & (values <= 1 + 1e-9)).all(), m.id
     daily = engine.agent_daily_metrics(dataset, MONTH)

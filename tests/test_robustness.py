@@ -411,7 +411,7 @@ USER_ERRORS = [
     (["demo", "--out", "{d}/demo", "--end-month", "2026-13"], "end month '2026-13' is not YYYY-MM"),
     (["demo", "--out", "{d}/a_file.txt/demo", "--months", "1", "--scale", "0.05"], "cannot write the file"),
     (["report", "--config", "{d}/nope.yaml"], "nope.yaml: file not found"),
-    (["report", "--config", "{d}/unknown_key.yaml"], "unknown key 'colour' (allowed: data"),
+    (["report", "--config", "{d}/unknown_key.yaml"], "unknown key 'colour' (allowed: attribution_compare, data"),
     (["report", "--format", "docx"], "formats[0]: Input should be 'html' or 'pdf'"),
     (["report", "--month", "2026-13"], "month must look like 2026-10"),
     (["report", "--data", "{d}/good", "--shop", "s99"], "shop 's99' is not in the data"),

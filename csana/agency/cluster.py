@@ -32,9 +32,10 @@ R = TypeVar("R")
 Runner = Callable[[Callable[[T], R], Sequence[T]], Iterator[tuple[T, R | BaseException]]]
 """Runs ``fn`` on each item and yields (item, result) as soon as each is there (in completion order);
 the result is the exception when the worker running it was lost (``fn`` itself never raises)."""
-QUIET_WORKERS = {"distributed.worker.profile.enabled": False}
+LOCAL_WORKERS = {"distributed.worker.profile.enabled": False, "distributed.comm.timeouts.connect": "120s"}
 """The workers' statistical profiler samples the running task's stack 100 times a second: of no use for a
-shop's task (a notebook run in a kernel process), so the local cluster's workers do without it."""
+shop's task (a notebook run in a kernel process), so the local cluster's workers do without it. A worker
+process imports csana before it joins: on a busy machine that takes longer than Dask's 30 s default."""
 CONNECT_TIMEOUT_S = 30
 WORKER_WAIT_S = 60
 
@@ -59,7 +60,7 @@ def local_cluster(workers: int) -> Iterator[Any]:
     if workers < 1:
         raise CsanaError(f"--workers {workers}: need at least 1", fix="give the number of worker processes, e.g. --workers 4")
     env = {"POLARS_MAX_THREADS": str(polars_threads(workers))}
-    with dask.config.set(QUIET_WORKERS), LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+    with dask.config.set(LOCAL_WORKERS), LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                       host="127.0.0.1", dashboard_address=None, env=env) as cluster, \
             Client(cluster) as client:
         yield client

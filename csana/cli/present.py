@@ -30,6 +30,9 @@ from csana.i18n import LANGS
 @click.option("--scorecards/--no-scorecards", default=None, help="one printable scorecard page per agent (default on)")
 @click.option("--excerpts/--no-excerpts", default=None,
               help="chat-review message excerpts (masked); default: review.excerpts of params/diagnostics.yaml")
+@click.option("--attribution-compare/--no-attribution-compare", "attribution_compare", default=None,
+              help="append the attribution rules side by side (docs/attribution.md)")
+@click.option("--store", metavar="PATH", help="published months' store (default: csana.duckdb beside the data, or $CSANA_STORE)")
 @where_options
 @click.option("--force", is_flag=True, help="with --all-shops: render shops whose report is up to date, too")
 @click.option("--rank-by", default=DEFAULT_RANK_BY, show_default=True, metavar="METRIC",

@@ -152,10 +152,9 @@ def inquiry_receptions(dataset: Dataset, month: str, params: MetricParams, edges
     window = month_window(month)
     keys = ["agent_id", "customer_id", "start"]
     credit = (
-        derived.attribution.lazy()
-        .filter(pl.col("credited_agent").is_not_null() & pl.col("paid_at").is_not_null() & paid_by(params.final_pay_days))
-        .select(pl.col("credited_agent").alias("agent_id"), "customer_id", pl.col("credit_start").alias("start"),
-                amount="amount")
+        derived.credits.lazy()
+        .filter(pl.col("paid_at").is_not_null() & paid_by(params.final_pay_days))
+        .select("agent_id", "customer_id", pl.col("credit_start").alias("start"), amount=pl.col("amount") * pl.col("share"))
         .group_by(keys)
         .agg(pl.col("amount").sum())
         .with_columns(converted=pl.lit(True))
@@ -196,7 +195,7 @@ def unpaid_orders(metrics: pl.DataFrame, totals: pl.DataFrame, z: float) -> pl.D
     low, high = wilson(pl.col("recovered_orders"), pl.col("reminded_orders"), z)
     return (
         pl.concat([whole, metrics.select("agent_id", "name", *cols)], how="vertical_relaxed")
-        .with_columns(pl.col(cols).fill_null(0).cast(pl.Int64))
+        .with_columns(pl.col(cols).fill_null(0))  # created orders are fractional under split credit
         .with_columns(
             unpaid_orders=pl.col("created_orders") - pl.col("created_paid_orders"),
             recovery_rate=pl.when(pl.col("reminded_orders") > 0).then(pl.col("recovered_orders") / pl.col("reminded_orders")),

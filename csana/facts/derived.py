@@ -1,4 +1,4 @@
-"""Derived tables: receptions, bursts (responses), inquiries, attribution, assists (docs/inputs.md).
+"""Derived tables: receptions, bursts (responses), inquiries, attribution, credits, assists (docs/inputs.md).
 
 These are period-independent facts about the whole dataset; :mod:`csana.metrics.engine`
 slices them into months or days. They are first-class and inspectable — an
@@ -20,14 +20,9 @@ burst
 inquiry (询单)
     a received reception with no order by the customer in the ``postsale_days``
     before its start.
-attribution
-    each order goes to the agent of the latest-starting (or, by rule, first)
-    inquiry reception that started before the order, on a day no earlier than
-    ``attribution_days`` before the order's day; ties go to the smallest agent_id.
-assist (协助)
-    another agent's received reception of a paid order's customer in the
-    attribution window before the order (pre_order, 协助下单) or between order and
-    payment (follow_up, 协助跟进).
+attribution, credits, assists
+    which agents earn each order under ``attribution_rule`` and who assisted them:
+    :mod:`csana.facts.credit` (rules, shares and assists are defined there).
 """
 
 from __future__ import annotations
@@ -37,6 +32,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from csana.facts.credit import attribute, credit_rows, find_assists, with_credit_lists
 from csana.ingest.dataset import Dataset
 from csana.params import MetricParams
 
@@ -53,6 +49,9 @@ class Derived:
     receptions: pl.DataFrame
     responses: pl.DataFrame
     attribution: pl.DataFrame
+    """One row per order: its credited agent (null: silent), the rule, the window, sharers and assisting agents."""
+    credits: pl.DataFrame
+    """One row per credited order × agent with its ``share`` (:func:`csana.facts.credit.credit_rows`)."""
     assists: pl.DataFrame
     data_start: dt.date
     data_end: dt.date
@@ -76,12 +75,14 @@ def _derive(dataset: Dataset, params: MetricParams) -> Derived:
     responses = responses.collect()
     attribution = attribute(orders, receptions.lazy(), params)
     attribution = mark_repeat_buyers(attribution, params).collect()
-    assists = find_assists(attribution.lazy(), receptions.lazy()).collect()
+    credits = credit_rows(attribution, receptions, params)
+    assists = find_assists(attribution.lazy(), credits.lazy(), receptions.lazy()).collect()
     attribution = attribution.join(
         assists.group_by("order_id").agg(assisting_agents=pl.col("agent_id").unique().sort()), on="order_id", how="left"
     ).with_columns(pl.col("assisting_agents").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+    attribution = with_credit_lists(attribution, credits)
     start, end = data_span(dataset)
-    return Derived(receptions, responses, attribution, assists, start, params.data_end or end, params)
+    return Derived(receptions, responses, attribution, credits, assists, start, params.data_end or end, params)
 
 
 def data_span(dataset: Dataset) -> tuple[dt.date, dt.date]:
@@ -223,35 +224,6 @@ def mark_inquiries(receptions: pl.LazyFrame, orders: pl.LazyFrame, params: Metri
     )
 
 
-def attribute(orders: pl.LazyFrame, receptions: pl.LazyFrame, params: MetricParams) -> pl.LazyFrame:
-    """Each order with its credited agent under ``params.attribution_rule`` (null: silent order)."""
-    inquiries = (
-        receptions.filter(pl.col("inquiry"))
-        .group_by("customer_id", "start")
-        .agg(credited_agent=pl.col("agent_id").min(), credit_day=pl.col("day").first())
-        .rename({"start": "credit_start"})
-        .sort("credit_start")
-    )
-    window_start = (pl.col("created_at").dt.date() - pl.duration(days=params.attribution_days)).cast(pl.Datetime("us"))
-    base = orders.with_columns(window_start=window_start)
-    if params.attribution_rule == "last_inquiry":
-        matched = base.sort("created_at").join_asof(
-            inquiries, left_on="created_at", right_on="credit_start", by="customer_id",
-            strategy="backward", allow_exact_matches=False, check_sortedness=False,
-        )
-    else:
-        matched = base.sort("window_start").join_asof(
-            inquiries, left_on="window_start", right_on="credit_start", by="customer_id",
-            strategy="forward", allow_exact_matches=True, check_sortedness=False,
-        )
-    in_window = (pl.col("credit_start") >= pl.col("window_start")) & (pl.col("credit_start") < pl.col("created_at"))
-    credit_cols = ["credited_agent", "credit_start", "credit_day"]
-    return matched.with_columns(
-        [pl.when(in_window).then(pl.col(c)).alias(c) for c in credit_cols],
-        rule=pl.lit(params.attribution_rule),
-    ).sort("created_at", "order_id")
-
-
 def mark_repeat_buyers(attribution: pl.LazyFrame, params: MetricParams) -> pl.LazyFrame:
     """Flag paid orders whose customer paid another order within ``repeat_days`` after."""
     paid = attribution.filter(pl.col("paid_at").is_not_null())
@@ -265,26 +237,4 @@ def mark_repeat_buyers(attribution: pl.LazyFrame, params: MetricParams) -> pl.La
     horizon = pl.col("paid_at") + pl.duration(days=params.repeat_days)
     return attribution.join(nxt, on="order_id", how="left").with_columns(
         repeat=pl.col("next_paid_at").is_not_null() & (pl.col("next_paid_at") <= horizon)
-    )
-
-
-def find_assists(attribution: pl.LazyFrame, receptions: pl.LazyFrame) -> pl.LazyFrame:
-    """Other agents' received receptions around each paid, credited order (one row per order × agent)."""
-    orders = attribution.filter(pl.col("credited_agent").is_not_null() & pl.col("paid_at").is_not_null()).select(
-        "order_id", "customer_id", "created_at", "paid_at", "window_start", "credited_agent"
-    )
-    served = receptions.filter(pl.col("received")).select("customer_id", "agent_id", "start", "day")
-    return (
-        orders.join(served, on="customer_id")
-        .filter(
-            (pl.col("agent_id") != pl.col("credited_agent"))
-            & (pl.col("start") >= pl.col("window_start"))
-            & (pl.col("start") <= pl.col("paid_at"))
-        )
-        .with_columns(kind=pl.when(pl.col("start") < pl.col("created_at")).then(pl.lit("pre_order")).otherwise(pl.lit("follow_up")))
-        .sort("start")
-        .group_by("order_id", "agent_id")
-        .agg(pl.all().first())
-        .select("order_id", "customer_id", "agent_id", "kind", "start", "day", "credited_agent", "created_at", "paid_at")
-        .sort("order_id", "agent_id")
     )

@@ -40,10 +40,8 @@ def regrouped(frame: pl.DataFrame, group: pl.Expr | None) -> pl.DataFrame:
 
 def period_facts(dataset: Dataset, derived: Derived, window: Window, group: pl.Expr | None = None) -> dict[str, pl.LazyFrame]:
     """One lazy fact table per catalogue fact table, restricted to the window (columns: FACT_TABLES)."""
-    attribution = derived.attribution.filter(pl.col("credited_agent").is_not_null())
-    credited = regrouped(attribution.rename({"credited_agent": "agent_id"}), group)
+    credited = regrouped(derived.credits, group)
     assists = derived.assists if group is None else derived.assists.clear()
-    buyer = ["agent_id", "period", "customer_id"]
     facts = {
         "contacts": contacts(regrouped(derived.receptions, group), credited, assists, window, derived.params.final_pay_days),
         "receptions": _in(regrouped(derived.receptions.filter(pl.col("received")), group), pl.col("day"), window),
@@ -51,10 +49,9 @@ def period_facts(dataset: Dataset, derived: Derived, window: Window, group: pl.E
             regrouped(derived.responses.filter(pl.col("received") & pl.col("in_hours") & pl.col("response_s").is_not_null()), group),
             pl.col("day"), window,
         ),
-        "sales": _in(credited.filter(pl.col("paid_at").is_not_null()), pl.col("paid_at").dt.date(), window).with_columns(
-            buyer_amount=pl.col("amount").sum().over(buyer), buyer_units=pl.col("units").cast(pl.Float64).sum().over(buyer),
-        ),
-        "created": _in(credited, pl.col("created_at").dt.date(), window).with_columns(paid=pl.col("paid_at").is_not_null()),
+        "sales": sales(per_group(credited, group).filter(pl.col("paid_at").is_not_null()), window),
+        "created": _in(per_group(credited, group), pl.col("created_at").dt.date(), window).with_columns(
+            paid=pl.col("paid_at").is_not_null()),
         "assists": _in(assists, pl.col("paid_at").dt.date(), window),
         "reminders": reminders(regrouped(dataset["reminders"], group), dataset.orders, window),
         "reviews": _in(regrouped(given_to_agent(dataset["reviews"], derived), group), pl.col("ts").dt.date(), window),
@@ -68,29 +65,69 @@ def period_facts(dataset: Dataset, derived: Derived, window: Window, group: pl.E
     return facts
 
 
+def per_group(credited: pl.DataFrame, group: pl.Expr | None) -> pl.DataFrame:
+    """Credits with one row per order × group key: the shares of a group's sharers summed.
+
+    Only under ``split`` can an order have several credits; for an agent (``group`` None) or a
+    single-agent rule the credits are returned as they are.
+    """
+    if group is None or credited.schema["share"] != pl.Float64:
+        return credited
+    keys = ["order_id", "agent_id"]
+    rest = [c for c in credited.columns if c not in (*keys, "share", "credit_start", "credit_day")]
+    return (
+        credited.group_by(keys, maintain_order=True)
+        .agg(pl.col(rest).first(), pl.col("credit_start", "credit_day").max(), share=pl.col("share").sum())
+        .select(credited.columns)
+    )
+
+
+def sales(paid: pl.DataFrame, window: Window) -> pl.LazyFrame:
+    """Credited orders paid in the window, amount, units and refund_amount as the agent's part (× share).
+
+    A buyer (agent × period × customer) counts once, with the largest share the agent holds in
+    the customer's orders (1 under single-agent rules): ``buyer_share`` on the buyer's first row
+    (``buyer_first``), likewise ``repeat_share`` over the orders flagged repeat.
+    """
+    buyer = ["agent_id", "period", "customer_id"]
+    share_if_repeat = pl.when(pl.col("repeat")).then(pl.col("share")).otherwise(0)
+    if paid.schema["share"] == pl.Float64:  # split: the agent's part (whole shares leave the sums bit-identical)
+        paid = paid.with_columns(pl.col("amount", "units", *(["refund_amount"] if "refund_amount" in paid.columns else []))
+                                 * pl.col("share"))
+    return _in(paid, pl.col("paid_at").dt.date(), window).with_columns(
+        buyer_amount=pl.col("amount").sum().over(buyer),
+        buyer_units=pl.col("units").cast(pl.Float64).sum().over(buyer),
+        buyer_share=pl.col("share").max().over(buyer),
+        repeat_share=share_if_repeat.max().over(buyer),
+        buyer_first=pl.int_range(pl.len()).over(buyer) == 0,
+    )
+
+
 def contacts(receptions: pl.DataFrame, credited: pl.DataFrame, assists: pl.DataFrame, window: Window,
              final_pay_days: int) -> pl.LazyFrame:
     """One row per agent × period × customer with a reception: the flags behind people counts.
 
-    ``conv_next_day`` / ``conv_final``: the customer has an order credited to the
-    agent through an inquiry reception in the period, paid by the end of that
-    reception's day + 1 / + final_pay_days. ``conv_base``: an inquiry customer,
-    unless the agent only assisted them (an assist reception in the period and
-    not in the agent's own conv_final numerator). ``credited``: orders with their
-    credited agent as agent_id.
+    ``ordered`` / ``conv_next_day`` / ``conv_final`` are credit shares (1 or 0 under
+    single-agent rules): the largest share the agent holds in an order of the customer credited
+    through a reception of the period — paid (for the conv_ flags) by the end of that
+    reception's day + 1 / + final_pay_days — and only for an inquiry customer of the period. The
+    shares of one order within a group (a team, the shop) add up first.
+    ``conv_base``: an inquiry customer, unless the agent only assisted them (an assist
+    reception in the period and no conv_final share of its own). ``credited``: the credits.
     """
     keys = ["agent_id", "period", "customer_id"]
+    paid = pl.col("paid_at").is_not_null()
+    shares = ["ordered", "conv_next_day", "conv_final"]
+    share_if = [pl.lit(True), paid & paid_by(1), paid & paid_by(final_pay_days)]
     converted = (
         _in(credited, pl.col("credit_day"), window)
+        .with_columns([pl.when(cond).then(pl.col("share")).otherwise(0).alias(c) for c, cond in zip(shares, share_if)])
+        .group_by([*keys, "order_id"])  # a group's sharers of one order add up
+        .agg(pl.col(shares).sum())
         .group_by(keys)
-        .agg(
-            ordered=pl.lit(True),
-            conv_next_day=(pl.col("paid_at").is_not_null() & paid_by(1)).any(),
-            conv_final=(pl.col("paid_at").is_not_null() & paid_by(final_pay_days)).any(),
-        )
+        .agg(pl.col(shares).max())
     )
     assisted = _in(assists, pl.col("day"), window).select(keys).unique().with_columns(assisted=pl.lit(True))
-    flags = ["ordered", "conv_next_day", "conv_final", "assisted"]
     return (
         _in(receptions, pl.col("day"), window)
         .group_by(keys)
@@ -102,8 +139,9 @@ def contacts(receptions: pl.DataFrame, credited: pl.DataFrame, assists: pl.DataF
         )
         .join(converted, on=keys, how="left")
         .join(assisted, on=keys, how="left")
-        .with_columns(pl.col(flags).fill_null(False))
-        .with_columns(conv_base=pl.col("inquiry") & (~pl.col("assisted") | pl.col("conv_final")))
+        .with_columns(pl.col(shares).fill_null(0), pl.col("assisted").fill_null(False))
+        .with_columns([pl.when(pl.col("inquiry")).then(pl.col(c)).otherwise(0).alias(c) for c in shares])
+        .with_columns(conv_base=pl.col("inquiry") & (~pl.col("assisted") | (pl.col("conv_final") > 0)))
     )
 
 
@@ -132,7 +170,7 @@ def reminders(reminded: pl.DataFrame, orders: pl.DataFrame, window: Window) -> p
 
 def given_to_agent(events: pl.DataFrame, derived: Derived) -> pl.DataFrame:
     """Reviews or disputes with an agent: their own agent_id, else the order's credited agent."""
-    credit = derived.attribution.select("order_id", credited=pl.col("credited_agent"))
+    credit = derived.attribution.select("order_id", credited=pl.col("credited_agent"))  # under split: the lead
     own = pl.col("agent_id") if "agent_id" in events.columns else pl.lit(None, pl.String)
     return (
         events.join(credit, on="order_id", how="left")
@@ -204,12 +242,14 @@ def data_end(dataset: Dataset, params: MetricParams) -> dt.date:
 
 def attribution_table(dataset: Dataset, month: str | None, params: MetricParams) -> pl.DataFrame:
     """Each order (created in ``month``, or all) with its credited agent, the reception that earned it
-    (credit_start, credit_day), the rule, the window and the assisting agents."""
+    (credit_start, credit_day), the rule, the window, the assisting agents, and every agent sharing the
+    credit (credited_agents) with each one's share (credit_share: 1, or 1/n under ``split``)."""
     table = derive(dataset, params).attribution
     if month is not None:
         table = table.filter(month_window(month).contains(pl.col("created_at").dt.date()))
     return table.select(
         "order_id", "customer_id", "created_at", "paid_at", "amount", "units", "credited_agent",
         "credit_start", "credit_day", "rule", "window_start", window_end=pl.col("created_at"),
-        assisting_agents=pl.col("assisting_agents"),
+        assisting_agents=pl.col("assisting_agents"), credited_agents=pl.col("credited_agents"),
+        credit_share=pl.col("credit_share"),
     ).sort("created_at", "order_id")

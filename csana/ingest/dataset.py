@@ -122,3 +122,17 @@ class Dataset:
             self.files.group_by("table", maintain_order=True)
             .agg(pl.col("rows_read", "rows_used", "rows_rejected").sum())
         )
+
+
+SHOP_TABLES = ("messages", "orders", "agent_period")
+"""Tables that carry shop_id: raw messages and orders; a platform export's per-agent rows (the shop
+part of names such as ``店铺:客服``)."""
+
+
+def shops(dataset: Dataset) -> list[str]:
+    """The distinct shop ids of the messages and orders, or of an export's rows (empty when the data has no shop_id)."""
+    found: set[str] = set()
+    for name in SHOP_TABLES:
+        if dataset.has(name, "shop_id"):
+            found.update(v for v in dataset[name]["shop_id"].unique().to_list() if v is not None)
+    return sorted(found)

@@ -11,6 +11,9 @@ quantile, derived: :mod:`csana.catalogue`) and nothing more:
   them), then summed;
 * a quantile, or a metric a row gives without the measures to rebuild it (a platform's
   rate without its base), is kept only when the group is that one row.
+
+Types are the catalogue's (counts Int64), except that a credit measure the rows give as
+Float64 stays Float64: shares of ``split`` credit are fractions (:mod:`csana.facts.credit`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import polars as pl
 from csana.catalogue import (
     CATALOGUE,
     COMPONENT_IDS,
+    CREDIT_IDS,
     MEASURES,
     METRIC_BY_ID,
     METRICS,
@@ -75,6 +79,8 @@ def _parts(num: str, den: str) -> tuple[pl.Expr, pl.Expr]:
 def evaluate(rows: pl.LazyFrame, keys: list[str] | None = None) -> pl.DataFrame:
     """Every metric and measure per group of ``keys`` (default agent_id, period) of measure rows."""
     keys = keys or KEYS
+    schema = rows.collect_schema()
+    fractional = {c for c in CREDIT_IDS if schema.get(c) == pl.Float64}
     summed = [m.id for m in MEASURES if m.combinable] + [m.id for m in METRICS if m.type == "derived"]
     single = [c for c in OUTPUT_IDS if c not in summed]
     aggs: list[pl.Expr] = [pl.len().alias("_rows"), *[_sum(c) for c in summed]]
@@ -93,7 +99,7 @@ def evaluate(rows: pl.LazyFrame, keys: list[str] | None = None) -> pl.DataFrame:
     return (
         _row_values(rows).group_by(keys).agg(aggs)
         .with_columns(values)
-        .select([*keys, *[pl.col(c).cast(dtype(c)) for c in OUTPUT_IDS]])
+        .select([*keys, *[pl.col(c).cast(dtype(c, c in fractional)) for c in OUTPUT_IDS]])
         .collect()
     )
 

@@ -66,7 +66,9 @@ def funnel(row: dict[str, Any]) -> pl.DataFrame:
     ``paid`` = inquiry customers whose credited order was paid within the conv_final
     window; ``rate`` = customers / the previous stage.
     """
-    counts = [int(row.get(col) or 0) for _, col, _, _ in FUNNEL_STAGES]
+    counts = [row.get(col) or 0 for _, col, _, _ in FUNNEL_STAGES]
+    count_type = pl.Int64 if all(float(c).is_integer() for c in counts) else pl.Float64  # split credit: fractions
+    counts = [int(c) if count_type == pl.Int64 else float(c) for c in counts]
     previous = [None, *counts[:-1]]
     return pl.DataFrame(
         {
@@ -77,7 +79,7 @@ def funnel(row: dict[str, Any]) -> pl.DataFrame:
             "loss": [None if p is None else p - c for p, c in zip(previous, counts)],
             "rate": [None if not p else c / p for p, c in zip(previous, counts)],
         },
-        schema_overrides={"loss": pl.Int64, "rate": pl.Float64},
+        schema_overrides={"customers": count_type, "loss": count_type, "rate": pl.Float64},
     )
 
 

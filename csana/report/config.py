@@ -38,6 +38,10 @@ class ReportParams(Frozen):
     scorecards: bool = Field(True, description="append one printable scorecard page per agent")
     excerpts: bool | None = Field(None, description="chat-review excerpts (masked message text); false leaves them out; "
                                                     "default: review.excerpts of params/diagnostics.yaml")
+    attribution_compare: bool = Field(False, description="append the attribution rules side by side (credit, score, "
+                                                         "pay; docs/attribution.md); raw data only")
+    store: str | None = Field(None, description="the published months' DuckDB store; default: csana.duckdb beside "
+                                                "the data, or $CSANA_STORE (read-only; none: no 数据修订 section)")
 
     @field_validator("month")
     @classmethod

@@ -22,7 +22,7 @@ import polars as pl
 from csana.datasets import open_data
 from csana.errors import CsanaError
 from csana.i18n import check_lang
-from csana.ingest.dataset import Capability, Dataset
+from csana.ingest.dataset import SHOP_TABLES, Capability, Dataset, shops  # noqa: F401  (SHOP_TABLES, shops: also imported from here)
 from csana.params import MetricParams
 from csana.report.config import shop_label
 
@@ -30,22 +30,12 @@ if TYPE_CHECKING:
     from csana.diagnosis.drilldown import Drilldown
     from csana.diagnosis.findings import Diagnosis
     from csana.metrics.shop import ShopMetrics
+    from csana.report.restatements import Published
+    from csana.scoring.attribution_compare import RuleComparison
     from csana.scoring.scheme import Scheme
 
 SHOP_TABLES_BY_ORDER = ("reminders", "reviews", "disputes")
 """Tables without shop_id that belong to a shop through their order."""
-SHOP_TABLES = ("messages", "orders", "agent_period")
-"""Tables that carry shop_id: raw messages and orders; a platform export's per-agent rows (the shop
-part of names such as ``店铺:客服``)."""
-
-
-def shops(dataset: Dataset) -> list[str]:
-    """The distinct shop ids of the messages and orders, or of an export's rows (empty when the data has no shop_id)."""
-    found: set[str] = set()
-    for name in SHOP_TABLES:
-        if dataset.has(name, "shop_id"):
-            found.update(v for v in dataset[name]["shop_id"].unique().to_list() if v is not None)
-    return sorted(found)
 
 
 def for_shop(dataset: Dataset, shop: str) -> Dataset:
@@ -99,8 +89,9 @@ class Period:
     totals: dict[str, Any]
     """The scope's group totals (one row of the engine's shop or team table; for exports, the
     export's own totals, whose people counts are customer-days)."""
-    shop: ShopMetrics
-    """The engine's shop view: totals, per-team totals, funnel, served vs silent, team stats, provisional flags."""
+    shop: ShopMetrics | None
+    """The engine's shop view: totals, per-team totals, funnel, served vs silent, team stats, provisional flags
+    (None for a previous month known only from the store)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +109,8 @@ class ReportContext:
     params: MetricParams
     now: Period
     before: Period | None
-    """The previous month, or None when the data does not reach back that far."""
+    """The previous month — its latest published version when the store holds one, else re-computed from the
+    data — or None when neither reaches back that far."""
     schemes: tuple[tuple[str, Scheme], ...]
     """(name or path as given, scheme) for each scheme of the report, in the order given."""
     scores: pl.DataFrame
@@ -132,6 +124,11 @@ class ReportContext:
     review: pl.DataFrame | None
     """The chat-review sample of the scope's weak agents and the team's best conversions (raw data only)."""
     scorecards: bool
+    published: Published | None = None
+    """What the store of published months says (csana.report.restatements); None without a store."""
+    attribution: RuleComparison | None = None
+    """The attribution rules side by side (``attribution_compare``; raw data only)."""
+    attribution_compare: bool = False
 
     def scheme(self, name: str) -> Scheme:
         """The scheme the report loaded under ``name``."""
@@ -231,11 +228,9 @@ def scheme_names(scheme: str) -> list[str]:
 
 def _scores(agents: pl.DataFrame, schemes: tuple[tuple[str, Scheme], ...], dataset: Dataset) -> pl.DataFrame:
     """Each agent scored by the first scheme whose ``applies_to`` selects it."""
-    from csana.scoring.scorecard import score
+    from csana.scoring.scorecard import score_schemes
 
-    manual = dataset["manual_scores"] if dataset.has("manual_scores") else None
-    parts = [score(agents, scheme, manual=manual).with_columns(scheme=pl.lit(name)) for name, scheme in schemes]
-    return pl.concat(parts, how="diagonal_relaxed").unique("agent_id", keep="first", maintain_order=True)
+    return score_schemes(agents, schemes, manual=dataset["manual_scores"] if dataset.has("manual_scores") else None)
 
 
 def _diagnosis(agents: pl.DataFrame, dataset: Dataset, params: MetricParams, lang: str, team: str | None) -> Diagnosis:
@@ -283,6 +278,8 @@ def build_context(
     lang: str = "zh",
     scorecards: bool = True,
     excerpts: bool | None = None,
+    attribution_compare: bool = False,
+    store: str | None = None,
 ) -> ReportContext:
     """Load the data and compute everything the report shows (arguments = the notebook's parameters)."""
     from csana.metrics.engine import latest_complete_month
@@ -304,10 +301,48 @@ def build_context(
     scores = _scores(everyone.agents, schemes, dataset)
     diagnosis = _diagnosis(everyone.agents, dataset, params, lang, team)
     drilldown, review = _drilldown(dataset, month, params, diagnosis, lang, now.agents, excerpts)
+    view = _published(data, dataset, month, params, store, shop, now.agents["agent_id"].to_list() if team else None)
     return ReportContext(
         lang=lang, data=dataset.source if isinstance(data, Dataset) else str(data), team=team, shop_id=shop, shop_name=shop_name,
-        dataset=dataset, params=params, now=now, before=_previous(dataset, month, params, team), schemes=schemes,
+        dataset=dataset, params=params, now=now, before=_before(dataset, month, params, team, view), schemes=schemes,
         scores=scores.filter(pl.col("team") == team) if team is not None else scores,
         ranked={name: int(scores.filter(pl.col("scheme") == name)["rank"].count()) for name, _ in schemes},
-        diagnosis=diagnosis, drilldown=drilldown, review=review, scorecards=scorecards,
+        diagnosis=diagnosis, drilldown=drilldown, review=review, scorecards=scorecards, published=view,
+        attribution=_attribution(dataset, month, params, schemes, diagnosis, lang) if attribution_compare else None,
+        attribution_compare=attribution_compare,
     )
+
+
+def _published(data: str | Path | Dataset, dataset: Dataset, month: str, params: MetricParams, store: str | None,
+               shop: str | None, members: list[str] | None) -> Published | None:
+    """The store's view; data built in memory looks at no default store (only ``store`` or $CSANA_STORE)."""
+    import os
+
+    from csana.report.restatements import published
+    from csana.store.db import ENV_STORE
+
+    if isinstance(data, Dataset) and not store and not os.environ.get(ENV_STORE):
+        return None
+    return published(dataset, None if isinstance(data, Dataset) else str(data), month, params, store, shop, members)
+
+
+def _before(dataset: Dataset, month: str, params: MetricParams, team: str | None, view: Published | None) -> Period | None:
+    """Last month: its latest published version when there is one, else re-computed from the data."""
+    from csana.periods import previous_month
+    from csana.report.restatements import previous_totals
+
+    recomputed = _previous(dataset, month, params, team)
+    stored = previous_totals(view, team)
+    if stored is None:
+        return recomputed
+    return Period(previous_month(month), stored[0], stored[1], recomputed.shop if recomputed is not None else None)
+
+
+def _attribution(dataset: Dataset, month: str, params: MetricParams, schemes: tuple[tuple[str, Scheme], ...],
+                 diagnosis: Diagnosis, lang: str) -> RuleComparison | None:
+    """The attribution rules side by side, for the appendix (None for platform exports: no single orders)."""
+    if not dataset.can(Capability.ORDERS):
+        return None
+    from csana.scoring.attribution_compare import compare_rules
+
+    return compare_rules(dataset, month, schemes, params=params, salt=diagnosis.rules.review.salt, lang=lang)

@@ -10,7 +10,9 @@ Sections, in report order: :func:`header`, :func:`summary`, :func:`leaderboard`,
 indicators, conversion drill-down); :func:`review` (chat-review sample);
 :func:`~csana.report.scorecards.scorecards` (one printed page per agent, for one-to-one
 reviews); :func:`~csana.report.appendix.appendix` (data quality, parameters,
-definitions, coverage).
+definitions, coverage). With a store of published months, :func:`~csana.report.restatements.restatements`
+(数据修订) follows the summary; with ``attribution_compare``,
+:func:`~csana.report.attribution.attribution_appendix` follows the appendix.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from csana.present.formatting import (
     signed_value,
 )
 from csana.report.appendix import appendix
+from csana.report.attribution import attribution_appendix
 from csana.report.common import (
     LEADERBOARD_METRICS,
     SUMMARY_METRICS,
@@ -59,12 +62,13 @@ from csana.report.format import (
     metric_column,
     text_column,
 )
+from csana.report.restatements import restatements
 from csana.report.scorecards import scorecards
 from csana.scoring.scheme import Scheme
 
 __all__ = [
-    "appendix", "charts_heading", "diagnostics", "funnel_chart", "header", "leaderboard", "response_chart",
-    "review", "scorecards", "summary", "trend_chart", "value_chart",
+    "appendix", "attribution_appendix", "charts_heading", "diagnostics", "funnel_chart", "header", "leaderboard", "response_chart",
+    "restatements", "review", "scorecards", "summary", "trend_chart", "value_chart",
 ]
 
 

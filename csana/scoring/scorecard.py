@@ -38,6 +38,8 @@ are in :mod:`csana.scoring.columns`; checking and joining the input tables in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from csana.scoring.columns import TEAM
@@ -45,7 +47,7 @@ from csana.scoring.inputs import applicable, check_metrics, join_manual, join_ta
 from csana.scoring.plan import Plan
 from csana.scoring.scheme import Scheme
 
-__all__ = ["score"]
+__all__ = ["score", "score_schemes"]
 
 
 def score(
@@ -76,3 +78,18 @@ def score(
     for stage in plan.stages():
         lf = lf.with_columns(stage)
     return lf.select(plan.output(frame.columns)).collect()
+
+
+def score_schemes(
+    metrics: pl.DataFrame,
+    schemes: Sequence[tuple[str, Scheme]],
+    targets: pl.DataFrame | None = None,
+    manual: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Each agent scored by the first of ``schemes`` (name as given, scheme) whose ``applies_to`` selects it.
+
+    Column ``scheme`` holds that name; rank and grade are among the agents of that scheme.
+    Agents no scheme applies to are left out.
+    """
+    parts = [score(metrics, scheme, targets, manual).with_columns(scheme=pl.lit(name)) for name, scheme in schemes]
+    return pl.concat(parts, how="diagonal_relaxed").unique("agent_id", keep="first", maintain_order=True)

@@ -42,6 +42,13 @@ text = Captions({
     "no_agents": ("没有符合筛选条件的客服", "No agent matches the filters"),
     "no_scheme": ("params/schemes/ 中没有方案", "No scheme in params/schemes/"),
     "status_rows": ("名客服", "agents"),
+    "credit_rule": ("归属规则", "Credit rule"),
+    "total_pay": ("应发合计", "Pay"),
+    "pay_change": ("薪酬变化", "Pay change"),
+    "board_note": ("名次与薪酬变化：相对已保存方案、店铺当前归属规则（{rule}）",
+                   "Rank and pay change: against the saved scheme under the shop's credit rule ({rule})"),
+    "rule_needs_orders": ("平台导出数据没有逐笔订单，不能更换归属规则", "Platform exports hold no single orders: "
+                          "the credit rule cannot be changed"),
 })
 """The explorer's captions, some shared with the diagnoser: ``text(key, lang)``."""
 

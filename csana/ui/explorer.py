@@ -3,8 +3,11 @@
 :class:`Explorer` lets a manager pick the data, the month, a team and a role, look at
 one metric at a time (its spread over agents, the agents ranked, the daily trend) and
 tune a scoring scheme with one slider per indicator weight and tier threshold: the
-leaderboard is re-scored at every move and shows each agent's rank change against the
-saved scheme; the tuned scheme can be saved as a new YAML file in params/schemes/.
+leaderboard is re-scored at every move and shows each agent's rank and pay change against the
+saved scheme; the tuned scheme can be saved as a new YAML file in params/schemes/. The *credit
+rule* selector (docs/attribution.md) re-credits the orders: metrics, charts, leaderboard and pay
+are re-computed, and the changes stay against the saved scheme under the shop's own rule
+(``attribution_rule`` of the params), so a manager sees what a rule would do to each agent.
 
 Every control is driven through a method (``set_weight``, ``set_filters``,
 ``select_metric`` …) that returns the frame it changed, so the logic is tested
@@ -33,10 +36,12 @@ from csana.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.config import PARAMS_DIR
 from csana.datasets import open_data
 from csana.errors import CsanaError
+from csana.facts.credit import RULES
 from csana.i18n import check_lang
-from csana.ingest.dataset import Dataset
-from csana.params import MetricParams
-from csana.present.formatting import format_value, plain_number
+from csana.ingest.dataset import Capability, Dataset
+from csana.params import MetricParams, resolve_params
+from csana.present.formatting import format_value, plain_number, signed_value
+from csana.scoring.attribution_compare import rule_label
 from csana.ui.captions import text
 from csana.ui.dashboard import running_in_dashboard
 from csana.ui.frames import (
@@ -96,6 +101,9 @@ class Explorer(Panel):
         check_lang(lang)
         self.dataset, self.params, self.lang, self.read_only = dataset, params, lang, read_only
         self.schemes_dir = Path(schemes_dir) if schemes_dir is not None else PARAMS_DIR / "schemes"
+        self.shop_rule = self.rule = resolve_params(params, {}).attribution_rule
+        self._reference: tuple[str, pl.DataFrame] | None = None
+        """(month, metrics under the shop's rule) — the leaderboard's reference while another rule is selected."""
         self.frames = MonthFrames.compute(dataset, month, params)
         self.team: str | None = None
         self.role: str | None = None
@@ -144,7 +152,21 @@ class Explorer(Panel):
         if self.tuned is None:
             raise CsanaError("no scheme loaded", file=str(self.schemes_dir), fix="add a scheme YAML or pass scheme=...")
         agents = self.agents()
-        return leaderboard(scheme_scores(agents, self.tuned, self.dataset), scheme_scores(agents, self.saved, self.dataset))
+        reference = agents if self.rule == self.shop_rule else filter_agents(self._shop_rule_metrics(), self.team, self.role)
+        return leaderboard(scheme_scores(agents, self.tuned, self.dataset), scheme_scores(reference, self.saved, self.dataset))
+
+    def _ruled(self) -> MetricParams:
+        """The params with the selected credit rule."""
+        base = resolve_params(self.params, {})
+        return base if self.rule == base.attribution_rule else base.with_overrides(attribution_rule=self.rule)
+
+    def _shop_rule_metrics(self) -> pl.DataFrame:
+        """The month's metrics under the shop's own rule (the leaderboard's reference), computed once per month."""
+        from csana.metrics.engine import agent_metrics
+
+        if self._reference is None or self._reference[0] != self.frames.month:
+            self._reference = (self.frames.month, agent_metrics(self.dataset, self.frames.month, resolve_params(self.params, {})))
+        return self._reference[1]
 
     # -- actions (each control calls one) ---------------------------------------------------
 
@@ -154,7 +176,10 @@ class Explorer(Panel):
         Not offered on the read-only dashboard, whose data is chosen on the command line.
         """
         self.dataset = open_data(data)
-        self.frames = MonthFrames.compute(self.dataset, None, self.params)
+        self._reference = None
+        if not self.dataset.can(Capability.ORDERS):
+            self.rule = self.shop_rule
+        self.frames = MonthFrames.compute(self.dataset, None, self._ruled())
         self._sync_choices()
         self._refresh_all()
         return self.frames.metrics
@@ -163,10 +188,29 @@ class Explorer(Panel):
         if self.w_month.value != month:
             self.w_month.value = month
             return self.frames.metrics
-        self.frames = MonthFrames.compute(self.dataset, month, self.params)
+        self.frames = MonthFrames.compute(self.dataset, month, self._ruled())
         self._sync_choices()
         self._refresh_all()
         return self.frames.metrics
+
+    def set_rule(self, rule: str) -> pl.DataFrame:
+        """Credit orders by ``rule`` (docs/attribution.md); returns the re-computed leaderboard (else the agents).
+
+        Metrics, charts, scores and pay follow the rule; rank and pay changes stay against the saved
+        scheme under the shop's rule. Platform exports have no orders to re-credit.
+        """
+        if rule not in RULES:
+            raise CsanaError(f"unknown credit rule '{rule}'", fix=f"use one of: {', '.join(RULES)}")
+        if rule != self.shop_rule:
+            self.dataset.require(Capability.ORDERS, "changing the credit rule")
+        if self.w_rule.value != rule:
+            self.w_rule.value = rule
+        else:
+            self.rule = rule
+            self.frames = MonthFrames.compute(self.dataset, self.frames.month, self._ruled())
+            self._sync_choices()
+            self._refresh_all()
+        return self.leaderboard() if self.tuned is not None else self.agents()
 
     def _show_lang(self) -> None:
         self._relabel()
@@ -290,6 +334,7 @@ class Explorer(Panel):
         self.c_dist, self.c_rank, self.c_trend = chart_widget(), chart_widget(), chart_widget()
         self.h_metrics, self.h_scheme = ipw.HTML(), ipw.HTML()
         self.w_scheme = dropdown([("", "")], "", "csana-scheme")
+        self.w_rule = dropdown([(r, r) for r in RULES], self.rule, "csana-rule")
         self.w_weights = ipw.VBox()
         self.w_cuts = ipw.Accordion()
         self.w_reset = ipw.Button(icon="undo")
@@ -300,7 +345,7 @@ class Explorer(Panel):
         self.w_board.add_class("csana-leaderboard")
         self._wire()
         save_row = ipw.HBox([self.w_save_name, self.w_save], layout=ipw.Layout(display="none" if self.read_only else None))
-        scheme_controls = ipw.VBox([self.w_scheme, self.w_weights, self.w_cuts, ipw.HBox([self.w_reset]), save_row],
+        scheme_controls = ipw.VBox([self.w_scheme, self.w_rule, self.w_weights, self.w_cuts, ipw.HBox([self.w_reset]), save_row],
                                    layout=ipw.Layout(width="46%"))
         data_row = [] if self.read_only else [self.w_data, self.w_load]
         self.widget = ipw.VBox([
@@ -326,6 +371,7 @@ class Explorer(Panel):
         on_change(self.w_metric, lambda v: self._safely(self._on_metric, v))
         on_change(self.w_agent, lambda v: self._safely(self._on_agent, v))
         on_change(self.w_scheme, lambda v: self._safely(self.select_scheme, v) if v else None)
+        on_change(self.w_rule, lambda v: self._safely(self.set_rule, v))
         self.w_reset.on_click(lambda _: self._safely(self.reset_scheme))
         self.w_save.on_click(lambda _: self._safely(self.save_scheme, self.w_save_name.value))
 
@@ -377,6 +423,10 @@ class Explorer(Panel):
             relabel(self.w_metric, [(label(m, lang), m) for m in shown])
             people = self.agents().select("agent_id", pl.coalesce("name", "agent_id").alias("who")).sort("agent_id")
             relabel(self.w_agent, [(text("median", lang), ALL), *[(f"{w} ({a})", a) for a, w in people.iter_rows()]])
+            relabel(self.w_rule, [(rule_label(r, lang), r) for r in RULES])
+            self.w_rule.value = self.rule
+        self.w_rule.disabled = not self.dataset.can(Capability.ORDERS)
+        self.w_rule.tooltip = "" if self.dataset.can(Capability.ORDERS) else text("rule_needs_orders", lang)
         self.team = None if self.w_team.value == ALL else self.w_team.value
         self.role = None if self.w_role.value == ALL else self.w_role.value
         self.metric_id = self.w_metric.value
@@ -388,7 +438,8 @@ class Explorer(Panel):
         self.w_data.placeholder = text("data_hint", lang)
         self.w_load.description = text("load", lang)
         for widget, key in ((self.w_month, "month"), (self.w_team, "team"), (self.w_role, "role"),
-                            (self.w_metric, "metric"), (self.w_agent, "agent"), (self.w_scheme, "scheme")):
+                            (self.w_metric, "metric"), (self.w_agent, "agent"), (self.w_scheme, "scheme"),
+                            (self.w_rule, "credit_rule")):
             widget.description = text(key, lang)
         self.h_metrics.value = f"<h3>{html.escape(text('metrics_tab', lang))}</h3>"
         self.h_scheme.value = f"<h3>{html.escape(text('scheme_tab', lang))}</h3>" + (
@@ -498,9 +549,12 @@ class Explorer(Panel):
             return
         board = self.leaderboard()
         lang = self.lang
-        headers = {k: text(k, lang) for k in ("rank", "name", "team", "total", "percent", "saved_rank", "change")}
+        headers = {k: text(k, lang) for k in ("rank", "name", "team", "total", "percent", "saved_rank", "change",
+                                              "total_pay", "pay_change")}
         shown = board.with_columns(pl.coalesce("name", "agent_id").alias("name"))
         style = ("<style>.csana-board td,.csana-board th{padding:2px 10px;border-bottom:1px solid #eceff1;text-align:left}"
                  ".csana-board td[data-col=change]{font-weight:bold}</style>")
-        self.w_board.value = style + table_html(shown, headers, "csana-board", {
-            "total": lambda v: format_value(v, "score"), "percent": lambda v: format_value(v, "ratio"), "change": change_text})
+        note = f'<p style="font-size:smaller">{html.escape(text("board_note", lang, rule=rule_label(self.shop_rule, lang)))}</p>'
+        self.w_board.value = style + note + table_html(shown, headers, "csana-board", {
+            "total": lambda v: format_value(v, "score"), "percent": lambda v: format_value(v, "ratio"), "change": change_text,
+            "total_pay": lambda v: format_value(v, "yuan", lang), "pay_change": lambda v: signed_value(v, "yuan", lang)})

@@ -83,14 +83,19 @@ def leaderboard(scores: pl.DataFrame, saved_scores: pl.DataFrame) -> pl.DataFram
 
     ``scores`` and ``saved_scores`` are :func:`scheme_scores` frames (rank 1 = best by
     score percent, as :func:`csana.scoring.scorecard.score` ranks). ``change`` = saved rank −
-    rank: positive means the agent moves up under the tuned scheme.
+    rank: positive means the agent moves up under the tuned scheme. When the frames give
+    ``total_pay``, the board adds it with ``saved_pay`` and ``pay_change`` = pay − saved pay.
     """
-    saved = saved_scores.select("agent_id", saved_rank="rank", saved_percent="percent")
+    pay = "total_pay" in scores.columns and "total_pay" in saved_scores.columns
+    saved = saved_scores.select("agent_id", saved_rank="rank", saved_percent="percent",
+                                **({"saved_pay": "total_pay"} if pay else {}))
     return (
         scores.join(saved, on="agent_id", how="left")
         .with_columns(change=pl.col("saved_rank") - pl.col("rank"))
+        .with_columns(*([(pl.col("total_pay") - pl.col("saved_pay")).alias("pay_change")] if pay else []))
         .sort("rank", "agent_id", nulls_last=True)
-        .select("rank", "agent_id", "name", "team", "total", "percent", "saved_rank", "change", "saved_percent")
+        .select("rank", "agent_id", "name", "team", "total", "percent", "saved_rank", "change", "saved_percent",
+                *(["total_pay", "saved_pay", "pay_change"] if pay else []))
     )
 
 
@@ -134,7 +139,7 @@ def save_scheme(scheme: Any, stem: str, directory: Path) -> Path:
 
 
 def scheme_scores(metrics: pl.DataFrame, scheme: Any, dataset: Dataset | None = None) -> pl.DataFrame:
-    """agent_id, name, team, total, percent and rank of every agent in ``metrics`` under ``scheme``.
+    """agent_id, name, team, total, percent, rank and total_pay of every agent in ``metrics`` under ``scheme``.
 
     Manual indicators (chat review, typing speed…) read the dataset's manual_scores table.
     """
@@ -142,5 +147,5 @@ def scheme_scores(metrics: pl.DataFrame, scheme: Any, dataset: Dataset | None = 
 
     manual = dataset["manual_scores"] if dataset is not None and dataset.has("manual_scores") else None
     card = score(metrics, scheme, manual=manual)
-    return card.select("agent_id", "name", "team", "total", "percent", "rank")
+    return card.select("agent_id", "name", "team", "total", "percent", "rank", "total_pay")
 
