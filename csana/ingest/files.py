@@ -185,10 +185,14 @@ def _has_text(data: bytes | mmap.mmap, start: int = 0) -> bool:
     return bool(data[start:start + 4096].decode("utf-8", errors="ignore").strip() or data[start:].decode("utf-8").strip())
 
 
+GLOB_CHARACTERS = "*?[]{}"
+"""Characters that make polars read a path as a glob pattern."""
+
+
 def _as_on_disk(raw: mmap.mmap, path: Path) -> tuple[int, str] | None:
     """(offset of the text, encoding) when polars can read the file from disk as it is: UTF-8 with or
     without a byte-order mark (not UTF-16/32, see :func:`decode`), with line feeds (or on one line),
-    under a name polars can open. Then the file is never copied into memory; else None (decode it)."""
+    under a name polars can open as it is (UTF-8, no glob characters). Then the file is never copied into memory; else None (decode it)."""
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return None
     start, encoding = (3, "utf-8-sig") if raw[:3] == b"\xef\xbb\xbf" else (0, "utf-8")
@@ -199,6 +203,8 @@ def _as_on_disk(raw: mmap.mmap, path: Path) -> tuple[int, str] | None:
     try:
         str(path).encode("utf-8")
     except UnicodeEncodeError:
+        return None
+    if any(ch in str(path) for ch in GLOB_CHARACTERS):  # polars would read such a name as a pattern of names
         return None
     return (start, encoding) if _is_utf8(memoryview(raw)[start:] if start else raw) else None
 
