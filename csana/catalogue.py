@@ -34,7 +34,7 @@ from typing import Literal
 import polars as pl
 
 Unit = Literal["people", "orders", "messages", "yuan", "units", "ratio", "seconds", "hours", "score", "yuan/hour",
-               "yuan²", "units²", "seconds²"]
+               "people/hour", "yuan²", "units²", "seconds²"]
 Direction = Literal["higher", "lower", "neutral"]
 Fact = Literal["contacts", "receptions", "responses", "sales", "created", "assists", "reminders", "reviews",
                "disputes", "online"]
@@ -109,6 +109,71 @@ FACT_TABLES: dict[str, FactTable] = {t.name: t for t in (
 )}
 
 
+DEFINITIONS_ZH: dict[str, str] = {
+    # measures
+    "consult_customers": "接待 + 过滤人数：本期有任何接待的去重顾客数",
+    "received_customers": "有未被过滤的接待的顾客数",
+    "filtered_customers": "只有被过滤接待的顾客数（广告、刷单、黑名单）",
+    "inquiry_customers": "有询单接待的顾客数（已接待，且此前的售后咨询天数内没有下过单）",
+    "sales_amount": "归属该客服、本期付款的订单金额之和",
+    "sales_units": "这些订单的件数之和",
+    "buyers": "这些订单的去重顾客数",
+    "conv_base_customers": "询单人数，减去该客服只协助而未亲自成交的顾客",
+    "ordered_customers": "询单人数中，经本期询单接待归属该客服下单（付款与否均计）的顾客",
+    "conv_next_day_customers": "询单人数中，经本期询单接待归属该客服的订单在接待次日结束前付款的顾客",
+    "conv_final_customers": "同上，在接待当天 + 最终付款天数结束前付款的顾客",
+    "created_orders": "本期创建、归属该客服的订单数",
+    "created_paid_orders": "其中截至数据截止日已付款的订单数",
+    "assist_customers": "本期付款、归属其他客服的订单中，该客服在下单前的归属窗口内接待过（协助下单）或在下单与付款之间接待过（协助跟进）的顾客数",
+    "customer_msgs": "该客服已接待的接待中的买家消息数",
+    "agent_msgs": "该客服已接待的接待中的客服消息数（不含自动回复）",
+    "replied_customers": "已接待的接待中至少收到一条客服消息的顾客数",
+    "slow_customers": "有慢接待的顾客数（至少「慢接待次数」次响应超过慢响应阈值）",
+    "first_response_count": "首轮买家消息在考核时段内得到回复的已接待接待数",
+    "first_response_total_s": "这些首次响应时长之和",
+    "response_count": "已接待的接待中得到回复的买家消息轮次数（考核时段内）",
+    "response_total_s": "这些响应时长之和",
+    "p50_response_s": "同一批响应时长的中位数（线性插值）",
+    "p90_response_s": "同一批响应时长的第 90 百分位数（线性插值，与常用统计软件的默认算法一致）：平均数会掩盖长尾",
+    "reception_total_s": "已接待的接待总时长（相邻消息间隔超过接待间隔上限的部分不计）",
+    "reminded_orders": "本期创建、该客服在未付款时催付过的订单数",
+    "recovered_orders": "其中在催付之后付款的订单数",
+    "refund_amount": "计入销售额的订单的退款金额之和",
+    "review_count": "本期归于该客服的评价数",
+    "service_score_total": "这些评价的服务评分之和",
+    "good_reviews": "服务评分 ≥ 4 的评价数",
+    "low_quality_reviews": "被标记为低质的评价数",
+    "disputes": "本期归于该客服的纠纷与投诉数",
+    "repeat_buyers": "该客服的销售人数中，在回头客天数内再次付款的顾客数",
+    "online_s": "登录在线的秒数",
+    "first_response_sq_total_s": "首次响应次数所含各接待首次响应时长的平方和",
+    "response_sq_total_s": "响应次数所含各次响应时长的平方和",
+    "buyer_amount_sq_total": "各买家金额的平方和",
+    "buyer_units_sq_total": "各买家件数的平方和",
+    # metrics over measures
+    "aov": "销售额 / 销售人数",
+    "units_per_buyer": "销售量 / 销售人数",
+    "conv_next_day": "询单→次日付款人数 / 询单人数（除协助）",
+    "conv_final": "询单→最终付款人数 / 询单人数（除协助）",
+    "order_to_pay": "本期创建、归属该客服且截至数据截止日已付款的订单数 / 本期创建、归属该客服的订单数",
+    "qa_ratio": "该客服已接待的接待中客服消息数 / 买家消息数（不含自动回复）",
+    "reply_rate": "已接待的接待中至少收到一条客服消息的顾客数 / 接待人数",
+    "unreplied_customers": "接待人数 − 回复人数",
+    "first_response_s": "首轮买家消息得到回复的已接待接待的平均首次响应时长",
+    "avg_response_s": "所有得到回复的买家消息轮次的平均响应时长",
+    "avg_reception_s": "已接待的接待总时长 / 回复人数",
+    "recovery_rate": "挽回单数 / 催付单数",
+    "refund_rate": "退款金额 / 销售额",
+    "service_score": "评价服务评分的平均值",
+    "good_review_rate": "服务评分 ≥ 4 的评价数 / 评价数",
+    "repeat_rate": "回头客人数 / 销售人数（数据覆盖到本期之后的回头客天数前为暂定值）",
+    "online_hours": "本期登录在线的小时数",
+    "sales_per_online_hour": "销售额 / 在线时长",
+    "consult_per_online_hour": "咨询人数 / 在线时长：按在岗时间折算的接待量，排班少的客服不因此显得接待少",
+}
+"""The Chinese text of each definition (the English one is the ``definition`` of each measure and metric)."""
+
+
 @dataclass(frozen=True)
 class Measure:
     """One aggregate of a fact table; ``agg`` says how it combines (see the module docstring)."""
@@ -124,6 +189,8 @@ class Measure:
     expr: pl.Expr = field(compare=False)
     requires: str | None = None
     """Optional input table (or table.column) the measure needs; null when it was not given."""
+    definition_zh: str = ""
+    """The definition in Chinese (from :data:`DEFINITIONS_ZH`)."""
     credit: bool = False
     """Counts or sums credited orders by their credit share (:mod:`csana.facts.credit`): whole under
     single-agent rules, fractional (Float64) under ``split``."""
@@ -144,6 +211,10 @@ class Measure:
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
+
+    def defined(self, lang: str = "zh") -> str:
+        """The definition in ``lang``."""
+        return self.definition_zh if lang == "zh" else self.definition
 
 
 @dataclass(frozen=True)
@@ -166,6 +237,8 @@ class Metric:
     spread: str | None = None
     """mean: the measure of squares (Σ x²) behind the standard deviation of its events."""
     requires: str | None = None
+    definition_zh: str = ""
+    """The definition in Chinese (from :data:`DEFINITIONS_ZH`)."""
     share: bool = True
     """unit ``ratio``: the numerator counts a part of the denominator, so the value lies in [0, 1]
     (false for 答问比, agent messages per customer message, which may exceed 1)."""
@@ -183,6 +256,10 @@ class Metric:
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
+
+    def defined(self, lang: str = "zh") -> str:
+        """The definition in ``lang``."""
+        return self.definition_zh if lang == "zh" else self.definition
 
     def compute(self) -> pl.Expr:
         """The metric as an expression over one row of measure columns (the engine sums rows first)."""
@@ -215,13 +292,13 @@ def _squares(column: str) -> pl.Expr:
 
 def _measure(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, fact: Fact, agg: Agg,
              expr: pl.Expr, requires: str | None = None) -> Measure:
-    return Measure(id, zh, en, unit, direction, definition, fact, agg, expr, requires)
+    return Measure(id, zh, en, unit, direction, definition, fact, agg, expr, requires, DEFINITIONS_ZH[id])
 
 
 def _credit(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, fact: Fact, agg: Agg,
             expr: pl.Expr, requires: str | None = None) -> Measure:
     """A measure of credited orders, weighted by credit share (see :attr:`Measure.credit`)."""
-    return Measure(id, zh, en, unit, direction, definition, fact, agg, expr, requires, credit=True)
+    return Measure(id, zh, en, unit, direction, definition, fact, agg, expr, requires, DEFINITIONS_ZH[id], credit=True)
 
 
 _M, _C = _measure, _credit
@@ -266,7 +343,7 @@ MEASURES: tuple[Measure, ...] = (
        "of those, paid by the data's end", "created", "count", _shares("share", pl.col("paid"))),
     _M("assist_customers", "协助人数", "Assisted customers", "people", "neutral",
        "customers of orders paid in the period, credited to another agent, that this agent served in the "
-       "attribution window before the order (协助下单) or between order and payment (协助跟进)", "assists", "distinct",
+       "attribution window before the order (assisted ordering) or between order and payment (assisted follow-up)", "assists", "distinct",
        _people()),
     # -- service -------------------------------------------------------------------------------------
     _M("customer_msgs", "买家消息数", "Customer messages", "messages", "neutral",
@@ -348,7 +425,8 @@ def simple(measure_id: str) -> Metric:
     """A metric that is one measure as it is (names, unit and direction are the measure's)."""
     m = MEASURE_BY_ID[measure_id]
     kind: MetricType = "quantile" if m.agg == "quantile" else "simple"
-    return Metric(m.id, m.zh, m.en, m.unit, m.direction, m.definition, kind, (m.id,), _test(m.id), requires=m.requires)
+    return Metric(m.id, m.zh, m.en, m.unit, m.direction, m.definition, kind, (m.id,), _test(m.id), requires=m.requires,
+                  definition_zh=m.definition_zh)
 
 
 def ratio(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, num: str, den: str, *,
@@ -356,13 +434,14 @@ def ratio(id: str, zh: str, en: str, unit: Unit, direction: Direction, definitio
           share: bool = True) -> Metric:
     """num / den, null when den is 0 (``kind='mean'``: a total over the count it averages over)."""
     return Metric(id, zh, en, unit, direction, definition, kind, (num, den), _test(id), spread=spread, requires=requires,
-                  share=share)
+                  definition_zh=DEFINITIONS_ZH[id], share=share)
 
 
 def derived(id: str, zh: str, en: str, unit: Unit, direction: Direction, definition: str, expr: pl.Expr,
             measures: tuple[str, ...], requires: str | None = None) -> Metric:
     """A linear expression over measures, so it adds up like they do."""
-    return Metric(id, zh, en, unit, direction, definition, "derived", measures, _test(id), expr=expr, requires=requires)
+    return Metric(id, zh, en, unit, direction, definition, "derived", measures, _test(id), expr=expr, requires=requires,
+                  definition_zh=DEFINITIONS_ZH[id])
 
 
 METRICS: tuple[Metric, ...] = (
@@ -416,6 +495,9 @@ METRICS: tuple[Metric, ...] = (
             pl.col("online_s") / 3600, ("online_s",), requires="online"),
     ratio("sales_per_online_hour", "每小时销售额", "Sales per online hour", "yuan/hour", "higher",
           "sales_amount / online_hours", "sales_amount", "online_hours", requires="online"),
+    ratio("consult_per_online_hour", "每小时咨询人数", "Consultations per online hour", "people/hour", "higher",
+          "consult_customers / online_hours: volume for the time worked, so fewer shifts do not read as fewer customers",
+          "consult_customers", "online_hours", requires="online"),
 )
 METRIC_BY_ID: dict[str, Metric] = {m.id: m for m in METRICS}
 
@@ -463,7 +545,8 @@ def dtype(column: str, fractional: bool = False) -> pl.DataType:
 def catalogue_frame(lang: str = "zh") -> pl.DataFrame:
     """The catalogue as a table (for reports' definitions appendix and the CLI): metrics, then other measures."""
     rows = [{"id": m.id, "zh": m.zh, "en": m.en, "unit": m.unit, "direction": m.direction,
-             "definition": m.definition, "public": True} for m in METRICS]
+             "definition": m.definition, "definition_zh": m.definition_zh, "public": True} for m in METRICS]
     rows += [{"id": m.id, "zh": m.zh, "en": m.en, "unit": m.unit, "direction": m.direction,
-              "definition": m.definition, "public": False} for m in MEASURES if m.id not in METRIC_BY_ID]
+              "definition": m.definition, "definition_zh": m.definition_zh, "public": False}
+             for m in MEASURES if m.id not in METRIC_BY_ID]
     return pl.DataFrame(rows)

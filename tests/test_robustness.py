@@ -114,8 +114,8 @@ def test_appendix_shows_rows_read_used_rejected_and_every_reason() -> None:
     page = sections.appendix(build_context(ds, month="2026-10")).data
     files, reasons = html_tables(page)[:2]
     assert files[0] == ["文件", "表", "编码", "读取", "使用", "剔除"]
-    assert files[1:] == [["messages.csv", "messages", "utf-8", "7", "7", "0"],
-                         ["orders_amounts.csv", "orders", "utf-8", "11", "4", "7"]]
+    assert files[1:] == [["messages.csv", "聊天记录", "utf-8", "7", "7", "0"],
+                         ["orders_amounts.csv", "订单", "utf-8", "11", "4", "7"]]
     for _, _, _, read, used, rejected in files[1:]:
         assert int(used) + int(rejected) == int(read)
     assert [row[1:5] for row in reasons[1:]] == [
@@ -132,7 +132,7 @@ def test_appendix_shows_rows_read_used_rejected_and_every_reason() -> None:
 def test_appendix_in_english_for_a_clean_load() -> None:
     ds = load_files("messages.csv", "orders.csv")
     page = sections.appendix(build_context(ds, month="2026-10", lang="en")).data
-    assert html_tables(page)[0][1] == ["messages.csv", "messages", "utf-8", "7", "7", "0"]
+    assert html_tables(page)[0][1] == ["messages.csv", "Messages", "utf-8", "7", "7", "0"]
     assert "No row was rejected." in page
 
 

@@ -17,9 +17,9 @@ from typing import Any
 from csana.errors import CsanaError
 
 MESSAGES_PER_AGENT = 37_800
-"""Messages one demo agent writes over the benchmark's 2 months + 4 days at DEMO_SCALE (measured)."""
-DEMO_SCALE = 8.0
-"""A busy shop: about 600 messages per agent per day. Bigger sizes mean more agents, as in real shops."""
+"""Messages per agent over the benchmark's 2 months + 4 days: a busy shop, about 600 per agent per day. Bigger
+sizes mean more agents, as in real shops; the demo's scale for the wanted size comes from
+:func:`csana.demo.generator.scale_for`, which follows the generator's own traffic."""
 DEMO_MONTHS, DEMO_END = 2, "2026-10"
 FORMATS = ("csv", "parquet")
 
@@ -47,19 +47,20 @@ def generate(n_messages: int, folder: Path, seed: int = 2026) -> dict[str, Any]:
     """Write a demo shop of about ``n_messages`` messages to ``folder``/csv and /parquet; returns its facts.
 
     Reuses the files when ``folder``/meta.json says they were made with the same size,
-    seed and generator (a digest of csana/demo/generator.py).
+    seed and generator (a digest of the modules of csana/demo/).
     """
     from csana.demo import generator as demo
 
     meta_path = folder / "meta.json"
-    digest = hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:12]
+    sources = sorted(Path(demo.__file__).parent.glob("*.py"))  # the generator spans the demo package's modules
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
     wanted = {"target": n_messages, "seed": seed, "generator": digest}
     if meta_path.exists():
         meta = json.loads(meta_path.read_text())
         if {k: meta.get(k) for k in wanted} == wanted and all((folder / fmt).is_dir() for fmt in FORMATS):
             return meta
     agents = max(4, round(n_messages / MESSAGES_PER_AGENT))
-    scale = DEMO_SCALE * n_messages / (agents * MESSAGES_PER_AGENT)
+    scale = demo.scale_for(n_messages, agents=agents, months=DEMO_MONTHS)
     started = time.perf_counter()
     dataset = demo.generate_demo(seed=seed, agents=agents, months=DEMO_MONTHS, scale=scale, end_month=DEMO_END)
     generate_s = time.perf_counter() - started

@@ -67,6 +67,7 @@ def print_metrics(table, period: str, lang: str) -> None:
 
     The terminal tables here show user data (agent names, file names): rich's markup and emoji
     codes are off, so a name like "[/]" or ":cat:" prints as written instead of failing or changing."""
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
 
@@ -79,10 +80,12 @@ def print_metrics(table, period: str, lang: str) -> None:
         names = [(n or a) for a, n in zip(part["agent_id"], part["name"])]
         for name in names:
             grid.add_column(str(name), justify="right")
-        for metric_id in PUBLIC_IDS:
-            m = metric(metric_id)
-            grid.add_row(m.label(lang), *[format_value(v, m.unit, lang) for v in part[metric_id]])
-        Console(width=max(100, 14 * (len(names) + 2)), markup=False, emoji=False).print(grid)
+        rows = [[metric(i).label(lang), *[format_value(v, metric(i).unit, lang) for v in part[i]]] for i in PUBLIC_IDS]
+        for cells in rows:
+            grid.add_row(*cells)
+        # wide enough for every label and value on one line (a terminal narrower than that scrolls, it does not wrap)
+        widths = [max(cell_len(str(c)) for c in column) for column in zip(["", *names], *rows)]
+        Console(width=max(100, sum(widths) + 3 * len(widths) + 1), markup=False, emoji=False).print(grid)
 
 
 def print_provisional(flags, lang: str) -> None:

@@ -32,7 +32,8 @@ def score_command(data: str, month: str | None, scheme_file: str, targets_file: 
     dataset = load_data(data)
     table = engine.agent_metrics(dataset, month, MetricParams.load(params_file))
     manual = dataset["manual_scores"] if dataset.has("manual_scores") else None
-    scored = score(table, scheme, targets, manual)
+    agents = dataset["agents"] if dataset.has("agents") else None
+    scored = score(table, scheme, targets, manual, agents)
     if out:
         notes: list[str] = []
         click.echo(f"wrote {write_payroll(scored, scheme, out, lang, notes)} ({scored.height} agents, "
@@ -54,7 +55,7 @@ def print_payroll(sheet, scheme, lang: str) -> None:
     labels = score_labels(scheme, lang)
     keep = [labels[c] for c in ("agent_id", "name", "total", "grade", "rank") if labels[c] in sheet.columns]
     keep += [c for c in sheet.columns if c.startswith(labels["percent"])]
-    keep += [labels[p] for p, _, _ in PAY_PARTS] + [labels[c] for c, _, _ in SUMMARY if c in ("status", "gates")]
+    keep += [labels[p] for p, _, _ in PAY_PARTS] + [labels[c] for c, _, _ in SUMMARY if c in ("status", "gates", "gates_undetermined")]
     grid = Table(title=f"{scheme.label(lang)} ({scheme.content_hash})")
     for col in keep:
         grid.add_column(col, justify="left" if sheet.schema[col] == pl.String else "right")

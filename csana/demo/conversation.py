@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from csana.demo.sessions import BUY, FOLLOW, LOST, POST, PRE, SPAM, TEST
-from csana.demo.staff import Staff
+from csana.demo.staff import Staff, reply_delay
 from csana.demo.texts import CAT
 from csana.demo.timeline import DAY
 
@@ -31,7 +31,7 @@ def simulate(rng: np.random.Generator, s: dict[str, np.ndarray], staff: Staff) -
     """Every session's messages (second, session, sender, text category) and each session's end second.
 
     A burst's customer lines are 3+ s apart; the agent answers ``delay`` after the
-    last of them, so the burst's response time (first customer line → next agent
+    last of them (the first burst of a main inquiry: the delay drawn with its episode), so the burst's response time (first customer line → next agent
     line, see :mod:`csana.facts.derived`) is the lines' span + ``delay``.
     A session that would run past midnight starts earlier.
     """
@@ -42,7 +42,8 @@ def simulate(rng: np.random.Generator, s: dict[str, np.ndarray], staff: Staff) -
     answered = s["reply"][b_sess] & ~(b_last & s["thanks"][b_sess] & (n_b[b_sess] > 1))
     n_cust = 1 + rng.binomial(2, 0.2, len(b_sess))
     n_agent = np.where(answered, 1 + rng.binomial(2, staff.talk[agent]), 0)
-    delay = np.clip(np.rint(rng.lognormal(np.log(staff.delay[agent]), 0.6)), 3, 1800).astype(np.int64)
+    drawn = s["first_delay"][b_sess]
+    delay = np.where((b_pos == 0) & (drawn > 0), drawn, reply_delay(rng, staff.delay[agent]))
     think = np.where(b_last, 0, np.clip(np.rint(rng.lognormal(np.log(30), 0.9)), 3, 3600)).astype(np.int64)
 
     c_burst, c_pos, c_first = groups(n_cust)

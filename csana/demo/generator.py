@@ -16,8 +16,9 @@ episode
     one customer's visit that may lead to an order: a main inquiry *session* with
     pre-sales agent A (chosen among the agents on duty that day), sometimes preceded,
     the day before, by a session with A (a second look) or with another agent B (B
-    then assists, 协助下单). The agent's ``close`` skill decides whether the
-    customer orders (the same day or the next).
+    then assists, 协助下单). The agent's ``close`` skill and how long the customer
+    waited for the first answer decide whether the customer orders (the same day or
+    the next): 1 / (1 + delay / 150 s) of ``close``, less when nobody answers.
 session
     the messages of one customer with one agent on one day: bursts of 1–3 customer
     lines, each answered after the agent's ``delay`` (lognormal around the agent's
@@ -27,15 +28,23 @@ session
     each session is exactly one reception (one agent, one customer, one day: see
     :mod:`csana.facts.derived`).
 order
-    paid within minutes, later without help, after a reminder the next morning, or
-    never; some are followed by another agent before payment (协助跟进), by an
-    after-sales session, a refund, a review or a dispute. Silent orders (静默下单)
+    paid within minutes, later without help, after a payment reminder (催付), or never.
+    An agent reminds an unpaid order promptly (within minutes, when it has not chatted
+    with the customer that day) or the next morning; a prompt reminder makes more
+    customers pay than a late one, and a reminder goes out only while the order is
+    unpaid, so orders paid at once are never reminded. Some orders are followed by
+    another agent before payment (协助跟进), by an after-sales session, a refund, a
+    review or a dispute. Silent orders (静默下单)
     come with no chat, or from customers who chatted too long before.
 
 Skills of the first pre-sales agents are fixed so diagnostics have something to
-find: a01 fast and a strong closer, a02 a slow responder, a03 a weak closer, a04 a
-new hire with a tiny sample; the others vary around typical shop norms
-(responses 20–60 s, conversion 40–55 %, order value a few hundred yuan).
+find: a01 fast, a strong closer and a prompt reminder, a02 a slow responder (who
+converts less for it), a03 a weak closer who loses customers at the quote stage
+(price reasons dominate the lost reasons) and reminds late, a04 a new hire with a
+tiny sample and fewer customers routed to her; the others vary around typical shop
+norms (responses 20–60 s, conversion 40–55 %, order value a few hundred yuan). With
+more than one month, the last month's traffic falls by a quarter: a finding for
+operations, not for any agent.
 Timestamps are shop-local naive datetimes; all texts are Chinese.
 
 The steps live in their own modules, called in this order by one random
@@ -70,8 +79,9 @@ from csana.ingest.dataset import Dataset
 DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
 """The pre-built demo shipped with the package (parquet, one file per table)."""
 
-MESSAGES_PER_PRESALES_DAY = 93
-"""Measured: messages per pre-sales agent per day at scale 1 (used by :func:`scale_for`)."""
+MESSAGES_PER_PRESALES_DAY = 88
+"""Measured: messages per pre-sales agent per day of plain-weekday traffic at scale 1 (used by :func:`scale_for`;
+a day's traffic is :meth:`Calendar.traffic <csana.demo.timeline.Calendar.traffic>`)."""
 
 
 # -- public API ---------------------------------------------------------------------------
@@ -85,9 +95,9 @@ def generate_demo(
 
     ``agents`` per shop (about a quarter after-sales), ``months`` complete months
     ending with ``end_month`` plus ``tail_days`` of the next month; ``scale``
-    multiplies the customer volume (at 1 about 93 messages per pre-sales agent and
-    day, so the default shop has ~54,000 messages; :func:`scale_for` finds the
-    scale for a wanted size: 12 agents × 2 months × scale 185 ≈ 10 million).
+    multiplies the customer volume (at 1 about 88 messages per pre-sales agent and
+    day of plain-weekday traffic, so the default shop has ~47,000 messages; :func:`scale_for`
+    finds the scale for a wanted size: 12 agents × 2 months × scale 217 ≈ 10 million).
     """
     _check(agents, months, scale, shops, tail_days)
     cal = make_calendar(end_month, months, tail_days)
@@ -103,7 +113,7 @@ def generate_demo(
 
 def scale_for(messages: int, agents: int = 12, months: int = 2, shops: int = 1, tail_days: int = 4) -> float:
     """The ``scale`` that makes :func:`generate_demo` write about ``messages`` messages (within a few %)."""
-    days = make_calendar("2026-10", months, tail_days).days
+    days = float(make_calendar("2026-10", months, tail_days).traffic().sum())
     presales = agents - max(1, agents // 4)
     return messages / (MESSAGES_PER_PRESALES_DAY * presales * days * shops)
 
@@ -135,7 +145,7 @@ def demo_dataset() -> Dataset:
     """The small pre-built demo shipped with csana: :func:`generate_demo` with its defaults, loaded like user data.
 
     One shop, 售前一组 (9 agents) and 售后组 (3), September and October 2026 plus
-    1–4 November, about 54,000 messages.
+    1–4 November, about 47,000 messages.
     """
     from csana.ingest.raw import load
 
@@ -173,7 +183,7 @@ def _shop(rng: np.random.Generator, cal: Calendar, n: int, scale: float, shop: i
     ep = episodes(rng, cal, staff, pre_w, scale, customers)
     first = first_sessions(rng, cal, staff, pre_w, work, ep, scale, customers)
     msgs1, end1 = simulate(rng, first, staff)
-    orders = make_orders(rng, cal, staff, pre_w, ep, end1[: len(ep["day"])], scale, customers)
+    orders = make_orders(rng, cal, staff, pre_w, ep, end1[: len(ep["day"])], scale, customers, first)
     orders["id"] = np.empty(len(orders["created"]), np.int64)
     orders["id"][np.argsort(orders["created"], kind="stable")] = order_pool.take(len(orders["created"]))
     later = later_sessions(rng, cal, staff, pre_w, after_w, orders)

@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from csana.demo.staff import Staff, other_agent, pick
+from csana.demo.staff import Staff, other_agent, pick, reply_delay
 from csana.demo.texts import TEST_ACCOUNTS
 from csana.demo.timeline import (
     DAY,
     DAYTIME_WEIGHTS,
     HOUR_WEIGHTS,
-    WEEKDAY_FACTOR,
     Calendar,
     hours,
 )
 
 RATE = 5.5
 """Pre-sales episodes per pre-sales agent per day at scale 1 (spread over the agents on duty)."""
+RESPONSE_HALF_S = 150
+"""The first-answer delay (s) at which an inquiry's chance to order has halved (see :func:`order_chance`)."""
+UNANSWERED = 0.3
+"""An unanswered inquiry's chance to order, relative to the agent's ``close``."""
+NIGHT = 0.5
+"""A night inquiry's chance (auto-reply only), relative to the agent's ``close``."""
 
 INQ, PREV, PRE, FOLLOW, POST, PPOST, SPAM, TEST = range(8)
 """Session kinds: the main inquiry, an earlier visit to the same agent, an earlier visit to another agent
@@ -44,22 +49,32 @@ class Ids:
         return ids
 
 
+def order_chance(close: np.ndarray, first_delay: np.ndarray, answered: np.ndarray, night: np.ndarray) -> np.ndarray:
+    """The chance an inquiry orders: the agent's ``close`` × 1 / (1 + delay / RESPONSE_HALF_S) for the first
+    answer's delay (a customer kept waiting shops elsewhere), × UNANSWERED when nobody answers, × NIGHT at night."""
+    waited = 1.0 / (1.0 + first_delay / RESPONSE_HALF_S)
+    return close * np.where(night, NIGHT, np.where(answered, waited, UNANSWERED))
+
+
 def episodes(rng: np.random.Generator, cal: Calendar, staff: Staff, pre_w: np.ndarray, scale: float,
              customers: Ids) -> dict[str, np.ndarray]:
-    """Pre-sales episodes in day order: agent, start second, night flag, whether the customer orders, customer."""
-    weekday = cal.weekdays()
-    lam = RATE * scale * staff.presales.sum() * WEEKDAY_FACTOR[weekday]
+    """Pre-sales episodes in day order: agent, start second, night flag, whether the main inquiry is missed,
+    its first answer's delay, whether the customer orders, customer."""
+    lam = RATE * scale * staff.presales.sum() * cal.traffic()
     day = np.repeat(np.arange(cal.days), rng.poisson(lam)).astype(np.int64)
     agent = pick(rng, pre_w, day)
     second = hours(rng, len(day), HOUR_WEIGHTS)
     night = second < 8 * 3600
-    buys = rng.random(len(day)) < staff.close[agent] * np.where(night, 0.5, 1.0)
+    miss = rng.random(len(day)) < staff.miss[agent]
+    first_delay = reply_delay(rng, staff.delay[agent])
+    buys = rng.random(len(day)) < order_chance(staff.close[agent], first_delay, ~night & ~miss, night)
     customer = customers.take(len(day))
     repeat = (rng.random(len(day)) < 0.08) & (day >= 12)
     customer[repeat] = earlier_buyers(rng, day[repeat], day[buys & ~repeat], customer[buys & ~repeat], customers)
     clash = _repeated(customer, agent, day)
     customer[clash] = customers.take(int(clash.sum()))
-    return {"day": day, "agent": agent, "start": day * DAY + second, "night": night, "buys": buys, "customer": customer}
+    return {"day": day, "agent": agent, "start": day * DAY + second, "night": night, "miss": miss,
+            "first_delay": first_delay, "buys": buys, "customer": customer}
 
 
 def earlier_buyers(rng: np.random.Generator, day: np.ndarray, buy_day: np.ndarray, buyer: np.ndarray, customers: Ids) -> np.ndarray:
@@ -80,10 +95,12 @@ def _repeated(customer: np.ndarray, agent: np.ndarray, day: np.ndarray) -> np.nd
 
 
 def new_sessions(**columns: np.ndarray) -> dict[str, np.ndarray]:
-    """Session columns with defaults: ``ref`` points back to the episode or order it belongs to."""
+    """Session columns with defaults: ``ref`` points back to the episode or order it belongs to; ``first_delay``
+    is the first answer's delay when drawn in advance (the main inquiry's, which decided the order), else 0."""
     size = len(columns["agent"])
     defaults = {"outcome": np.full(size, LATER, np.int8), "reply": np.ones(size, bool), "auto": np.zeros(size, bool),
-                "night": np.zeros(size, bool), "thanks": np.zeros(size, bool), "ref": np.full(size, -1, np.int64)}
+                "night": np.zeros(size, bool), "thanks": np.zeros(size, bool), "ref": np.full(size, -1, np.int64),
+                "first_delay": np.zeros(size, np.int64)}
     columns["bursts"] = columns["bursts"].astype(np.int64)
     return defaults | columns
 
@@ -102,12 +119,11 @@ def first_sessions(rng: np.random.Generator, cal: Calendar, staff: Staff, pre_w:
                    ep: dict[str, np.ndarray], scale: float, customers: Ids) -> dict[str, np.ndarray]:
     """Customer-initiated sessions: main inquiries (first, in episode order), earlier visits, spam, tests."""
     e, day, agent = len(ep["day"]), ep["day"], ep["agent"]
-    miss = rng.random(e) < staff.miss[agent]
     main = new_sessions(
         kind=np.full(e, INQ, np.int8), agent=agent, customer=ep["customer"], start=ep["start"],
         bursts=np.minimum(2 + rng.poisson(2.2, e), 9), outcome=np.where(ep["buys"], BUY, LOST).astype(np.int8),
-        reply=~ep["night"] & ~miss, auto=ep["night"] | (rng.random(e) < 0.5), night=ep["night"],
-        thanks=rng.random(e) < 0.35, ref=np.arange(e),
+        reply=~ep["night"] & ~ep["miss"], auto=ep["night"] | (rng.random(e) < 0.5), night=ep["night"],
+        thanks=rng.random(e) < 0.35, ref=np.arange(e), first_delay=ep["first_delay"],
     )
     yesterday = np.maximum(day - 1, 0)
     again = (rng.random(e) < 0.12) & (day >= 1) & work[yesterday, agent]

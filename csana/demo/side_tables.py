@@ -6,9 +6,9 @@ import numpy as np
 import polars as pl
 
 from csana.demo.sessions import POST
-from csana.demo.staff import Staff
+from csana.demo.staff import Staff, pick
 from csana.demo.tables import agent_or_null, customer_ids, order_ids
-from csana.demo.texts import LOST_REASONS
+from csana.demo.texts import LOST_REASONS, QUOTE_REASONS
 from csana.demo.timeline import DAY, Calendar, datetimes, month_masks
 
 
@@ -71,11 +71,19 @@ def manual_scores(rng: np.random.Generator, cal: Calendar, staff: Staff, work: n
 
 
 def lost_reasons(rng: np.random.Generator, ep: dict[str, np.ndarray], staff: Staff, cal: Calendar) -> pl.DataFrame:
-    """Why half of the lost inquiries did not buy, as the agent recorded it."""
+    """Why half of the lost inquiries did not buy, as the agent recorded it.
+
+    A weak closer loses customers once the price is on the table: the quote-stage reasons
+    (:data:`~csana.demo.texts.QUOTE_REASONS`) weigh more for an agent whose ``close`` is
+    below 0.5, the further below the more (four times at 0.25).
+    """
     lost = np.flatnonzero(~ep["buys"] & ~ep["night"] & (rng.random(len(ep["buys"])) < 0.5))
     reasons = np.array(list(LOST_REASONS))
-    weights = np.array(list(LOST_REASONS.values()))
-    reason = reasons[rng.choice(len(reasons), size=len(lost), p=weights / weights.sum())]
+    base = np.array(list(LOST_REASONS.values()))
+    quote = np.isin(reasons, QUOTE_REASONS)
+    boost = 1 + 6 * np.clip(0.5 - staff.close, 0, None) / 0.5
+    weights = base[None, :] * np.where(quote[None, :], boost[:, None], 1.0)
+    reason = reasons[pick(rng, weights, ep["agent"][lost])]
     return pl.DataFrame({
         "customer_id": customer_ids(ep["customer"][lost]),
         "agent_id": staff.frame["agent_id"].gather(ep["agent"][lost]),

@@ -24,11 +24,13 @@ NAMES = ("小美", "小雨", "阿杰", "小林", "糖糖", "小七", "安安", "
 class Archetype:
     """An agent's skills.
 
-    ``delay`` median reply delay (s); ``close`` chance an inquiry orders; ``talk``
+    ``delay`` median reply delay (s); ``close`` chance an inquiry answered at once orders
+    (slower first answers lower it, see :func:`csana.demo.sessions.order_chance`); ``talk``
     chance of each extra line in an answer; ``upsell`` chance an answer line upsells
     (it also raises units per order); ``remind`` chance an unpaid order is reminded;
-    ``miss`` chance an inquiry goes unanswered; ``weight`` share of the day's
-    customers relative to the other agents on duty.
+    ``prompt`` chance such a reminder goes out within minutes of the order rather than the
+    next morning; ``miss`` chance an inquiry goes unanswered; ``weight`` share of the day's
+    customers relative to the other agents on duty (routing).
     """
 
     delay: float
@@ -37,14 +39,15 @@ class Archetype:
     upsell: float
     remind: float
     miss: float
+    prompt: float = 0.5
     weight: float = 1.0
 
 
 ARCHETYPES = (
-    Archetype(delay=11, close=0.86, talk=0.55, upsell=0.45, remind=0.95, miss=0.002),  # a01: fast, strong closer
-    Archetype(delay=80, close=0.55, talk=0.30, upsell=0.25, remind=0.70, miss=0.03),  # a02: slow responder
-    Archetype(delay=28, close=0.33, talk=0.15, upsell=0.10, remind=0.30, miss=0.01),  # a03: weak closer
-    Archetype(delay=40, close=0.50, talk=0.30, upsell=0.20, remind=0.60, miss=0.02, weight=0.5),  # a04: new hire
+    Archetype(delay=11, close=0.9, talk=0.55, upsell=0.45, remind=0.95, miss=0.002, prompt=0.9),  # a01: fast, strong closer
+    Archetype(delay=80, close=0.7, talk=0.30, upsell=0.25, remind=0.70, miss=0.03, prompt=0.4),  # a02: slow responder
+    Archetype(delay=28, close=0.38, talk=0.15, upsell=0.10, remind=0.30, miss=0.01, prompt=0.15),  # a03: weak closer
+    Archetype(delay=40, close=0.62, talk=0.30, upsell=0.20, remind=0.60, miss=0.02, weight=0.5),  # a04: new hire
 )
 
 
@@ -60,6 +63,7 @@ class Staff:
     upsell: np.ndarray
     remind: np.ndarray
     miss: np.ndarray
+    prompt: np.ndarray
     weight: np.ndarray
     hired: np.ndarray
     """Index of the hiring day in the calendar (negative: hired before the data starts)."""
@@ -88,16 +92,22 @@ def make_staff(rng: np.random.Generator, cal: Calendar, n: int, shop: int, shops
         "agent_id": ids, "name": names, "team": pre_teams + after_teams,
         "role": ["presales"] * n_pre + ["aftersales"] * n_after, "hired_at": list(hired_dates),
     }, schema=TABLES["agents"].columns)
-    arr = {f: np.array([getattr(s, f) for s in skills]) for f in ("delay", "close", "talk", "upsell", "remind", "miss", "weight")}
+    arr = {f: np.array([getattr(s, f) for s in skills]) for f in ("delay", "close", "talk", "upsell", "remind", "miss", "prompt",
+                                                                 "weight")}
     return Staff(frame=frame, presales=np.arange(n) < n_pre, hired=hired, **arr)
 
 
 def _random_archetype(rng: np.random.Generator, after: bool = False) -> Archetype:
     return Archetype(
-        delay=float(rng.uniform(30, 55) if after else rng.uniform(18, 42)), close=float(rng.uniform(0.50, 0.62)),
+        delay=float(rng.uniform(30, 55) if after else rng.uniform(18, 42)), close=float(rng.uniform(0.58, 0.72)),
         talk=float(rng.uniform(0.25, 0.45)), upsell=float(rng.uniform(0.2, 0.35)), remind=float(rng.uniform(0.6, 0.9)),
-        miss=0.01, weight=float(rng.uniform(0.85, 1.15)),
+        miss=0.01, prompt=float(rng.uniform(0.35, 0.8)), weight=float(rng.uniform(0.85, 1.15)),
     )
+
+
+def reply_delay(rng: np.random.Generator, median: np.ndarray) -> np.ndarray:
+    """Seconds an agent takes to answer a burst: lognormal around the agent's median, 3 s to 30 min."""
+    return np.clip(np.rint(rng.lognormal(np.log(median), 0.6)), 3, 1800).astype(np.int64)
 
 
 def rota(rng: np.random.Generator, cal: Calendar, staff: Staff) -> tuple[np.ndarray, np.ndarray]:

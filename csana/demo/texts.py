@@ -19,6 +19,8 @@ LOST_REASONS = {
     "担心质量": 0.10, "只是看看": 0.10, "发货太慢": 0.08, "库存不足": 0.07,
 }
 """Reasons an agent records for a lost inquiry (lost_reasons.reason) and how often each is drawn."""
+QUOTE_REASONS = ("价格太贵", "没有优惠", "对比其他店铺")
+"""Reasons of customers lost at the quote stage (after hearing the price): weak closers record more of them."""
 
 PHRASES: dict[str, tuple[str, ...]] = {
     "c_open": ("在吗", "你好", "在不在", "亲，在吗", "有人吗", "你好，请问这个有货吗", "这个有货吗", "这款还有吗",

@@ -24,6 +24,9 @@ DAYTIME_WEIGHTS = np.where(np.arange(24) >= 9, HOUR_WEIGHTS, 0.0) * (np.arange(2
 """The same, only from 9:00 to 21:59 (follow-ups, after-sales, spam, silent orders)."""
 WEEKDAY_FACTOR = np.array([1.05, 1.0, 1.0, 0.95, 1.0, 1.1, 1.15])
 """Volume multiplier per weekday (Monday first): weekends are busier."""
+LAST_MONTH_TRAFFIC = 0.75
+"""Volume multiplier of the last complete month (and the days after it) when there are earlier months:
+the shop's traffic falls by a quarter, a finding for operations (few consultations is no agent's weakness)."""
 
 
 @dataclass
@@ -42,6 +45,14 @@ class Calendar:
     def weekdays(self) -> np.ndarray:
         """Weekday of each day (0 = Monday)."""
         return (np.arange(self.days) + self.start.weekday()) % 7
+
+    def traffic(self) -> np.ndarray:
+        """Customer volume of each day relative to a plain weekday: the weekday profile, and the last
+        month's fall (:data:`LAST_MONTH_TRAFFIC`) when earlier months exist."""
+        factor = WEEKDAY_FACTOR[self.weekdays()]
+        if len(self.month_ends) > 1:
+            factor = np.where(np.arange(self.days) >= self.month_ends[-2], factor * LAST_MONTH_TRAFFIC, factor)
+        return factor
 
 
 def make_calendar(end_month: str, months: int, tail_days: int) -> Calendar:

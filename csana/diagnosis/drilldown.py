@@ -14,11 +14,19 @@ by_response, by_hour
     converts when it earned the credit of an order paid by the end of its day +
     ``final_pay_days`` (conv_final's rule, per reception rather than per customer,
     and without leaving assisted customers out). Rates carry Wilson intervals.
+response_trend
+    the gradient of by_response: the change in conversion per bucket step (≤20s → 20–30s
+    → …, unanswered receptions left out), per agent and for the shop, with its interval —
+    the Cochran–Armitage slope b = Σ nᵢ(tᵢ − t̄)(pᵢ − p̄) / Σ nᵢ(tᵢ − t̄)² over buckets
+    with scores tᵢ = 0, 1, 2, …, standard error √(p̄(1 − p̄) / Σ nᵢ(tᵢ − t̄)²). An
+    interval wholly below 0 says slower first answers convert less; it does not say why
+    (slow agents may also be weaker closers).
 unpaid, reminder_effect
     orders created in the month: created, paid, unpaid, reminded (催付) and
-    recovered (挽回) per agent; and, for orders still unpaid ``unpaid_after_min``
-    minutes after creation, how many were paid in the end with and without a
-    reminder — an observed difference, not proof that reminders cause payment.
+    recovered (挽回) per agent; and whether reminders work, compared like with like at
+    a landmark (:mod:`csana.diagnosis.reminders`: orders still unpaid
+    ``unpaid_after_min`` minutes after creation, reminded by then vs not), next to the
+    naive comparison that is biased by construction.
 lost_reasons
     customers per 未成交原因 (when the lost_reasons table is given).
 service_value
@@ -42,10 +50,11 @@ import polars as pl
 
 from csana.diagnosis.findings import Diagnosis, diagnose
 from csana.diagnosis.intervals import wilson, z_value
+from csana.diagnosis.reminders import reminder_effect
 from csana.diagnosis.rules import DiagnosticRules, load_rules
 from csana.facts import SHOP
 from csana.facts.derived import derive
-from csana.facts.raw import paid_by, reminded_while_unpaid
+from csana.facts.raw import paid_by
 from csana.ingest.dataset import Capability, Dataset
 from csana.metrics.engine import agent_metrics, latest_complete_month
 from csana.metrics.shop import FUNNEL_STAGES, shop_metrics
@@ -54,7 +63,9 @@ from csana.periods import month_window
 from csana.privacy import mask_text
 
 NO_REPLY = "—"
-"""Bucket of receptions whose first burst got no answer within service hours."""
+"""Bucket of receptions whose first burst got no answer within service hours (shown as :data:`NO_REPLY_TEXT`)."""
+NO_REPLY_TEXT = {"zh": "未回复", "en": "no reply"}
+"""How the :data:`NO_REPLY` bucket is shown: never a bare dash, which reads as "no value"."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,7 @@ class Drilldown:
     month: str
     funnel: pl.DataFrame
     by_response: pl.DataFrame
+    response_trend: pl.DataFrame
     by_hour: pl.DataFrame
     unpaid: pl.DataFrame
     reminder_effect: pl.DataFrame
@@ -98,9 +110,13 @@ def conversion_drilldown(
         month=month,
         funnel=funnel(metrics, shop.totals),
         by_response=by_response,
+        response_trend=response_trend(by_response, z),
         by_hour=conversion_by(receptions, ["hour"], z),
         unpaid=unpaid_orders(metrics, shop.totals, z),
-        reminder_effect=reminder_effect(dataset, month, rules.drilldown.unpaid_after_min, z, lang),
+        reminder_effect=reminder_effect(
+            dataset.orders, dataset["reminders"], month_window(month), derive(dataset, params).data_end,
+            landmark_min=rules.drilldown.unpaid_after_min, horizon_h=rules.drilldown.reminder_horizon_h, z=z, lang=lang,
+        ),
         lost_reasons=lost_reasons(dataset, month),
         service_value=shop.service_value,
         opportunity=opportunity(metrics, diagnosis.findings.filter(pl.col("month").is_null() | (pl.col("month") == month)),
@@ -137,6 +153,13 @@ def bucket_labels(edges: tuple[float, ...]) -> list[str]:
 
     inner = [f"{fmt(a)}–{fmt(b)}s" for a, b in zip(edges, edges[1:])]
     return [f"≤{fmt(edges[0])}s", *inner, f">{fmt(edges[-1])}s"]
+
+
+def bucket_text(bucket: str | None, lang: str) -> str:
+    """A first-response bucket as shown in ``lang``: '≤20秒' / '≤20s'; the unanswered bucket 未回复 / no reply."""
+    if bucket is None or bucket == NO_REPLY:
+        return NO_REPLY_TEXT["zh" if lang == "zh" else "en"]
+    return bucket[:-1] + "秒" if lang == "zh" and bucket.endswith("s") else bucket
 
 
 def bucket_of(seconds: pl.Expr, edges: tuple[float, ...]) -> pl.Expr:
@@ -188,6 +211,26 @@ def conversion_by(receptions: pl.DataFrame, by: list[str], z: float) -> pl.DataF
     )
 
 
+def response_trend(by_response: pl.DataFrame, z: float) -> pl.DataFrame:
+    """Per agent and for the shop: the change in conversion per first-response bucket step, with its interval
+    (the Cochran–Armitage slope, see the module docstring); null with fewer than two buckets answered."""
+    answered = by_response.filter(pl.col("bucket") != NO_REPLY).with_columns(t=pl.col("bucket_order").cast(pl.Float64))
+    n, x, t = pl.col("receptions").cast(pl.Float64), pl.col("converted").cast(pl.Float64), pl.col("t")
+    t_bar = (n * t).sum() / n.sum()
+    p_bar = x.sum() / n.sum()
+    spread = (n * (t - t_bar) ** 2).sum()
+    slope = ((x - n * p_bar) * (t - t_bar)).sum() / spread
+    se = (p_bar * (1 - p_bar) / spread).sqrt()
+    valid = spread > 0
+    return (
+        answered.group_by("agent_id", maintain_order=True)
+        .agg(receptions=n.sum().cast(pl.Int64), buckets=pl.len().cast(pl.Int64),
+             slope=pl.when(valid).then(slope), se=pl.when(valid).then(se))
+        .with_columns(ci_low=pl.col("slope") - z * pl.col("se"), ci_high=pl.col("slope") + z * pl.col("se"))
+        .drop("se")
+    )
+
+
 def unpaid_orders(metrics: pl.DataFrame, totals: pl.DataFrame, z: float) -> pl.DataFrame:
     """Credited orders created in the month: paid, unpaid, reminded and recovered, per agent and shop."""
     cols = ["created_orders", "created_paid_orders", "reminded_orders", "recovered_orders"]
@@ -203,41 +246,6 @@ def unpaid_orders(metrics: pl.DataFrame, totals: pl.DataFrame, z: float) -> pl.D
         )
         .select("agent_id", "name", "created_orders", "created_paid_orders", "unpaid_orders", "reminded_orders",
                 "recovered_orders", "recovery_rate", "ci_low", "ci_high")
-    )
-
-
-def reminder_effect(dataset: Dataset, month: str, unpaid_after_min: float, z: float, lang: str) -> pl.DataFrame:
-    """Orders of the month still unpaid after the grace period: paid in the end, with vs without a reminder."""
-    window = month_window(month)
-    grace = pl.duration(microseconds=int(unpaid_after_min * 60 * 1_000_000))
-    orders = dataset.orders.lazy().filter(
-        window.contains(pl.col("created_at").dt.date())
-        & (pl.col("paid_at").is_null() | (pl.col("paid_at") > pl.col("created_at") + grace))
-    )
-    reminded = (
-        dataset["reminders"].lazy().join(orders.select("order_id", "created_at", "paid_at"), on="order_id")
-        .filter(reminded_while_unpaid())
-        .select("order_id").unique().with_columns(reminded=pl.lit(True))
-    )
-    names = {True: ("催付", "reminded"), False: ("未催付", "not reminded")}
-    low, high = wilson(pl.col("paid"), pl.col("orders"), z)
-    counted = (
-        orders.join(reminded, on="order_id", how="left")
-        .group_by(reminded=pl.col("reminded").fill_null(False))
-        .agg(orders=pl.len().cast(pl.Int64), paid=pl.col("paid_at").is_not_null().sum().cast(pl.Int64))
-        .collect()
-    )
-    groups = pl.DataFrame({"reminded": [True, False]})
-    return (
-        groups.join(counted, on="reminded", how="left")
-        .with_columns(pl.col("orders", "paid").fill_null(0))
-        .with_columns(
-            group=pl.col("reminded").replace_strict({k: v[0 if lang == "zh" else 1] for k, v in names.items()},
-                                                    return_dtype=pl.String),
-            rate=pl.when(pl.col("orders") > 0).then(pl.col("paid") / pl.col("orders")),
-            ci_low=low, ci_high=high,
-        )
-        .select("reminded", "group", "orders", "paid", "rate", "ci_low", "ci_high")
     )
 
 

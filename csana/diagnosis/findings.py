@@ -36,11 +36,16 @@ gap
 
 A rule is weak for an agent when any of its checks is; the plan counts each agent
 once per action, however many of its rules call for it.
+
+Rules with ``level: shop`` (traffic) are never judged per agent: they are judged on the
+shop's and each team's totals against earlier months or a peer benchmark
+(:mod:`csana.diagnosis.shop`), and their operations actions go to ``Diagnosis.shop``, never
+to an agent's plan.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -48,10 +53,11 @@ import polars as pl
 from csana.catalogue import CATALOGUE, Measure, Metric
 from csana.diagnosis.intervals import mean_interval, poisson, wilson, z_value
 from csana.diagnosis.rules import Check, DiagnosticRules, Rule, load_rules
+from csana.diagnosis.shop import SHOP_FINDING_SCHEMA, shop_findings
 from csana.errors import CsanaError
 from csana.i18n import check_lang
 from csana.ingest.dataset import Dataset
-from csana.params import MetricParams
+from csana.params import MetricParams, resolve_params
 
 STATUSES = ("weak", "ok", "not_enough_data")
 STATUS_LABELS = {
@@ -84,18 +90,26 @@ class Diagnosis:
     a note explaining the status, and the rule's factors and actions in ``lang``.
     ``plan``: the team training plan, one row per needed action with
     ``agents_needing`` (distinct agents with a weak rule calling for it), the agents
-    and the rules behind it, most needed first.
+    and the rules behind it, most needed first; only agent and team-lead actions.
+    ``shop``: the shop and team findings (columns in SHOP_FINDING_SCHEMA), whose actions
+    are operations' (empty without the dataset).
     """
 
     findings: pl.DataFrame
     plan: pl.DataFrame
     rules: DiagnosticRules
     lang: str = "zh"
+    shop: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SHOP_FINDING_SCHEMA))
 
     @property
     def weak(self) -> pl.DataFrame:
         """Only the weak findings."""
         return self.findings.filter(pl.col("status") == "weak")
+
+    @property
+    def shop_weak(self) -> pl.DataFrame:
+        """Only the weak shop and team findings (for operations)."""
+        return self.shop.filter(pl.col("status") == "weak")
 
     def agent(self, agent_id: str) -> pl.DataFrame:
         """One agent's findings."""
@@ -118,7 +132,8 @@ def diagnose(
 
     ``metrics``: a per-agent table as :func:`csana.agent_metrics` returns (the
     measure columns behind the ratios give the sample sizes, the spreads the intervals of
-    means). ``dataset`` and ``params``: the data and params the metrics came from (optional).
+    means). ``dataset`` and ``params``: the data and params the metrics came from (optional;
+    the shop and team findings need the dataset).
     ``rules``: a :class:`DiagnosticRules`, a path, or None for params/diagnostics.yaml.
     """
     check_lang(lang)
@@ -127,12 +142,13 @@ def diagnose(
     z = z_value(rules.method.confidence)
     parts = [
         judge(frame, rule_id, rule, i, check, rules, z, lang)
-        for rule_id, rule in rules.rules.items()
+        for rule_id, rule in rules.level("agent").items()
         for i, check in enumerate(rule.checks)
     ]
-    findings = pl.concat(parts, how="vertical")
+    findings = pl.concat(parts, how="vertical") if parts else pl.DataFrame(schema={**FINDING_SCHEMA, "_order": pl.Int32})
     findings = findings.sort("agent_id", "month", "_order", nulls_last=True)
-    return Diagnosis(findings.select(list(FINDING_SCHEMA)), training_plan(findings, rules, lang), rules, lang)
+    shop = shop_findings(frame, dataset, rules, resolve_params(params, {}) if dataset is not None else params, lang, z)
+    return Diagnosis(findings.select(list(FINDING_SCHEMA)), training_plan(findings, rules, lang), rules, lang, shop)
 
 
 def _prepare(metrics: pl.DataFrame) -> pl.DataFrame:
@@ -333,9 +349,10 @@ def training_plan(findings: pl.DataFrame, rules: DiagnosticRules, lang: str) -> 
 
 HEADERS = {
     "zh": ("诊断项", "指标", "状态", "数值", "基准", "阈值", "差距", "样本n", "区间", "说明", "影响因素", "建议措施",
-           "团队培训计划", "措施", "负责", "人数", "客服", "运营", "客服本人", "无偏弱指标"),
+           "团队培训计划", "措施", "负责", "人数", "客服", "店铺与团队层面（交给运营）", "范围", "变化", "无偏弱指标"),
     "en": ("rule", "metric", "status", "value", "benchmark", "threshold", "gap", "n", "interval", "note", "factors", "actions",
-           "team training plan", "action", "owner", "agents", "who", "operations", "agent", "no weak indicator"),
+           "team training plan", "action", "owner", "agents", "who", "shop and team findings (for operations)", "scope",
+           "change", "no weak indicator"),
 }
 
 
@@ -345,11 +362,11 @@ def print_diagnosis(diagnosis: Diagnosis, *, show_ok: bool = False, width: int =
     from rich.table import Table
     from rich.text import Text
 
-    from csana.present.formatting import DASH, format_value, signed_value
+    from csana.present.formatting import DASH, difference_text, format_value
 
     lang = diagnosis.lang
     h = dict(zip(("rule", "metric", "status", "value", "bench", "thr", "gap", "n", "ci", "note", "factors", "actions",
-                  "plan", "action", "owner", "count", "who", "ops", "agent", "none"), HEADERS[lang]))
+                  "plan", "action", "owner", "count", "who", "shop", "scope", "change", "none"), HEADERS[lang]))
     console = Console(width=width, markup=False, emoji=False)  # names and labels are data, not markup
     shown = diagnosis.findings if show_ok else diagnosis.findings.filter(
         (pl.col("status") == "weak") | ((pl.col("status") == "not_enough_data") & pl.col("value").is_not_null())
@@ -370,7 +387,7 @@ def print_diagnosis(diagnosis: Diagnosis, *, show_ok: bool = False, width: int =
             ci = f"{fmt(r['ci_low'])} – {fmt(r['ci_high'])}" if r["ci_low"] is not None else DASH
             style = "red" if r["status"] == "weak" else ("yellow" if r["status"] == "not_enough_data" else None)
             grid.add_row(r["rule_label"], r["metric_label"], STATUS_LABELS[lang][r["status"]], fmt(r["value"]),
-                         fmt(r["benchmark"]), fmt(r["threshold"]), signed_value(r["gap"], r["unit"], lang), DASH if r["n"] is None else f"{r['n']:,}", ci, r["note"],
+                         fmt(r["benchmark"]), fmt(r["threshold"]), difference_text(r["gap"], r["unit"], lang), DASH if r["n"] is None else f"{r['n']:,}", ci, r["note"],
                          style=style)
         console.print(grid)
         for rule in weak.unique("rule", maintain_order=True).iter_rows(named=True):
@@ -380,6 +397,18 @@ def print_diagnosis(diagnosis: Diagnosis, *, show_ok: bool = False, width: int =
     for key in ("action", "owner", "count", "who"):
         plan.add_column(h[key], justify="right" if key == "count" else "left")
     for r in diagnosis.plan.iter_rows(named=True):
-        plan.add_row(r["action_label"], h["ops"] if r["owner"] == "operations" else h["agent"],
+        plan.add_row(r["action_label"], diagnosis.rules.actions[r["action"]].owner_label(lang),
                      str(r["agents_needing"]), ", ".join(r["names"]))
     console.print(plan)
+    shop = diagnosis.shop.filter(pl.col("baseline").is_not_null() | (pl.col("status") == "weak"))
+    if shop.height:
+        grid = Table(title=h["shop"], title_justify="left")
+        for key in ("scope", "metric", "value", "bench", "change", "status", "note", "actions"):
+            grid.add_column(h[key], justify="right" if key in ("value", "bench", "change") else "left")
+        for r in shop.iter_rows(named=True):
+            change = DASH if r["ratio"] is None else f"{r['ratio'] - 1:+.0%}"
+            grid.add_row(r["scope_label"], r["metric_label"], format_value(r["value"], r["unit"], lang),
+                         f"{format_value(round(r['baseline']), r['unit'], lang)} ({r['baseline_label']})", change,
+                         STATUS_LABELS[lang][r["status"]], r["note"],
+                         "、".join(r["actions"]) if r["status"] == "weak" else "", style="red" if r["status"] == "weak" else None)
+        console.print(grid)

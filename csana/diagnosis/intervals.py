@@ -19,6 +19,8 @@ Byar's interval
 
     a closed form within about 1% of the exact chi-square interval for every k
     (Breslow & Day 1987), so no scipy is needed.
+Newcombe's interval of a difference
+    of two proportions p₁ − p₂, from the two Wilson intervals (see :func:`difference`).
 Normal interval of a mean
     mean ± z · sd / √n, for averages of many independent events (response times, order
     amounts); with n ≥ 30 the central limit theorem makes it a fair approximation even
@@ -69,3 +71,22 @@ def mean_interval(mean: pl.Expr, sd: pl.Expr, n: pl.Expr, z: float, floor: float
     valid = sd.is_not_null() & (n >= 2) & mean.is_not_null()
     low = mean - half if floor is None else (mean - half).clip(lower_bound=floor)
     return pl.when(valid).then(low), pl.when(valid).then(mean + half)
+
+
+def difference(x1: pl.Expr, n1: pl.Expr, x2: pl.Expr, n2: pl.Expr, z: float) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """p₁ − p₂ of two independent proportions and Newcombe's hybrid score interval (his method 10)::
+
+        low  = d − √((p₁ − l₁)² + (u₂ − p₂)²)
+        high = d + √((u₁ − p₁)² + (p₂ − l₂)²)
+
+    with (lᵢ, uᵢ) the Wilson bounds of each proportion (Newcombe 1998): like Wilson's, it stays
+    inside [−1, 1] and behaves at small n. Null where either sample is empty.
+    """
+    p1, p2 = x1.cast(pl.Float64) / n1.cast(pl.Float64), x2.cast(pl.Float64) / n2.cast(pl.Float64)
+    l1, u1 = wilson(x1, n1, z)
+    l2, u2 = wilson(x2, n2, z)
+    d = p1 - p2
+    valid = (n1 > 0) & (n2 > 0)
+    low = d - ((p1 - l1) ** 2 + (u2 - p2) ** 2).sqrt()
+    high = d + ((u1 - p1) ** 2 + (p2 - l2) ** 2).sqrt()
+    return pl.when(valid).then(d), pl.when(valid).then(low), pl.when(valid).then(high)

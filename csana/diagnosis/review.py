@@ -6,7 +6,9 @@ traffic alone is not reviewed), :func:`review_sample` picks:
 lost inquiries (``lost_inquiry``)
     inquiry receptions of the month that earned no paid order (conv_final's rule,
     see :mod:`csana.diagnosis.drilldown`), the most engaged first (most customer messages):
-    the customer asked a lot and still did not buy;
+    the customer asked a lot and still did not buy. Not for after-sales agents (role
+    ``aftersales``): they do not sell, and their "inquiries" are questions of customers whose
+    order lies further back than postsale_days;
 slow receptions (``slow``)
     received receptions with at least ``slow_min_count`` responses slower than
     ``slow_response_s``, the most slow responses first, then the slowest first answer;
@@ -81,7 +83,7 @@ def review_sample(
     weak = reviewable_agents(diagnosis, rules)
     picked = pl.concat(
         [
-            lost_inquiries(inquiries, weak, review.per_agent),
+            lost_inquiries(inquiries, sellers(diagnosis, weak), review.per_agent),
             slow_receptions(received, weak, review.per_agent),
             best_conversions(inquiries, review.best),
         ],
@@ -113,6 +115,12 @@ def reviewable_agents(diagnosis: Diagnosis, rules: DiagnosticRules) -> list[str]
     """Agents weak on at least one rule with an action the agent owns (traffic alone is not reviewed)."""
     own = {rid for rid, r in rules.rules.items() if any(rules.actions[a].owner == "agent" for a in r.actions)}
     return sorted(diagnosis.weak.filter(pl.col("rule").is_in(list(own)))["agent_id"].unique().to_list())
+
+
+def sellers(diagnosis: Diagnosis, agents: list[str]) -> list[str]:
+    """Those of ``agents`` who sell: every agent but the after-sales ones (an unknown role counts as selling)."""
+    after = set(diagnosis.findings.filter(pl.col("role") == "aftersales")["agent_id"].to_list())
+    return [a for a in agents if a not in after]
 
 
 def _first_per_agent(frame: pl.DataFrame, agents: list[str], order: list[pl.Expr | str], descending: list[bool],

@@ -25,7 +25,16 @@ from csana.config import PARAMS_DIR, Frozen, read_config, validate
 from csana.errors import CsanaError
 
 Test = Literal["wilson", "poisson", "mean"]
-Against = Literal["median", "norm", "both", "either"]
+Against = Literal["median", "norm", "both", "either", "history", "benchmark"]
+AGENT_BASELINES = ("median", "norm", "both", "either")
+"""What an agent's value is compared with (see params/diagnostics.yaml)."""
+SHOP_BASELINES = ("history", "benchmark")
+"""What a shop's or team's total is compared with: its earlier months, or a platform export's peer benchmark."""
+Owner = Literal["agent", "lead", "operations"]
+OWNER_LABELS: dict[str, tuple[str, str]] = {
+    "agent": ("客服本人", "agent"), "lead": ("客服主管", "team lead"), "operations": ("运营", "operations"),
+}
+"""Who carries out an action, in (中文, English)."""
 COUNT_UNITS = ("people", "orders", "units", "messages")
 """Units of metrics that count events, so a Poisson model or a Wilson denominator fits them."""
 DEFAULT_FILE = PARAMS_DIR / "diagnostics.yaml"
@@ -46,9 +55,18 @@ class Factor(Text):
 
 
 class Action(Text):
-    """A training or improvement action (改进措施); ``operations`` = not the agent's job."""
+    """A training or improvement action (改进措施) and who carries it out.
 
-    owner: Literal["agent", "operations"] = "agent"
+    ``agent``: the agent (training, practice); ``lead``: the team lead, about one agent's
+    set-up (routing weight, shifts, tools); ``operations``: the shop's operations team
+    (traffic, campaigns) — never given to one agent, only to a shop rule (``level: shop``).
+    """
+
+    owner: Owner = "agent"
+
+    def owner_label(self, lang: str = "zh") -> str:
+        zh, en = OWNER_LABELS[self.owner]
+        return zh if lang == "zh" else en
 
 
 class Check(Frozen):
@@ -66,9 +84,16 @@ class Check(Frozen):
 
 
 class Rule(Text):
-    """A weak indicator (诊断项) with its factors and actions."""
+    """A weak indicator (诊断项) with its factors and actions.
 
-    roles: tuple[str, ...] = Field((), description="roles the rule applies to (agents of unknown role always)")
+    ``level: agent`` (default) judges each agent against its peers; ``level: shop`` judges
+    the shop's and each team's totals against their earlier months or a peer benchmark
+    (:mod:`csana.diagnosis.shop`): what no single agent causes or can fix, such as traffic.
+    """
+
+    level: Literal["agent", "shop"] = "agent"
+    roles: tuple[str, ...] = Field((), description="roles the rule applies to (agents of unknown role always; "
+                                                  "a shop rule: the teams holding such agents)")
     checks: tuple[Check, ...] = ()
     factors: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()
@@ -93,11 +118,24 @@ class Review(Frozen):
     salt: str | None = None
 
 
+class ShopMethod(Frozen):
+    """Settings of the shop and team findings (rules with ``level: shop``)."""
+
+    history_months: int = Field(3, ge=1, le=24, description="earlier months (with data) the month is compared with")
+    benchmark_labels: tuple[str, ...] = Field(
+        ("同行同层平均", "同行平均", "行业均值"),
+        description="peer-benchmark rows of a platform export to compare with, the first found",
+    )
+
+
 class Drilldown(Frozen):
     """Settings of the conversion drill-down."""
 
     response_buckets: tuple[float, ...] = (20, 30, 60, 120)
-    unpaid_after_min: float = Field(60, ge=0, description="an order not paid within this many minutes counts as unpaid")
+    unpaid_after_min: float = Field(30, ge=0, description="the landmark of the reminder comparison: orders still "
+                                                          "unpaid this many minutes after creation, reminded by then or not")
+    reminder_horizon_h: float = Field(72, gt=0, description="the reminder comparison's outcome: paid within this many "
+                                                            "hours of creation")
 
     @field_validator("response_buckets")
     @classmethod
@@ -116,6 +154,31 @@ class DiagnosticRules(Frozen):
     rules: dict[str, Rule] = Field(default_factory=dict)
     review: Review = Field(default_factory=Review)
     drilldown: Drilldown = Field(default_factory=Drilldown)
+    shop: ShopMethod = Field(default_factory=ShopMethod)
+
+    def level(self, level: str) -> dict[str, Rule]:
+        """The rules of one level (agent or shop), in file order."""
+        return {rule_id: rule for rule_id, rule in self.rules.items() if rule.level == level}
+
+    def roles_of(self, metric_id: str) -> tuple[str, ...]:
+        """The roles an agent-level metric is judged for (the union over the rules checking it); () = every role,
+        also when no rule checks it or one rule names no roles."""
+        rules = [r for r in self.level("agent").values() if any(c.metric == metric_id for c in r.checks)]
+        if not rules or any(not r.roles for r in rules):
+            return ()
+        return tuple(dict.fromkeys(role for r in rules for role in r.roles))
+
+    def sample_of(self, metric_id: str) -> tuple[str | None, int]:
+        """The column counting an agent's sample for a metric and the least sample that judges it: from the first
+        agent-level check on it (its n, else the rate's denominator, else the count), else (None, 0)."""
+        for rule in self.level("agent").values():
+            for check in rule.checks:
+                if check.metric == metric_id:
+                    m = CATALOGUE[metric_id]
+                    ratio = getattr(m, "ratio", None)
+                    base = (check.count or metric_id) if check.test == "poisson" else (ratio[1] if ratio else None)
+                    return check.n or base, self.min_count(check)
+        return None, 0
 
     def min_count(self, check: Check) -> int:
         return self.method.min_count if check.min_count is None else check.min_count
@@ -140,8 +203,36 @@ def meaning_problems(rules: DiagnosticRules) -> list[str]:
                      if not getattr(rule, part)]
         problems += _unknown_ids(f"{key}.factors", rule.factors, rules.factors, "factors")
         problems += _unknown_ids(f"{key}.actions", rule.actions, rules.actions, "actions")
+        problems += owner_problems(key, rule, rules)
         for i, check in enumerate(rule.checks):
             problems += check_problems(f"{key}.checks[{i}]", check)
+            problems += level_problems(f"{key}.checks[{i}]", rule, check)
+    return problems
+
+
+def owner_problems(key: str, rule: Rule, rules: DiagnosticRules) -> list[str]:
+    """The owner rule: operations' actions belong to shop rules, and a shop rule gives no agent anything to do."""
+    owners = {a: rules.actions[a].owner for a in rule.actions if a in rules.actions}
+    if rule.level == "agent":
+        return [f"'{key}.actions': '{a}' is owned by operations, and an agent-level rule gives its actions to one "
+                f"agent (move the check to a rule with level: shop, or pick an agent or lead action)"
+                for a, owner in owners.items() if owner == "operations"]
+    return [f"'{key}.actions': '{a}' is owned by the agent, and a shop rule names no agent (use an operations "
+            f"or lead action)" for a, owner in owners.items() if owner == "agent"]
+
+
+def level_problems(key: str, rule: Rule, check: Check) -> list[str]:
+    """A check's baseline and test must fit its rule's level."""
+    if rule.level == "agent":
+        if check.against in SHOP_BASELINES:
+            return [f"'{key}.against': {check.against} compares a shop's or team's total; an agent-level rule "
+                    f"takes one of {', '.join(AGENT_BASELINES)} (or set level: shop)"]
+        return []
+    problems = []
+    if check.against not in SHOP_BASELINES:
+        problems.append(f"'{key}.against': a shop rule compares with history or benchmark (got {check.against})")
+    if check.test != "poisson":
+        problems.append(f"'{key}.test': a shop rule compares counts (test: poisson; got {check.test})")
     return problems
 
 
@@ -171,9 +262,10 @@ def check_problems(key: str, check: Check) -> list[str]:
     m = CATALOGUE[check.metric]
     if m.direction == "neutral":
         problems.append(f"'{key}.metric': '{m.id}' has no better direction, so it cannot be weak (pick a metric whose direction is higher or lower)")
-    if check.against == "median" and check.norm is not None:
-        problems.append(f"'{key}.norm': ignored with against: median (use against: both or either, or remove norm)")
-    if check.against != "median" and check.norm is None:
+    if check.against in ("median", *SHOP_BASELINES) and check.norm is not None:
+        problems.append(f"'{key}.norm': ignored with against: {check.against} (use against: both or either, "
+                        f"or remove norm)")
+    if check.against in ("norm", "both", "either") and check.norm is None:
         problems.append(f"'{key}.norm': against: {check.against} needs a norm value")
     if check.test == "wilson":
         parts = m.ratio and [CATALOGUE[c] for c in m.ratio]

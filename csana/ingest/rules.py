@@ -9,7 +9,7 @@ Terms:
 
 *row rule*
     a condition every data row must meet, or a kind of row that is not data (a total, a note).
-    Not to be confused with a diagnostic *check* of an agent's metrics (:mod:`csana.diagnose`).
+    Not to be confused with a diagnostic *check* of an agent's metrics (:mod:`csana.diagnosis`).
 *checked / passed / set aside*
     per rule: the rows the rule was tested on, those that met it, and those set aside under it.
     A row breaking several rules fails each of them but is set aside once, under the first

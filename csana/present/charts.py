@@ -22,6 +22,7 @@ import altair as alt
 import polars as pl
 
 from csana.catalogue import CATALOGUE, label, metric
+from csana.diagnosis.drilldown import bucket_text
 from csana.i18n import Captions
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, WenQuanYi Zen Hei, Microsoft YaHei, PingFang SC, sans-serif"
@@ -41,7 +42,7 @@ text = Captions({
     "trend_title": ("每日趋势", "Daily trend"),
     "date": ("日期", "Date"),
     "value": ("数值", "Value"),
-    "served_title": ("客服接待 vs 静默下单", "Served vs silent orders"),
+    "served_title": ("客服接待与静默下单对比", "Served vs silent orders"),
     "served": ("客服接待", "Served by CS"),
     "silent": ("静默下单", "Silent"),
     "orders": ("订单数", "Orders"),
@@ -318,7 +319,10 @@ def conversion_rates(rates: pl.DataFrame, by: str, lang: str = "zh") -> alt.Laye
     ``rates`` is one agent's (or the shop's) rows of ``Drilldown.by_response`` or
     ``by_hour``: the category, ``receptions``, ``converted``, ``rate``, ``ci_low``, ``ci_high``.
     """
-    order = rates.sort("bucket_order").get_column("bucket").to_list() if by == "bucket" else None
+    if by == "bucket":  # labels in the chart's language, the unanswered bucket in words
+        shown = {b: bucket_text(b, lang) for b in rates.get_column("bucket").unique().to_list()}
+        rates = rates.sort("bucket_order").with_columns(pl.col("bucket").replace_strict(shown, return_dtype=pl.String))
+    order = rates.get_column("bucket").to_list() if by == "bucket" else None
     x = alt.X(f"{by}:{'N' if by == 'bucket' else 'O'}", sort=order, title=text(by, lang), axis=alt.Axis(labelAngle=0))
     base = alt.Chart(rates).encode(x=x)
     bars = base.mark_bar(color=ACCENT, opacity=0.85).encode(

@@ -20,7 +20,7 @@ from csana.i18n import pick
 DASH = "—"
 Tone = Literal["good", "bad", "flat"]
 _MONEY = ("yuan", "yuan/hour")
-_SUFFIX = {"seconds": (" 秒", " s"), "hours": (" 小时", " h"), "yuan/hour": ("/小时", "/h")}
+_SUFFIX = {"seconds": (" 秒", " s"), "hours": (" 小时", " h"), "yuan/hour": ("/小时", "/h"), "people/hour": (" 人/小时", "/h")}
 _POINTS = ("个百分点", "pp")
 
 
@@ -62,6 +62,18 @@ def signed_value(value: Any, unit: str | None, lang: str = "zh") -> str:
     return sign(value) + format_value(abs(value), unit, lang)
 
 
+def points(value: Any, lang: str = "zh") -> str:
+    """A difference of two rates in percentage points: −6.3 个百分点 / −6.3 pp (never '%', which reads as relative)."""
+    if missing(value):
+        return DASH
+    return f"{sign(value)}{abs(value) * 100:.1f} {pick(_POINTS, lang)}"
+
+
+def difference_text(value: Any, unit: str | None, lang: str = "zh") -> str:
+    """A signed difference in its unit: percentage points for rates, else :func:`signed_value`."""
+    return points(value, lang) if unit == "ratio" else signed_value(value, unit, lang)
+
+
 def plain_number(value: float) -> str:
     """At most two decimals, trailing zeros dropped: 1,234.5, 3, 0.25."""
     return f"{value:,.2f}".rstrip("0").rstrip(".")
@@ -96,7 +108,7 @@ def delta(metric_id: str, now: Any, before: Any, lang: str = "zh") -> Delta:
     m = CATALOGUE[metric_id]
     diff = now - before
     if m.unit == "ratio":
-        text = f"{sign(diff)}{abs(diff) * 100:.1f} {pick(_POINTS, lang)}"
+        text = points(diff, lang)
     else:
         text = signed_value(diff, m.unit, lang)
         if before:

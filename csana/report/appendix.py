@@ -7,6 +7,7 @@ still provisional, and each metric's definition from the catalogue.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,7 @@ from IPython.display import HTML
 
 from csana.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.facts import facts_of
+from csana.i18n import LANG_NAMES, Captions, list_separator
 from csana.present.formatting import DASH
 from csana.report.common import (
     LEADERBOARD_METRICS,
@@ -27,6 +29,56 @@ from csana.report.common import (
 from csana.report.context import ReportContext
 from csana.report.format import Column, count_column, esc, html_table, text_column
 from csana.report.scorecards import card_metrics
+
+PARAMETERS = Captions({
+    # metric parameters (params/metrics.yaml)
+    "slow_response_s": ("慢响应阈值（秒）", "Slow response threshold (s)"),
+    "slow_min_count": ("慢接待所需慢响应次数", "Slow responses that make a slow reception"),
+    "max_gap_s": ("接待时长的间隔上限（秒）", "Longest gap counted in reception time (s)"),
+    "postsale_days": ("售后咨询天数", "Post-sale days"),
+    "attribution_days": ("订单归属天数", "Attribution days"),
+    "final_pay_days": ("最终付款天数", "Final payment days"),
+    "repeat_days": ("回头客天数", "Repeat-buyer days"),
+    "count_auto_reply": ("自动回复算客服回复", "Auto-replies count as replies"),
+    "service_hours": ("考核时段", "Service hours"),
+    "attribution_rule": ("订单归属规则", "Attribution rule"),
+    "filter.keywords": ("过滤关键词", "Filter keywords"),
+    "filter.customers": ("过滤买家（已匿名）", "Filtered customers (pseudonymised)"),
+    "data_end": ("数据截止日", "Data end"),
+    # report parameters
+    "data": ("数据", "Data"),
+    "month": ("月份", "Month"),
+    "team": ("组别", "Team"),
+    "shop": ("店铺", "Shop"),
+    "scheme": ("考核方案", "Scheme"),
+    "lang": ("语言", "Language"),
+    # diagnostics (params/diagnostics.yaml)
+    "confidence": ("置信水平", "Confidence level"),
+    "min_count": ("默认最小样本", "Default minimum sample"),
+    "min_agents": ("中位数所需客服数", "Agents needed for a median"),
+    "history_months": ("店铺对比的前几个月", "Earlier months the shop is compared with"),
+    "unpaid_after_min": ("催付对比的时间点（下单后分钟）", "Reminder comparison landmark (min after the order)"),
+    "reminder_horizon_h": ("催付对比的付款期限（小时）", "Reminder comparison outcome window (h)"),
+})
+"""The appendix's parameter names in zh and en (the key itself is shown beside, as code, for editing the files)."""
+
+VALUES = Captions({
+    "true": ("是", "yes"), "false": ("否", "no"), "all_day": ("全天", "all day"),
+    "last_inquiry": ("最后一次询单", "last inquiry"), "first_inquiry": ("第一次询单", "first inquiry"),
+    "latest": ("按最新时间戳", "the latest timestamp"), "demo": ("内置演示店铺", "the bundled demo shop"),
+})
+TABLES = Captions({
+    "messages": ("聊天记录", "Messages"), "orders": ("订单", "Orders"), "agents": ("客服名单", "Agents"),
+    "reminders": ("催付记录", "Payment reminders"), "reviews": ("评价", "Reviews"), "disputes": ("纠纷投诉", "Disputes"),
+    "manual_scores": ("人工评分", "Manual scores"), "lost_reasons": ("未成交原因", "Lost reasons"),
+    "online": ("在线时长", "Online time"), "agent_period": ("客服绩效导出", "Agent performance export"),
+    "benchmarks": ("同行基准", "Peer benchmarks"),
+})
+"""Display names of the input tables."""
+
+
+def _code(key: str) -> str:
+    return f' <code>{esc(key)}</code>'
 
 
 def _span(frame: pl.DataFrame, column: str) -> str:
@@ -51,8 +103,13 @@ def _coverage(ctx: ReportContext) -> str:
     return _defs(rows)
 
 
-def _defs(rows: Iterable[tuple[str, Any]]) -> str:
-    return '<dl class="defs">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows) + "</dl>"
+def _defs(rows: Iterable[tuple[str, Any]], keys: Iterable[str | None] | None = None) -> str:
+    """A definition list; ``keys`` (the parameter keys, as code) follow each term when given."""
+    pairs = list(rows)
+    codes = list(keys) if keys is not None else [None] * len(pairs)
+    return '<dl class="defs">' + "".join(
+        f"<dt>{esc(k)}{_code(c) if c else ''}</dt><dd>{esc(v)}</dd>" for (k, v), c in zip(pairs, codes)
+    ) + "</dl>"
 
 
 def _rows_read(ctx: ReportContext) -> str:
@@ -61,8 +118,9 @@ def _rows_read(ctx: ReportContext) -> str:
     if files.height == 0:
         return note(t("in_memory", lang))
     columns = [
-        text_column(t("file", lang), "file", wrap=True), text_column(t("table", lang), "table"),
-        text_column(t("encoding", lang), "encoding"),
+        text_column(t("file", lang), "file", wrap=True),
+        Column(t("table", lang), lambda r: esc(TABLES(r["table"], lang) if r.get("table") in TABLES else r.get("table"))),
+        Column(t("encoding", lang), lambda r: f"<code>{esc(r.get('encoding'))}</code>" if r.get("encoding") else ""),
         *[count_column(t(k, lang), c) for k, c in (("read", "rows_read"), ("used", "rows_used"), ("rejected", "rows_rejected"))],
     ]
     return html_table(files, columns, "data compact")
@@ -75,7 +133,8 @@ def _rejections(ctx: ReportContext) -> str:
     if ctx.dataset.rejected.height == 0:
         return f"<p>{esc(t('no_rejects', lang))}</p>"
     columns = [
-        text_column(t("file", lang), "file"), text_column(t("column", lang), "column"),
+        text_column(t("file", lang), "file"),
+        Column(t("column", lang), lambda r: f"<code>{esc(r.get('column'))}</code>" if r.get("column") else ""),
         text_column(t("reason", lang), "reason", wrap=True),
         count_column(t("rejected", lang), "rows"),
         Column(t("first_rows", lang), lambda r: esc(", ".join(str(x) for x in r.get("first_rows") or []))),
@@ -85,12 +144,47 @@ def _rejections(ctx: ReportContext) -> str:
 
 
 def _parameters(ctx: ReportContext) -> str:
-    report = [("data", ctx.data), ("month", ctx.month), ("team", ctx.team or DASH), ("shop", ctx.shop_id or DASH),
-              *[("scheme", f"{name} · {s.label(ctx.lang)} · {s.content_hash}") for name, s in ctx.schemes],
-              ("lang", ctx.lang)]
-    metric = [(k, _param_text(v)) for k, v in _shown_params(ctx).items()]
-    return (f"<h3>{esc(t('report_parameters', ctx.lang))}</h3>{_defs(report)}"
-            f"<h3>{esc(t('metric_parameters', ctx.lang))}</h3>{_defs(metric)}")
+    lang = ctx.lang
+    report = [("data", VALUES("demo", lang) if ctx.data == "demo" else ctx.data), ("month", ctx.month), ("team", ctx.team or DASH), ("shop", ctx.shop_id or DASH),
+              *[("scheme", f"{name} · {s.label(lang)} · {s.content_hash}") for name, s in ctx.schemes],
+              ("lang", LANG_NAMES[lang])]  # type: ignore[index]
+    metric = _metric_rows(ctx)
+    rules = ctx.diagnosis.rules
+    diagnosis = [("confidence", f"{rules.method.confidence:.0%}"), ("min_count", rules.method.min_count),
+                 ("min_agents", rules.method.min_agents), ("history_months", rules.shop.history_months),
+                 ("unpaid_after_min", f"{rules.drilldown.unpaid_after_min:g}"),
+                 ("reminder_horizon_h", f"{rules.drilldown.reminder_horizon_h:g}")]
+
+    def block(title: str, rows: list[tuple[str, Any]]) -> str:
+        return f"<h3>{esc(t(title, lang))}</h3>" + _defs(((PARAMETERS(k, lang), v) for k, v in rows), (k for k, _ in rows))
+    return block("report_parameters", report) + block("metric_parameters", metric) + block("diagnosis_parameters", diagnosis)
+
+
+def _metric_rows(ctx: ReportContext) -> list[tuple[str, Any]]:
+    """The metric parameters as (key, value text): filter lists one per line, service hours as a span of the day."""
+    lang = ctx.lang
+    values = _shown_params(ctx)
+    rows: list[tuple[str, Any]] = []
+    for key, value in values.items():
+        if key == "filter":
+            rows += [(f"filter.{k}", _param_text(v, lang)) for k, v in (value or {}).items()]
+        elif key == "service_hours":
+            rows.append((key, _hours_text(ctx.params.service_hours, lang)))
+        elif key == "attribution_rule":
+            rows.append((key, VALUES(value, lang) if value in VALUES else value))
+        elif key == "data_end" and value is None:
+            rows.append((key, VALUES("latest", lang)))
+        else:
+            rows.append((key, _param_text(value, lang)))
+    return rows
+
+
+def _hours_text(hours: Any, lang: str) -> str:
+    """Service hours as 08:00–23:00, or 全天 / all day."""
+    if hours.all_day:
+        return VALUES("all_day", lang)
+    end = "24:00" if hours.end >= dt.time(23, 59, 59) else f"{hours.end:%H:%M}"
+    return f"{hours.start:%H:%M}–{end}"
 
 
 def _shown_params(ctx: ReportContext) -> dict[str, Any]:
@@ -106,20 +200,21 @@ def _shown_params(ctx: ReportContext) -> dict[str, Any]:
     return values
 
 
-def _param_text(value: Any) -> str:
-    """A parameter value as a manager reads it: lists joined, mappings as key: value, None as —."""
+def _param_text(value: Any, lang: str) -> str:
+    """A parameter value as a manager reads it: lists joined, yes / no, None as —."""
     if value is None:
         return DASH
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_param_text(v)}" for k, v in value.items())
+    if isinstance(value, bool):
+        return VALUES("true" if value else "false", lang)
     if isinstance(value, (list, tuple)):
-        return ", ".join(_param_text(v) for v in value) if value else DASH
+        return list_separator(lang).join(_param_text(v, lang) for v in value) if value else DASH
     return str(value)
 
 
 def _definitions(ctx: ReportContext) -> str:
+    """Each shown metric's name and definition, in the report's language only."""
     shown = [m for m in PUBLIC_IDS if m in {*SUMMARY_METRICS, *LEADERBOARD_METRICS, *card_metrics(ctx), *TREND_METRICS}]
-    rows = [(f"{CATALOGUE[m].zh} / {CATALOGUE[m].en}", CATALOGUE[m].definition) for m in shown]
+    rows = [(CATALOGUE[m].label(ctx.lang), CATALOGUE[m].defined(ctx.lang)) for m in shown]
     return _defs(rows)
 
 

@@ -97,7 +97,6 @@ t = Captions({
     "reminders": ("催付效果", "Payment reminders"),
     "group": ("分组", "Group"),
     "unpaid_orders": ("未付款订单", "Unpaid orders"),
-    "paid_in_end": ("最终付款", "Paid in the end"),
     "reminder_note": ("下单后一段时间仍未付款的订单，按是否催付分组：这是观察到的差异，不能证明催付导致付款。",
                       "Orders still unpaid a while after creation, by whether they were reminded: an observed "
                       "difference, not proof that reminders cause payment."),
@@ -124,6 +123,15 @@ t = Captions({
     "weak_actions": ("待改进指标与培训动作", "To improve, and training actions"),
     "factors": ("影响因素", "Factors"),
     "none_weak": ("本月没有偏弱指标。", "No weak indicator this month."),
+    "evidence": ("本人 {value}，基准 {benchmark}", "{value} against {benchmark}"),
+    "gate_flag": ("门槛未判定", "gate not judged"),
+    "gate_pay": ("门槛与薪酬", "Gates and pay"),
+    "gate_who": ("{names}：{notes}", "{names}: {notes}"),
+    "gate_policy": ("门槛无法判定（样本不足）时怎么办由考核方案决定：默认不执行；也可改为视为未达标，或仅对新人不执行，"
+                    "或为新人单设考核方案。",
+                    "What a gate that cannot be judged (too little data) does is the scheme's choice: by default it is "
+                    "not applied; it can instead count as failed, be waived for newcomers only, or newcomers can have "
+                    "their own scheme."),
     "sign_agent": ("客服签字 / 日期", "Agent signature / date"),
     "sign_lead": ("主管签字 / 日期", "Team lead signature / date"),
     "of": ("{rank} / {n}", "{rank} of {n}"),
@@ -150,6 +158,7 @@ t = Captions({
     "parameters": ("参数", "Parameters"),
     "report_parameters": ("报告参数", "Report parameters"),
     "metric_parameters": ("指标参数", "Metric parameters"),
+    "diagnosis_parameters": ("诊断参数", "Diagnosis parameters"),
     "definitions": ("指标定义", "Metric definitions"),
     "provisional_table": ("暂定指标", "Provisional metrics"),
     "none": ("无", "none"),

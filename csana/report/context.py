@@ -230,7 +230,8 @@ def _scores(agents: pl.DataFrame, schemes: tuple[tuple[str, Scheme], ...], datas
     """Each agent scored by the first scheme whose ``applies_to`` selects it."""
     from csana.scoring.scorecard import score_schemes
 
-    return score_schemes(agents, schemes, manual=dataset["manual_scores"] if dataset.has("manual_scores") else None)
+    return score_schemes(agents, schemes, manual=dataset["manual_scores"] if dataset.has("manual_scores") else None,
+                         agents=dataset["agents"] if dataset.has("agents") else None)
 
 
 def _diagnosis(agents: pl.DataFrame, dataset: Dataset, params: MetricParams, lang: str, team: str | None) -> Diagnosis:
@@ -250,7 +251,8 @@ def _diagnosis(agents: pl.DataFrame, dataset: Dataset, params: MetricParams, lan
         .select(found.plan.columns)
         .sort("agents_needing", descending=True, maintain_order=True)
     )
-    return Diagnosis(findings, plan, found.rules, found.lang)
+    shop = found.shop.filter(pl.col("scope").is_in(["*", team]))
+    return Diagnosis(findings, plan, found.rules, found.lang, shop)
 
 
 def _drilldown(dataset: Dataset, month: str, params: MetricParams, diagnosis: Diagnosis, lang: str,

@@ -119,7 +119,16 @@ def _pay_table(ctx: ReportContext, row: Mapping[str, Any]) -> str:
         cell = "th" if part == "total_pay" else "td"
         lines.append(f'<tr><{cell}>{esc(pick((zh, en), lang))}</{cell}><{cell} class="num">{esc(shown)}</{cell}></tr>')
     head = f'<tr><th>{esc(t("pay_detail", lang))}</th><th class="num">{esc(t("amount", lang))}</th></tr>'
-    return f'<table class="data compact"><thead>{head}</thead><tbody>{"".join(lines)}</tbody></table>'
+    table = f'<table class="data compact"><thead>{head}</thead><tbody>{"".join(lines)}</tbody></table>'
+    return table + _gate_lines(ctx, row)
+
+
+def _gate_lines(ctx: ReportContext, row: Mapping[str, Any]) -> str:
+    """Each gate of the agent's scheme that failed or could not be judged, and what it did to the pay, in words."""
+    from csana.scoring.columns import gate_notes
+
+    lines = gate_notes(ctx.scheme(row["scheme"]), row, ctx.lang)
+    return "".join(f'<p class="note"><span class="flag">{esc(line)}</span></p>' for line in lines)
 
 
 def _weakjoin(ctx: ReportContext, agent_id: str) -> str:
@@ -129,8 +138,8 @@ def _weakjoin(ctx: ReportContext, agent_id: str) -> str:
         return f"<p>{esc(t('none_weak', lang))}</p>"
     items = []
     for r in weak.iter_rows(named=True):
-        evidence = (f"{format_value(r['value'], r['unit'], lang)} vs "
-                    f"{format_value(r['benchmark'], r['unit'], lang)}")
+        evidence = t("evidence", lang, value=format_value(r["value"], r["unit"], lang),
+                     benchmark=format_value(r["benchmark"], r["unit"], lang))
         factors = join(r.get("factors") or [], lang)
         actions = "".join(f"<li>{esc(a)}</li>" for a in (r.get("actions") or []))
         items.append(
@@ -154,7 +163,8 @@ def scorecard(ctx: ReportContext, row: Mapping[str, Any]) -> str:
     lang = ctx.lang
     agent_id = row["agent_id"]
     who = f"{esc(row.get('name') or agent_id)}"
-    meta = " · ".join(esc(v) for v in (agent_id, row.get("team"), ctx.month) if v)
+    shown_id = agent_id if row.get("name") and row.get("name") != agent_id else None  # exports: the id is the name
+    meta = " · ".join(esc(v) for v in (shown_id, row.get("team"), ctx.month) if v)
     rank = t("of", lang, rank=row["rank"], n=ctx.ranked[row["scheme"]]) if row.get("rank") is not None else DASH
     headline = "".join(
         f'<div class="kpi"><div class="name">{esc(name)}</div><div class="value">{value}</div></div>'

@@ -6,8 +6,8 @@ format what the context holds; all data text is escaped (:func:`csana.report.for
 
 Sections, in report order: :func:`header`, :func:`summary`, :func:`leaderboard`,
 :func:`charts_heading` with :func:`response_chart`, :func:`funnel_chart`,
-:func:`trend_chart`, :func:`value_chart`; :func:`diagnostics` (training plan, weak
-indicators, conversion drill-down); :func:`review` (chat-review sample);
+:func:`trend_chart`, :func:`value_chart`; :func:`~csana.report.diagnosis.diagnostics` (training
+plan, weak indicators, shop findings, conversion drill-down); :func:`review` (chat-review sample);
 :func:`~csana.report.scorecards.scorecards` (one printed page per agent, for one-to-one
 reviews); :func:`~csana.report.appendix.appendix` (data quality, parameters,
 definitions, coverage). With a store of published months, :func:`~csana.report.restatements.restatements`
@@ -35,8 +35,6 @@ from csana.present.formatting import (
     delta,
     format_metric,
     format_value,
-    missing,
-    signed_value,
 )
 from csana.report.appendix import appendix
 from csana.report.attribution import attribution_appendix
@@ -54,9 +52,9 @@ from csana.report.common import (
     t,
 )
 from csana.report.context import ReportContext
+from csana.report.diagnosis import diagnostics, shop_headline
 from csana.report.format import (
     Column,
-    count_column,
     esc,
     html_table,
     metric_column,
@@ -117,10 +115,12 @@ def kpi_tile(ctx: ReportContext, metric_id: str) -> str:
     before = ctx.before.totals.get(metric_id) if ctx.before is not None else None
     change = delta(metric_id, now, before, lang)
     last = f'{esc(t("last_month", lang))} {esc(format_metric(metric_id, before, lang))}'
+    # without last month's value the tile says so once ("上月 —"), not a second dash for the change
+    shown = "" if before is None else f' <span class="delta {change.tone}">{esc(change.text)}</span>'
     return (
         f'<div class="kpi"><div class="name">{esc(label(metric_id, lang))}{_flag(ctx, metric_id)}</div>'
         f'<div class="value">{esc(format_metric(metric_id, now, lang))}</div>'
-        f'<div class="before">{last} <span class="delta {change.tone}">{esc(change.text)}</span></div></div>'
+        f'<div class="before">{last}{shown}</div></div>'
     )
 
 
@@ -139,6 +139,9 @@ def summary(ctx: ReportContext) -> HTML:
         notes.append(t("weak_agents", lang, n=len(weak), action=first["action_label"], k=first["agents_needing"]))
     else:
         notes.append(t("no_weak", lang))
+    traffic = shop_headline(ctx)
+    if traffic:
+        notes.append(traffic)
     value = _service_value_line(ctx)
     if value:
         notes.append(value)
@@ -173,9 +176,13 @@ def _headline_metrics(scheme: Scheme) -> list[str]:
 
 
 def _status(lang: str) -> Column:
+    """The score status, and a flag when a gate could not be judged (so a pay that looks high is explained)."""
     def cell(row: Mapping[str, Any]) -> str:
         status = row.get("status")
-        return "" if status in (None, "ok") else f'<span class="flag">{esc(status_text(status, lang))}</span>'
+        flags = [] if status in (None, "ok") else [status_text(status, lang)]
+        if row.get("gates_undetermined"):
+            flags.append(t("gate_flag", lang))
+        return " ".join(f'<span class="flag">{esc(f)}</span>' for f in flags)
 
     return Column(t("status", lang), cell)
 
@@ -188,13 +195,32 @@ def leaderboard(ctx: ReportContext) -> HTML:
     for name, scheme in ctx.schemes:
         rows = agents.filter(pl.col("scheme") == name)
         if rows.height:
-            parts += [f"<h3>{esc(scheme.label(lang))}</h3>", html_table(rows, _board_columns(ctx, scheme), "data compact")]
+            parts += [f"<h3>{esc(scheme.label(lang))}</h3>", html_table(rows, _board_columns(ctx, scheme), "data compact"),
+                      _gate_pay(rows, scheme, lang)]
     unscored = agents.filter(pl.col("scheme").is_null())
     if unscored.height:
         names = join((r.get("name") or r["agent_id"] for r in unscored.iter_rows(named=True)), lang)
         parts.append(f"<p>{esc(t('unscored', lang, names=names))}</p>")
     parts.append(note(t("rank_note", lang)))
     return html(*parts)
+
+
+def _gate_pay(rows: pl.DataFrame, scheme: Scheme, lang: str) -> str:
+    """Under a scheme's leaderboard: who failed a gate or could not be judged on one, and what that did to the pay,
+    agents with the same outcome together (so a newcomer paid more than a failing colleague is explained)."""
+    from csana.scoring.columns import gate_notes
+
+    outcomes: dict[str, list[str]] = {}
+    for row in rows.iter_rows(named=True):
+        for line in gate_notes(scheme, row, lang):
+            outcomes.setdefault(line, []).append(row.get("name") or row["agent_id"])
+    if not outcomes:
+        return ""
+    items = "".join(f"<li>{esc(t('gate_who', lang, names=join(names, lang), notes=line))}</li>"
+                    for line, names in outcomes.items())
+    unjudged = rows.get_column("gates_undetermined").drop_nulls().len() if "gates_undetermined" in rows.columns else 0
+    return (f'<div class="note"><b>{esc(t("gate_pay", lang))}</b><ul>{items}</ul></div>'
+            + (note(t("gate_policy", lang)) if unjudged else ""))
 
 
 def _board_columns(ctx: ReportContext, scheme: Scheme) -> list[Column]:
@@ -254,92 +280,6 @@ def value_chart(ctx: ReportContext) -> alt.TopLevelMixin | HTML:
         return chart
     return alt.vconcat(chart, alt.Chart(pl.DataFrame({"n": [t("value_scope_note", ctx.lang)]})).mark_text(
         align="left", color=charts.NEUTRAL).encode(text="n:N")).properties(spacing=4)
-
-
-# -- diagnostics -------------------------------------------------------------------------------
-
-
-def _finding_value(key: str, lang: str) -> Column:
-    return Column(t(key, lang), lambda r: esc(format_value(r.get(key), r.get("unit"), lang)), numeric=True)
-
-
-def diagnostics(ctx: ReportContext) -> HTML:
-    """The team training plan (actions by how many agents need them) and each weak indicator's evidence."""
-    lang = ctx.lang
-    plan_columns = [
-        text_column(t("action", lang), "action_label", wrap=True),
-        text_column(t("owner", lang), "owner"),
-        Column(t("agents_needing", lang), lambda r: esc(r.get("agents_needing")), numeric=True),
-        Column(t("who", lang), lambda r: esc(join(r.get("names") or [], lang)), wrap=True),
-    ]
-    weak = ctx.diagnosis.weak.sort("agent_id")
-    finding_columns = [
-        Column(t("agent", lang), person),
-        text_column(t("indicator", lang), "metric_label"),
-        _finding_value("value", lang),
-        _finding_value("benchmark", lang),
-        Column(t("gap", lang), lambda r: esc(signed_value(r.get("gap"), r.get("unit"), lang)), numeric=True),
-        Column(t("sample", lang), lambda r: esc(r.get("n") if r.get("n") is not None else DASH), numeric=True),
-        text_column(t("note", lang), "note", wrap=True),
-    ]
-    parts = [f'<h2 class="page-break">{esc(t("diagnostics", lang))}</h2>', f"<h3>{esc(t('plan', lang))}</h3>"]
-    if ctx.diagnosis.plan.height:
-        parts.append(html_table(ctx.diagnosis.plan, plan_columns))
-    else:
-        parts.append(f"<p>{esc(t('no_weak', lang))}</p>")
-    parts.append(f"<h3>{esc(t('findings', lang))}</h3>")
-    parts.append(html_table(weak, finding_columns, "data compact") if weak.height else f"<p>{esc(t('no_weak', lang))}</p>")
-    parts.append(note(t("diagnosis_method", lang)))
-    if ctx.drilldown is not None:
-        parts.append(_drilldown(ctx))
-    return html(*parts)
-
-
-def _rate(row: Mapping[str, Any], lang: str) -> str:
-    rate = format_value(row.get("rate"), "ratio", lang)
-    if missing(row.get("ci_low")) or missing(row.get("ci_high")):
-        return rate
-    return f"{rate} ({format_value(row['ci_low'], 'ratio', lang)}–{format_value(row['ci_high'], 'ratio', lang)})"
-
-
-def _drilldown(ctx: ReportContext) -> str:
-    """Conversion drill-down: by first-response time, payment reminders, lost reasons, estimated opportunity."""
-    lang = ctx.lang
-    dd = ctx.drilldown
-    assert dd is not None
-    rate = Column(t("conv_rate", lang), lambda r: esc(_rate(r, lang)), numeric=True)
-    parts = [f"<h3>{esc(t('drilldown', lang))}</h3>", f"<h4>{esc(t('by_response', lang))}</h4>",
-             html_table(dd.by_response.filter(pl.col("agent_id") == "*").sort("bucket_order"),
-                        [text_column(t("first_response_bucket", lang), "bucket"),
-                         count_column(t("inquiry_receptions", lang), "receptions"),
-                         count_column(t("converted", lang), "converted"), rate],
-                        "data compact"),
-             f"<h4>{esc(t('reminders', lang))}</h4>",
-             html_table(dd.reminder_effect, [text_column(t("group", lang), "group"), count_column(t("unpaid_orders", lang), "orders"),
-                                             count_column(t("paid_in_end", lang), "paid"), rate], "data compact"),
-             note(t("reminder_note", lang))]
-    lost = dd.lost_reasons.filter(pl.col("agent_id") == "*").head(8)
-    if lost.height:
-        parts += [f"<h4>{esc(t('lost_reasons', lang))}</h4>",
-                  html_table(lost, [text_column(t("reason", lang), "reason", wrap=True),
-                                    count_column(t("customers", lang), "customers"),
-                                    Column(t("share", lang), lambda r: esc(format_value(r.get("share"), "ratio", lang)),
-                                           numeric=True)], "data compact")]
-    chance = dd.opportunity.filter(pl.col("agent_id").is_in(ctx.now.agents["agent_id"].implode()))
-    if chance.height:
-        parts += [f"<h4>{esc(t('opportunity', lang))}</h4>",
-                  html_table(chance, [
-                      Column(t("agent", lang), person),
-                      Column(t("indicator", lang), lambda r: esc(label(r["metric"], lang))),
-                      Column(t("value", lang), lambda r: esc(format_metric(r["metric"], r.get("current"), lang)), numeric=True),
-                      Column(t("median", lang), lambda r: esc(format_metric(r["metric"], r.get("target"), lang)), numeric=True),
-                      Column(t("extra_paid", lang), lambda r: esc(format_value(r.get("extra_paid"), "people", lang)),
-                             numeric=True),
-                      Column(t("extra_sales", lang), lambda r: esc(format_value(r.get("extra_sales"), "yuan", lang)),
-                             numeric=True),
-                      text_column(t("method", lang), "method", wrap=True),
-                  ], "data compact")]
-    return "".join(parts)
 
 
 def review(ctx: ReportContext) -> HTML:

@@ -18,11 +18,11 @@ import polars as pl
 
 from csana.catalogue import CATALOGUE
 from csana.errors import CsanaError
-from csana.scoring.columns import F64, manual_col, target_col
+from csana.scoring.columns import F64, TENURE, manual_col, target_col
 from csana.scoring.rules import team_formula
 from csana.scoring.scheme import Scheme
 
-__all__ = ["applicable", "check_metrics", "join_manual", "join_targets", "read_targets"]
+__all__ = ["applicable", "check_metrics", "join_manual", "join_targets", "read_targets", "with_tenure"]
 
 
 def _needed_columns(scheme: Scheme) -> list[str]:
@@ -66,11 +66,33 @@ def check_metrics(metrics: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
     return metrics
 
 
+def with_tenure(frame: pl.DataFrame, scheme: Scheme, agents: pl.DataFrame | None) -> pl.DataFrame:
+    """The metric table with the working column TENURE (days from hire to the scored month's last day) when the
+    scheme reads it: from a ``hired_at`` column of the table, else from ``agents`` (agent_id, hired_at). Null
+    where the hire date or the month is unknown."""
+    if not scheme.needs_tenure:
+        return frame
+    hired = frame.select("agent_id", "hired_at") if "hired_at" in frame.columns else None
+    if hired is None and agents is not None and {"agent_id", "hired_at"} <= set(agents.columns):
+        hired = agents.select(pl.col("agent_id").cast(pl.String), "hired_at").unique("agent_id", keep="first")
+    if hired is None or "month" not in frame.columns:
+        return frame.with_columns(pl.lit(None, pl.Int64).alias(TENURE))
+    month_end = pl.col("month").cast(pl.String).str.to_date("%Y-%m", strict=False).dt.month_end()
+    joined = frame.join(hired.rename({"hired_at": "__hired"}), on="agent_id", how="left", maintain_order="left") \
+        if "hired_at" not in frame.columns else frame.with_columns(pl.col("hired_at").alias("__hired"))
+    days = (month_end - pl.col("__hired").cast(pl.Date)).dt.total_days()
+    return joined.with_columns(days.cast(pl.Int64).alias(TENURE)).drop("__hired")
+
+
 def applicable(frame: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
-    """The agents ``applies_to`` selects (unknown role or team kept)."""
+    """The agents ``applies_to`` selects (unknown role or team kept; a newcomer scheme keeps only agents hired
+    within its days, so an unknown hire date is left out)."""
     keep = [pl.col(column).is_null() | pl.col(column).cast(pl.String).is_in(list(wanted))
             for column, wanted in (("role", scheme.applies_to.roles), ("team", scheme.applies_to.teams))
             if wanted and column in frame.columns]
+    within = scheme.applies_to.hired_within_days
+    if within is not None:
+        keep.append((pl.col(TENURE) <= within).fill_null(False))
     return frame.filter(keep) if keep else frame
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.scoring.columns import PAY_PARTS, STATUS, score_labels
+from csana.scoring.columns import PAY_PARTS, STATUS, score_labels, unjudged_text
 from csana.scoring.scheme import Scheme
 from csana.writers import write_table
 
@@ -25,7 +25,8 @@ def payroll(scored: pl.DataFrame, scheme: Scheme, lang: str = "zh") -> pl.DataFr
     """The score table with display headers in ``lang``, one row per agent.
 
     Ratios stay numbers (percent as 0–100 with 2 decimals); statuses, missing
-    indicators and failed gates are spelled out in ``lang``.
+    indicators, failed gates and gates that could not be judged (门槛未判定: what the
+    scheme did then) are spelled out in ``lang``.
     """
     labels = score_labels(scheme, lang)
     zh = lang == "zh"
@@ -35,7 +36,8 @@ def payroll(scored: pl.DataFrame, scheme: Scheme, lang: str = "zh") -> pl.DataFr
     cols += [pl.col("total").round(4), pl.col("full_score").round(4),
              (pl.col("percent") * 100).round(2).alias("percent"), pl.col("rank"), pl.col("grade"),
              _status(pl.col("status"), lang), _names(pl.col("missing"), _indicator_names(scheme, lang), lang),
-             _names(pl.col("gates"), {g.id: g.label(lang) for g in scheme.gates}, lang)]
+             _names(pl.col("gates"), {g.id: g.label(lang) for g in scheme.gates}, lang),
+             unjudged_text(scheme, lang).alias("gates_undetermined")]
     cols += [pl.col(p) for p, _, _ in PAY_PARTS]
     cols += [pl.col(c) for c in scored.columns if c.split(".", 1)[0] in DETAILS]
     table = scored.select(cols)

@@ -35,6 +35,7 @@ from csana.scoring.columns import (
     PAY_PARTS,
     SUMMARY,
     TEAM,
+    TENURE,
     manual_col,
     target_col,
 )
@@ -192,12 +193,26 @@ class Plan:
         ]
 
     def gates(self) -> list[pl.Expr]:
+        """``gate.<id>`` (failed), ``gate_unjudged.<id>`` (what happened without a value), ``gates``, ``gates_undetermined``."""
         if not self.s.gates:
-            return [pl.lit(None, dtype=pl.String).alias("gates")]
-        hits = [_compare(self.value(g), g) for g in self.s.gates]
-        names = pl.concat_str([pl.when(h).then(pl.lit(g.id)) for h, g in zip(hits, self.s.gates)],
-                              separator=", ", ignore_nulls=True)
-        return [*(h.alias(f"gate.{g.id}") for h, g in zip(hits, self.s.gates)), pl.when(names != "").then(names).alias("gates")]
+            return [pl.lit(None, dtype=pl.String).alias("gates"), pl.lit(None, dtype=pl.String).alias("gates_undetermined")]
+        failed, unjudged = [], []
+        for g in self.s.gates:
+            value = self.value(g)
+            if g.undetermined == "newcomer":
+                newcomer = (pl.col(TENURE) <= g.newcomer_days).fill_null(False)
+                treatment = pl.when(newcomer).then(pl.lit("newcomer")).otherwise(pl.lit("applied"))
+            else:
+                treatment = pl.lit("waived" if g.undetermined == "waive" else "applied")
+            note = pl.when(value.is_null()).then(treatment)
+            unjudged.append(note.alias(f"gate_unjudged.{g.id}"))
+            failed.append((_compare(value, g) | (note == "applied").fill_null(False)).alias(f"gate.{g.id}"))
+
+        def ids(flags: list[pl.Expr]) -> pl.Expr:
+            joined = pl.concat_str([pl.when(f).then(pl.lit(g.id)) for f, g in zip(flags, self.s.gates)],
+                                   separator=", ", ignore_nulls=True)
+            return pl.when(joined != "").then(joined)
+        return [*failed, *unjudged, ids(failed).alias("gates"), ids([u.is_not_null() for u in unjudged]).alias("gates_undetermined")]
 
     def effects(self) -> list[pl.Expr]:
         def any_of(effects: tuple[str, ...]) -> pl.Expr:
@@ -342,7 +357,8 @@ class Plan:
             cols += [f"{ind.id}.{k}" for k in ("value", "tier", "score", "weighted", "status")]
         cols += [c for c, _, _ in SUMMARY]
         cols += [p for p, _, _ in PAY_PARTS]
-        cols += [f"gate.{g.id}" for g in s.gates] + [f"ladder.{x.id}" for x in s.ladders]
+        cols += [f"gate.{g.id}" for g in s.gates] + [f"gate_unjudged.{g.id}" for g in s.gates]
+        cols += [f"ladder.{x.id}" for x in s.ladders]
         cols += [f"award.{x.id}" for x in s.awards] + [f"reward.{x.id}" for x in s.rewards]
         cols += [f"penalty.{x.id}" for x in s.penalties] + [f"team_goal.{x.id}" for x in s.team_goals]
         return cols

@@ -39,10 +39,19 @@ class Gate(Named, Condition):
 
     effect ``no_performance_pay`` zeroes performance pay; ``no_bonus`` also zeroes
     ladders, awards, rewards and the team-bonus share; ``flag`` only flags.
-    A null value (missing data) never triggers a gate; its indicator status shows it.
+
+    A gate whose value is null (no data, or an ``indicator:`` below its min_sample) cannot
+    be judged (门槛未判定). ``undetermined`` says what then happens, and the score table
+    says which it was (``gate_unjudged.<id>``): ``waive`` (default) — not applied, the
+    agent is paid as if it passed; ``apply`` — applied as if failed, until the data
+    suffices; ``newcomer`` — waived for agents hired within ``newcomer_days`` days before
+    the month's end (their hire date from the agents table), applied to everyone else
+    (an unknown hire date is no newcomer).
     """
 
     effect: Literal["no_performance_pay", "no_bonus", "flag"] = "no_performance_pay"
+    undetermined: Literal["waive", "apply", "newcomer"] = "waive"
+    newcomer_days: int = Field(30, ge=1, le=3650, description="undetermined: newcomer — hired within this many days")
 
 
 class Step(Threshold):

@@ -46,18 +46,22 @@ from csana.scoring.rules import (
 SCHEMES_DIR = PARAMS_DIR / "schemes"
 """Where the ready-made schemes (templates) live."""
 
-RESERVED_IDS = ("gate", "ladder", "award", "reward", "penalty", "team_goal")
+RESERVED_IDS = ("gate", "gate_unjudged", "ladder", "award", "reward", "penalty", "team_goal")
 """Prefixes of the score table's detail columns; indicators may not use them as ids."""
 
 
 class AppliesTo(Frozen):
-    """Which agents a scheme scores: by ``role`` and/or ``team`` (agents of the metric table).
+    """Which agents a scheme scores: by ``role`` and/or ``team`` (agents of the metric table),
+    and, for a newcomer scheme, ``hired_within_days`` (hired at most this many days before
+    the month's end, by the agents table's hired_at).
 
-    An agent whose role (or team) is unknown (null) is kept: it cannot be told apart.
+    An agent whose role (or team) is unknown (null) is kept: it cannot be told apart. An
+    agent whose hire date is unknown is no newcomer.
     """
 
     roles: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
+    hired_within_days: int | None = Field(None, ge=1, le=3650)
 
 
 class Scheme(Frozen):
@@ -177,6 +181,11 @@ class Scheme(Frozen):
     def value_rules(self) -> tuple[Gate | Ladder | Adjustment | Award, ...]:
         """Every pay rule that reads a value reference: gates, ladders, rewards, penalties, awards (in that order)."""
         return (*self.gates, *self.ladders, *self.rewards, *self.penalties, *self.awards)
+
+    @property
+    def needs_tenure(self) -> bool:
+        """Whether scoring reads agents' hire dates (a newcomer scheme, or a gate waived for newcomers)."""
+        return self.applies_to.hired_within_days is not None or any(g.undetermined == "newcomer" for g in self.gates)
 
     @property
     def full_score(self) -> float:

@@ -11,9 +11,11 @@ and ranks are read, are described in params/schemes/README.md.
   ``<id>.weighted`` (score × weight) and ``<id>.status``;
 * ``total`` = Σ weighted, ``full_score`` = Σ top tier score × weight over the
   indicators counted, ``percent`` = total / full_score, ``rank`` (1 = best by
-  percent, ties share the better rank), ``grade``, ``status``, ``missing``, ``gates``;
+  percent, ties share the better rank), ``grade``, ``status``, ``missing``, ``gates``
+  (failed), ``gates_undetermined`` (gates that could not be judged: too little data);
 * the pay parts (:data:`~csana.scoring.columns.PAY_PARTS`) and ``total_pay``;
-* detail columns ``gate.<id>`` (bool), ``ladder.<id>``, ``award.<id>``,
+* detail columns ``gate.<id>`` (bool: failed, or not judged and applied), ``gate_unjudged.<id>``
+  (null when judged, else waived / applied / newcomer: what the gate's ``undetermined`` did), ``ladder.<id>``, ``award.<id>``,
   ``reward.<id>``, ``penalty.<id>``, ``team_goal.<id>`` (amounts).
 
 Insufficient data. An indicator whose value is null, whose sample column is below
@@ -43,7 +45,13 @@ from collections.abc import Sequence
 import polars as pl
 
 from csana.scoring.columns import TEAM
-from csana.scoring.inputs import applicable, check_metrics, join_manual, join_targets
+from csana.scoring.inputs import (
+    applicable,
+    check_metrics,
+    join_manual,
+    join_targets,
+    with_tenure,
+)
 from csana.scoring.plan import Plan
 from csana.scoring.scheme import Scheme
 
@@ -55,6 +63,7 @@ def score(
     scheme: Scheme,
     targets: pl.DataFrame | None = None,
     manual: pl.DataFrame | None = None,
+    agents: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Score every agent of ``metrics`` by ``scheme`` and compute each pay part.
 
@@ -65,9 +74,11 @@ def score(
     ``agent_id``, ``team``, ``month`` (a team row is every team member's target, a
     row with neither is the shop's; per-agent beats team beats shop beats the
     scheme's ``target``; a row with a month beats one without). ``manual``: the
-    manual_scores table (``agent_id``, ``month``, ``indicator``, ``value``).
+    manual_scores table (``agent_id``, ``month``, ``indicator``, ``value``). ``agents``: the agents
+    table, whose ``hired_at`` a newcomer scheme or a gate waived for newcomers reads (a ``hired_at``
+    column of ``metrics`` wins).
     """
-    frame = applicable(check_metrics(metrics, scheme), scheme)
+    frame = applicable(with_tenure(check_metrics(metrics, scheme), scheme, agents), scheme)
     months = ["month"] if "month" in frame.columns else []
     lf = frame.lazy().with_columns(
         (pl.col("team").cast(pl.String).fill_null("") if "team" in frame.columns else pl.lit("")).alias(TEAM)
@@ -85,11 +96,13 @@ def score_schemes(
     schemes: Sequence[tuple[str, Scheme]],
     targets: pl.DataFrame | None = None,
     manual: pl.DataFrame | None = None,
+    agents: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Each agent scored by the first of ``schemes`` (name as given, scheme) whose ``applies_to`` selects it.
 
     Column ``scheme`` holds that name; rank and grade are among the agents of that scheme.
-    Agents no scheme applies to are left out.
+    Agents no scheme applies to are left out. ``agents`` (the agents table) gives hire dates to
+    newcomer schemes and gates (see :func:`score`).
     """
-    parts = [score(metrics, scheme, targets, manual).with_columns(scheme=pl.lit(name)) for name, scheme in schemes]
+    parts = [score(metrics, scheme, targets, manual, agents).with_columns(scheme=pl.lit(name)) for name, scheme in schemes]
     return pl.concat(parts, how="diagonal_relaxed").unique("agent_id", keep="first", maintain_order=True)

@@ -42,6 +42,10 @@ text = Captions({
     "no_agents": ("没有符合筛选条件的客服", "No agent matches the filters"),
     "no_scheme": ("params/schemes/ 中没有方案", "No scheme in params/schemes/"),
     "status_rows": ("名客服", "agents"),
+    "no_value": ("无数据", "no value"),
+    "not_for_role": ("该指标不适用于此岗位", "not judged for this role"),
+    "left_out": ("未列出：{items}", "Not listed: {items}"),
+    "small_note": ("* 样本不足（少于 {n}），仅供参考", "* sample below {n}: a hint only"),
     "credit_rule": ("归属规则", "Credit rule"),
     "total_pay": ("应发合计", "Pay"),
     "pay_change": ("薪酬变化", "Pay change"),
@@ -81,5 +85,9 @@ diag_text = Captions({
     "weak_mark": ("⚠ ", "⚠ "),
     "extra_paid": ("付款人数", "paid customers"),
     "extra_sales": ("销售额", "sales"),
+    "owner": ("负责", "Owner"),
+    "scope": ("范围", "Scope"),
+    "shop_findings": ("店铺与团队层面（交给运营）", "Shop and team findings (for operations)"),
+    "ops_actions": ("建议措施", "Actions"),
 })
 """The diagnoser's captions: ``diag_text(key, lang)``."""

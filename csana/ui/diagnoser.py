@@ -180,12 +180,19 @@ class Diagnoser(Panel):
         from csana.present import charts
 
         lang = self.lang
-        plan = self.diagnosis.plan.with_columns(pl.col("names").list.join(list_separator(lang)))
-        headers = {"action_label": diag_text("action", lang), "agents_needing": diag_text("agents_needing", lang),
-                   "names": diag_text("names", lang)}
+        owners = {a: action.owner_label(lang) for a, action in self.diagnosis.rules.actions.items()}
+        plan = self.diagnosis.plan.with_columns(pl.col("names").list.join(list_separator(lang)),
+                                                pl.col("action").replace_strict(owners, return_dtype=pl.String).alias("owner"))
+        headers = {"action_label": diag_text("action", lang), "owner": diag_text("owner", lang),
+                   "agents_needing": diag_text("agents_needing", lang), "names": diag_text("names", lang)}
         self.w_status.value = html.escape(f"{self.month} · {self.metrics.height} {text('status_rows', lang)}")
+        traffic = self.diagnosis.shop_weak.with_columns(pl.col("actions").list.join(list_separator(lang)))
+        shop_headers = {"scope_label": diag_text("scope", lang), "metric_label": diag_text("metric", lang),
+                        "note": diag_text("note", lang), "actions": diag_text("ops_actions", lang)}
         self.w_shop.value = (f"<h3>{html.escape(diag_text('plan', lang))}</h3>"
-                             + table_html(plan, headers, "csana-plan"))
+                             + table_html(plan, headers, "csana-plan")
+                             + (f"<h3>{html.escape(diag_text('shop_findings', lang))}</h3>"
+                                + table_html(traffic, shop_headers, "csana-shop") if traffic.height else ""))
         self.c_shop_funnel.chart = charts.funnel(self.funnel(SHOP), lang).properties(title=diag_text("shop", lang))
         self.c_by_response.chart = charts.conversion_rates(self.drill.by_response.filter(pl.col("agent_id") == SHOP), "bucket", lang)
         self.c_by_hour.chart = charts.conversion_rates(self.drill.by_hour.filter(pl.col("agent_id") == SHOP), "hour", lang)

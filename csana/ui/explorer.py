@@ -35,6 +35,7 @@ import polars as pl
 from csana.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.config import PARAMS_DIR
 from csana.datasets import open_data
+from csana.diagnosis.rules import load_rules
 from csana.errors import CsanaError
 from csana.facts.credit import RULES
 from csana.i18n import check_lang
@@ -50,6 +51,7 @@ from csana.ui.frames import (
     choices,
     daily_with_median,
     filter_agents,
+    ranked,
     shown_metrics,
 )
 from csana.ui.panel import (
@@ -105,6 +107,7 @@ class Explorer(Panel):
         self._reference: tuple[str, pl.DataFrame] | None = None
         """(month, metrics under the shop's rule) — the leaderboard's reference while another rule is selected."""
         self.frames = MonthFrames.compute(dataset, month, params)
+        self.rules = load_rules()
         self.team: str | None = None
         self.role: str | None = None
         self.agent_id: str | None = None
@@ -332,6 +335,8 @@ class Explorer(Panel):
         self.w_status = ipw.HTML()
         self.w_status.add_class("csana-status")
         self.c_dist, self.c_rank, self.c_trend = chart_widget(), chart_widget(), chart_widget()
+        self.w_rank_note = ipw.HTML()
+        self.w_rank_note.add_class("csana-rank-note")
         self.h_metrics, self.h_scheme = ipw.HTML(), ipw.HTML()
         self.w_scheme = dropdown([("", "")], "", "csana-scheme")
         self.w_rule = dropdown([(r, r) for r in RULES], self.rule, "csana-rule")
@@ -353,7 +358,7 @@ class Explorer(Panel):
             ipw.HBox([self.w_team, self.w_role, self.w_status]),
             self.h_metrics,
             ipw.HBox([self.w_metric, self.w_agent]),
-            ipw.HBox([self.c_dist, self.c_rank]),
+            ipw.HBox([self.c_dist, ipw.VBox([self.c_rank, self.w_rank_note])]),
             self.c_trend,
             self.h_scheme,
             ipw.HBox([scheme_controls, ipw.Box([self.w_board], layout=ipw.Layout(width="54%", overflow="auto"))]),
@@ -528,11 +533,18 @@ class Explorer(Panel):
         import altair as alt
 
         pick = alt.selection_point(name="pick", fields=["agent_id"], on="click", clear="dblclick")
-        self.c_dist.chart = charts.metric_distribution(agents, metric_id, lang)
-        self.c_rank.chart = charts.ranking(agents, metric_id, lang, highlight=self.agent_id).add_params(pick)
+        shown, left_out = ranked(agents, metric_id, self.rules, lang)
+        shown = shown.with_columns(who=pl.coalesce("name", "agent_id") + pl.when("small").then(pl.lit(" *")).otherwise(pl.lit("")))
+        self.c_dist.chart = charts.metric_distribution(shown, metric_id, lang)
+        self.c_rank.chart = charts.ranking(shown, metric_id, lang, name="who", highlight=self.agent_id).add_params(pick)
+        self.w_rank_note.value = rank_note(shown, left_out, self.rules.sample_of(metric_id)[1], lang)
         self.c_rank.selections.observe(self._on_pick, ["pick"])
         daily = filter_agents(self.frames.daily, self.team, self.role)
         self.c_trend.chart = charts.daily_trend(daily_with_median(daily, metric_id, self.agent_id, lang), metric_id, lang, color="name")
+
+    def ranking_rows(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The filtered agents the ranking of the chosen metric shows, and those it leaves out with the reason."""
+        return ranked(self.agents(), self.metric_id, self.rules, self.lang)
 
     def _on_pick(self, change: dict[str, Any]) -> None:
         """A click on a ranking bar selects that agent (the trend then shows their line)."""
@@ -558,3 +570,15 @@ class Explorer(Panel):
         self.w_board.value = style + note + table_html(shown, headers, "csana-board", {
             "total": lambda v: format_value(v, "score"), "percent": lambda v: format_value(v, "ratio"), "change": change_text,
             "total_pay": lambda v: format_value(v, "yuan", lang), "pay_change": lambda v: signed_value(v, "yuan", lang)})
+
+
+def rank_note(shown: pl.DataFrame, left_out: pl.DataFrame, least: int, lang: str) -> str:
+    """Under the ranking: the agents left out with the reason, and what the * of a small sample means."""
+    lines = []
+    if left_out.height:
+        items = [f"{r['name'] or r['agent_id']}（{r['reason']}）" if lang == "zh" else f"{r['name'] or r['agent_id']} ({r['reason']})"
+                 for r in left_out.iter_rows(named=True)]
+        lines.append(text("left_out", lang, items=("、" if lang == "zh" else ", ").join(items)))
+    if shown.height and shown.get_column("small").any():
+        lines.append(text("small_note", lang, n=least))
+    return "".join(f"<div class='csana-note'>{html.escape(line)}</div>" for line in lines)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from csana.catalogue import PUBLIC_IDS
+from csana.diagnosis.rules import DiagnosticRules
 from csana.facts import facts_of
 from csana.ingest.dataset import Dataset
 from csana.params import MetricParams, resolve_params
@@ -63,6 +64,25 @@ def filter_agents(frame: pl.DataFrame, team: str | None = None, role: str | None
 def shown_metrics(metrics: pl.DataFrame) -> list[str]:
     """Public metric ids with at least one value this month (catalogue order)."""
     return [m for m in PUBLIC_IDS if m in metrics.columns and metrics.get_column(m).null_count() < metrics.height]
+
+
+def ranked(agents: pl.DataFrame, metric_id: str, rules: DiagnosticRules, lang: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The agents a ranking on ``metric_id`` shows, and those it leaves out with the reason.
+
+    Left out: agents without a value (无数据), and agents of a role the metric is not judged for
+    (the roles of the diagnostic rules checking it: conversion is a pre-sales metric, so an
+    after-sales agent's 0 % of six post-sale chats is no ranking). Shown agents get ``small``:
+    their sample is below the diagnostics' minimum (n < min_count), so the bar is a hint only.
+    """
+    roles = rules.roles_of(metric_id)
+    n_col, least = rules.sample_of(metric_id)
+    role = pl.col("role") if "role" in agents.columns else pl.lit(None, pl.String)
+    off_role = role.is_not_null() & ~role.is_in(list(roles)) if roles else pl.lit(False)
+    reason = (pl.when(pl.col(metric_id).is_null()).then(pl.lit(text("no_value", lang)))
+              .when(off_role).then(pl.lit(text("not_for_role", lang))))
+    n = pl.col(n_col).cast(pl.Float64) if n_col and n_col in agents.columns else pl.lit(None, pl.Float64)
+    marked = agents.with_columns(reason=reason, small=(n < least).fill_null(False) if least else pl.lit(False))
+    return marked.filter(pl.col("reason").is_null()).drop("reason"), marked.filter(pl.col("reason").is_not_null())
 
 
 def daily_with_median(daily: pl.DataFrame, metric_id: str, agent_id: str | None, lang: str) -> pl.DataFrame:

@@ -146,6 +146,7 @@ def scheme_scores(metrics: pl.DataFrame, scheme: Any, dataset: Dataset | None = 
     from csana.scoring.scorecard import score
 
     manual = dataset["manual_scores"] if dataset is not None and dataset.has("manual_scores") else None
-    card = score(metrics, scheme, manual=manual)
+    agents = dataset["agents"] if dataset is not None and dataset.has("agents") else None
+    card = score(metrics, scheme, manual=manual, agents=agents)
     return card.select("agent_id", "name", "team", "total", "percent", "rank", "total_pay")
 

@@ -124,7 +124,7 @@ def test_smoke_100k_through_the_cli(tmp_path, capsys):
         assert sum(s["wall_s"] for s in stages["stages"].values()) < stages["wall_s"]
     assert results["extras"]["rescore"]["agents"] == RESCORE_AGENTS
     assert [x["when"] for x in results["load"]] == ["before 100k", "after 100k", "end"]
-    assert "| 100k | 94,869 | CSV | csana, cached run |" in printed
-    assert "csana ÷ this, wall" in printed and "| 100k | 94,869 | Parquet | DuckDB |" in printed
+    assert "| 100k | 97,797 | CSV | csana, cached run |" in printed
+    assert "csana ÷ this, wall" in printed and "| 100k | 97,797 | Parquet | DuckDB |" in printed
     assert out.read_text().strip() == printed.strip()
     assert Path(tmp_path / "work" / "100k" / "runs" / "csana_csv_cached_0.csv").exists()

@@ -309,6 +309,32 @@ def test_skill_differences_are_visible(metrics: pl.DataFrame) -> None:
     assert m["a01"]["qa_ratio"] > m["a03"]["qa_ratio"]
 
 
+def test_the_demo_tells_the_story_of_its_diagnosis(shipped: csana.Dataset) -> None:
+    """The drill-down of the demo month shows the effects the generator builds in, beyond chance."""
+    from csana.demo.texts import QUOTE_REASONS
+    from csana.diagnosis.drilldown import conversion_drilldown
+
+    drill = conversion_drilldown(shipped, MONTH, PARAMS)
+    # slower first answers convert less: the shop's gradient per bucket step has an interval wholly below 0
+    shop = drill.response_trend.filter(pl.col("agent_id") == "*").row(0, named=True)
+    assert shop["buckets"] == 5 and shop["ci_high"] < 0
+    rates = drill.by_response.filter((pl.col("agent_id") == "*") & (pl.col("bucket") != "—")).sort("bucket_order")["rate"]
+    assert rates[0] > rates[2] > rates[3]
+    # a timely reminder helps: among orders unpaid at the landmark the reminded paid more (interval above 0),
+    # while the naive split makes reminders look harmful (interval below 0)
+    effect = {r["comparison"]: r for r in drill.reminder_effect.filter(pl.col("reminded")).iter_rows(named=True)}
+    assert effect["landmark"]["diff_low"] > 0
+    assert effect["naive"]["diff_high"] < 0
+    # the weak closer a03 loses at the quote stage: price reasons weigh more in its lost reasons than the shop's
+    quote = drill.lost_reasons.filter(pl.col("reason").is_in(QUOTE_REASONS)).group_by("agent_id").agg(pl.col("share").sum())
+    share = dict(quote.iter_rows())
+    assert share["a03"] > share["*"] + 0.1
+    # traffic falls in October (per day, against September) for the whole pre-sales team
+    team = {m: group_metrics(shipped, m, PARAMS, "team").filter(pl.col("team") == "售前一组").row(0, named=True)
+            for m in ("2026-09", MONTH)}
+    assert team[MONTH]["consult_customers"] / 31 < 0.85 * team["2026-09"]["consult_customers"] / 30
+
+
 # -- size and speed ------------------------------------------------------------------------------------
 
 
@@ -318,9 +344,16 @@ def test_calendar_and_scale_arithmetic() -> None:
     assert (cal.start, cal.days, cal.month_ends) == (dt.date(2026, 9, 1), 65, [30, 61])
     january = make_calendar("2027-01", 2, 0)  # December 2026 + January 2027, across the year end
     assert (january.start, january.days, january.month_ends) == (dt.date(2026, 12, 1), 62, [31, 62])
-    # 12 agents → 3 after-sales, 9 pre-sales; 93 messages × 9 agents × 65 days = 54,405 messages at scale 1
-    assert scale_for(54_405) == pytest.approx(1.0)
-    assert scale_for(2 * 54_405, shops=2) == pytest.approx(1.0)
+    # traffic: the weekday profile (1 September 2026 is a Tuesday, 1 October a Thursday), October and the tail
+    # at 0.75 of it; a single month has no fall
+    traffic = cal.traffic()
+    assert traffic[:7].tolist() == pytest.approx([1.0, 1.0, 0.95, 1.0, 1.1, 1.15, 1.05])
+    assert traffic[30:37].tolist() == pytest.approx([0.75 * f for f in (0.95, 1.0, 1.1, 1.15, 1.05, 1.0, 1.0)])
+    assert make_calendar("2026-10", 1, 4).traffic()[:7].tolist() == pytest.approx([0.95, 1.0, 1.1, 1.15, 1.05, 1.0, 1.0])
+    # 12 agents → 3 after-sales, 9 pre-sales; 88 messages × 9 agents × Σ traffic (58.1875) = 46,084.5 at scale 1
+    assert traffic.sum() == pytest.approx(58.1875)
+    assert scale_for(46_084.5) == pytest.approx(1.0)
+    assert scale_for(2 * 46_084.5, shops=2) == pytest.approx(1.0)
 
 
 def test_group_helpers_by_hand() -> None:

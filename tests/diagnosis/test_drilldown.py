@@ -99,11 +99,24 @@ def test_unpaid_orders_and_reminders(drill):
 
 
 def test_reminder_effect(drill):
-    # unpaid an hour after creation: o3 (never paid, reminded), o4 (paid after 19 h, reminded),
-    # o9 (paid after 24 h, not reminded); o1 and o7 paid within a minute are left out
-    effect = {r["reminded"]: r for r in drill.reminder_effect.iter_rows(named=True)}
-    assert (effect[True]["orders"], effect[True]["paid"], effect[True]["group"]) == (2, 1, "催付")
-    assert (effect[False]["orders"], effect[False]["paid"], effect[False]["rate"]) == (1, 1, 1.0)
+    # outcomes are known (72 h before the data's end, 10 October) for o1, o3, o4, o7 — not o9 (9 October).
+    # Landmark 30 min: unpaid then are o3 (never paid) and o4 (paid after 18 h 50); neither had been
+    # reminded by then (o3 at 50 min, o4 at 5 h 50): nobody reminded, 2 not reminded of whom 1 paid.
+    effect = {(r["comparison"], r["reminded"]): r for r in drill.reminder_effect.iter_rows(named=True)}
+    assert (effect["landmark", True]["orders"], effect["landmark", True]["rate"]) == (0, None)
+    assert (effect["landmark", False]["orders"], effect["landmark", False]["paid"]) == (2, 1)
+    assert effect["landmark", True]["difference"] is None  # no reminded group, no difference
+    # naive: o3 and o4 reminded (1 paid) vs o1 and o7 never reminded (both paid at once)
+    assert (effect["naive", True]["orders"], effect["naive", True]["paid"], effect["naive", True]["group"]) == (2, 1, "催付")
+    assert (effect["naive", False]["orders"], effect["naive", False]["paid"]) == (2, 2)
+    assert effect["naive", False]["difference"] == pytest.approx(-0.5)
+
+
+def test_reminder_landmark_is_a_parameter():
+    # at 60 min o3 (reminded at 50 min, never paid) is reminded by the landmark and o4 is not
+    rules = RULES.model_copy(update={"drilldown": RULES.drilldown.model_copy(update={"unpaid_after_min": 60})})
+    effect = conversion_drilldown(shop(), MONTH, PARAMS, rules=rules).reminder_effect.filter(pl.col("comparison") == "landmark")
+    assert effect.select("reminded", "orders", "paid").rows() == [(True, 1, 0), (False, 1, 1)]
 
 
 def test_lost_reasons_in_the_month(drill):
@@ -161,7 +174,8 @@ def test_without_optional_tables():
                  orders(("o1", "c1", "01 10:00:00", "01 10:05:00", 99)))
     drill = conversion_drilldown(ds, MONTH)
     assert drill.lost_reasons.height == 0
-    assert drill.reminder_effect["orders"].to_list() == [0, 0] and drill.reminder_effect["rate"].null_count() == 2
+    # the only order was paid within minutes, and a day of data leaves no 72 h outcome to observe
+    assert drill.reminder_effect["orders"].to_list() == [0, 0, 0, 0] and drill.reminder_effect["rate"].null_count() == 4
     assert customers(drill.funnel, "a1") == [1, 1, 1, 1, 1]
 
 

@@ -23,10 +23,12 @@ from csana.errors import CsanaError
 Z95 = 1.959963984540054
 RULES = load_rules()
 
-# Typical peer: 300 consultations, 120 inquiries, 100 buyers spending ¥30,000 (AOV ¥300, 1.5 units), conversion
-# 55/100, qa 1.2, reply 198/200, first response 15 s over 200, average response 40 s over 500.
+# Typical peer: 300 consultations in 150 online hours (2 per hour), 120 inquiries, 100 buyers spending ¥30,000
+# (AOV ¥300, 1.5 units), conversion 55/100, qa 1.2, reply 198/200, first response 15 s over 200, average
+# response 40 s over 500.
 PEER = {
-    "consult_customers": 300, "received_customers": 200, "replied_customers": 198, "inquiry_customers": 120,
+    "consult_customers": 300, "online_s": 150.0 * 3600,
+    "received_customers": 200, "replied_customers": 198, "inquiry_customers": 120,
     "sales_amount": 30000.0, "buyers": 100, "sales_units": 150,
     "conv_final_customers": 55, "conv_base_customers": 100,
     "agent_msgs": 1200, "customer_msgs": 1000,
@@ -36,7 +38,8 @@ PEER = {
 PEER_SHIFTS = ({}, {"consult_customers": 280, "sales_amount": 29000.0, "conv_final_customers": 52},
                {"consult_customers": 320, "sales_amount": 31000.0, "conv_final_customers": 58},
                {"consult_customers": 310, "conv_final_customers": 55})
-RATIOS = ("aov", "units_per_buyer", "conv_final", "qa_ratio", "reply_rate", "first_response_s", "avg_response_s")
+RATIOS = ("aov", "units_per_buyer", "conv_final", "qa_ratio", "reply_rate", "first_response_s", "avg_response_s",
+          "online_hours")
 
 
 def metrics_table(x: dict, peer: dict | None = None, role: str | None = "presales") -> pl.DataFrame:
@@ -46,7 +49,8 @@ def metrics_table(x: dict, peer: dict | None = None, role: str | None = "presale
     frame = pl.DataFrame(rows).with_columns(
         name=pl.col("agent_id").str.to_uppercase(), team=pl.lit("T1"), role=pl.lit(role), month=pl.lit("2026-10")
     )
-    return frame.with_columns([CATALOGUE[r].compute() for r in RATIOS])
+    return frame.with_columns([CATALOGUE[r].compute() for r in RATIOS]).with_columns(
+        CATALOGUE["consult_per_online_hour"].compute())
 
 
 def verdict(frame: pl.DataFrame, rule: str, metric: str | None = None, agent: str = "x", **kw) -> dict:
@@ -59,17 +63,21 @@ def verdict(frame: pl.DataFrame, rule: str, metric: str | None = None, agent: st
 
 # -- the rule file ----------------------------------------------------------------------------------
 
-def test_rule_file_has_the_eight_rows_in_both_languages():
+def test_rule_file_has_the_eight_rows_and_the_volume_per_hour_in_both_languages():
     assert list(RULES.rules) == [
-        "few_consultations", "low_sales", "low_aov", "low_conversion", "low_qa_ratio", "low_reply_rate",
-        "slow_first_response", "slow_avg_response",
+        "few_consultations", "low_volume_per_hour", "low_sales", "low_aov", "low_conversion", "low_qa_ratio",
+        "low_reply_rate", "slow_first_response", "slow_avg_response",
     ]
     for rule in RULES.rules.values():
         assert rule.zh and rule.en and rule.actions
         assert all(c.metric in CATALOGUE for c in rule.checks)
-    # consultations are operations' job, not the agent's (source table)
+    # consultations are operations' job, not the agent's (source table): a shop rule
     owners = {RULES.actions[a].owner for a in RULES.rules["few_consultations"].actions}
-    assert owners == {"operations"}
+    assert owners == {"operations"} and RULES.rules["few_consultations"].level == "shop"
+    assert list(RULES.level("shop")) == ["few_consultations"]
+    # the owner rule: no agent-level rule calls for an operations action
+    for rule in RULES.level("agent").values():
+        assert all(RULES.actions[a].owner != "operations" for a in rule.actions)
 
 
 def write(tmp_path: Path, data: dict) -> Path:
@@ -153,12 +161,11 @@ def test_byar_poisson_by_hand():
 # -- each rule: weak, strong, too small -------------------------------------------------------------
 
 CASES = {
-    # peers ~300 → median 300, threshold 300·0.7 = 210; 60 has Byar upper 77.2 < 210.
-    "few_consultations": dict(metric="consult_customers", weak={"consult_customers": 60},
-                              strong={"consult_customers": 400},
-                              # a tiny shop: median 5, threshold 3.5, x=1 has upper bound 5.57 → cannot tell
-                              small={"consult_customers": 1},
-                              small_peer={"consult_customers": 5}),
+    # peers 280..320 in 150 h → median 2.0 per hour, threshold 1.4; 60 in 150 h = 0.4, Byar upper 77.2/150 = 0.51 < 1.4.
+    "low_volume_per_hour": dict(metric="consult_per_online_hour", weak={"consult_customers": 60},
+                                strong={"consult_customers": 400},
+                                # a new hire with 6 online hours (< 8): too little time worked to judge
+                                small={"consult_customers": 4, "online_s": 6.0 * 3600}),
     # median ¥30,000, threshold 21,000; x ¥5,000 from 15 buyers: upper = 333.3 · U(15)=24.7 → ¥8,230 < 21,000.
     "low_sales": dict(metric="sales_amount", weak={"sales_amount": 5000.0, "buyers": 15},
                       strong={"sales_amount": 40000.0, "buyers": 130},

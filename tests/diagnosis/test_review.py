@@ -16,9 +16,10 @@ SALT = "test-salt"
 CUSTOMERS = ["张三", "李四", "王五", "赵六", "钱七", "孙八", "spam"]
 
 
-def weak(*pairs: tuple[str, str]) -> Diagnosis:
-    """A diagnosis where each (agent, rule) pair is weak."""
-    rows = [{**{c: None for c in FINDING_SCHEMA}, "agent_id": a, "rule": r, "status": "weak"} for a, r in pairs]
+def weak(*pairs: tuple[str, str], roles: dict[str, str] | None = None) -> Diagnosis:
+    """A diagnosis where each (agent, rule) pair is weak (agents' roles from ``roles``, else unknown)."""
+    rows = [{**{c: None for c in FINDING_SCHEMA}, "agent_id": a, "rule": r, "status": "weak", "role": (roles or {}).get(a)}
+            for a, r in pairs]
     return Diagnosis(pl.DataFrame(rows, schema=FINDING_SCHEMA), pl.DataFrame(schema=PLAN_SCHEMA), RULES)
 
 
@@ -40,6 +41,14 @@ def test_lost_inquiries_of_weak_agents(sample):
         ("a2", pseudonym("王五", SALT)), ("a3", pseudonym("钱七", SALT)), ("a3", pseudonym("孙八", SALT)),
     ]
     assert not sample.filter(pl.col("kind") == "lost_inquiry")["converted"].any()
+
+
+def test_an_after_sales_agent_is_reviewed_on_slow_receptions_not_on_lost_sales():
+    # a2 slow to answer, as an after-sales agent: its slow reception 赵六 is shown, its unconverted 王五 is no lost sale
+    diagnosis = weak(("a2", "slow_first_response"), ("a3", "low_conversion"), roles={"a2": "aftersales"})
+    out = review_sample(shop(), diagnosis, MONTH, PARAMS, salt=SALT)
+    assert picks(out, "lost_inquiry") == [("a3", pseudonym("钱七", SALT)), ("a3", pseudonym("孙八", SALT))]
+    assert ("a2", pseudonym("赵六", SALT)) in picks(out, "slow")
 
 
 def test_slow_receptions_of_weak_agents(sample):

@@ -573,6 +573,14 @@ def test_sales_per_online_hour(tmp_path):
     assert exported(REPUTATION, tmp_path, flavour="qianniu")["a1"]["sales_per_online_hour"] == 80.0
 
 
+def test_consult_per_online_hour(tmp_path):
+    m = metrics(REPUTATION)
+    # a1: c1 and c2 consulted in 5 online hours → 0.4 per hour; a3 was online 0 h → null
+    assert (m["a1"]["consult_per_online_hour"], m["a3"]["consult_per_online_hour"]) == (pytest.approx(0.4), None)
+    assert metrics(SERVICE)["a1"]["consult_per_online_hour"] is None
+    assert exported(REPUTATION, tmp_path, flavour="qianniu")["a1"]["consult_per_online_hour"] == pytest.approx(0.4)
+
+
 # -- the catalogue and its tests ---------------------------------------------------------------------
 
 

@@ -154,3 +154,14 @@ def test_svg_renders_offline_with_chinese_text(make):
     assert svg.startswith("<svg")
     assert re.search(r"[\u4e00-\u9fff]", svg)  # text stays text: the viewer's CJK font shows it
     assert not re.search(r"""(href|src)=["']https?:""", svg)
+
+
+@pytest.mark.parametrize(("lang", "labels"), [("zh", ["≤20秒", "20–30秒", "未回复"]), ("en", ["≤20s", "20–30s", "no reply"])])
+def test_conversion_by_first_response_names_every_bucket_in_words(lang, labels):
+    # the unanswered bucket is stored as "—" in the drill-down; a chart must never show a bare dash for it
+    rates = pl.DataFrame({"bucket": ["—", "≤20s", "20–30s"], "bucket_order": [2, 0, 1], "receptions": [5, 10, 8],
+                          "converted": [1, 6, 3], "rate": [0.2, 0.6, 0.375], "ci_low": [0.04, 0.31, 0.14],
+                          "ci_high": [0.62, 0.83, 0.69]})
+    chart = charts.conversion_rates(rates, "bucket", lang)
+    assert [row["bucket"] for row in datasets(chart)[0]] == labels
+    assert chart.to_dict()["layer"][0]["encoding"]["x"]["sort"] == labels

@@ -295,6 +295,18 @@ def test_pdf_text_has_chinese_metric_names_and_agent_numbers(demo_report):
             assert squash(format_metric(m, row[m])) in text, (row["agent_id"], m)
 
 
+
+def test_the_pay_of_a_failing_agent_and_of_an_unjudged_newcomer_is_explained_in_words(demo_report):
+    """阿杰 fails the conversion gate and gets no performance pay; 小林 (10 inquiries) cannot be judged and, by the
+    scheme's default, is paid by her score: the leaderboard and both scorecards say so, with the amounts."""
+    pdf = demo_report["folder"] / "monthly_report.pdf"
+    text = squash(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
+    failed = squash("转化率低于40%不合格：未过门槛；本月不发绩效工资（按得分应得 ¥960.00）")
+    waived = squash("转化率低于40%不合格：门槛未判定: 样本不足, 按方案不执行；绩效工资按得分照发（¥600.00）")
+    assert squash("阿杰：") + failed in text and squash("小林：") + waived in text  # under the leaderboard
+    assert text.count(failed) >= 2 and text.count(waived) == 2  # and on the scorecards
+    assert squash("默认不执行；也可改为视为未达标，或仅对新人不执行") in text
+
 def test_first_page_renders_to_png_artifact(demo_report):
     pdf = demo_report["folder"] / "monthly_report.pdf"
     target = demo_report["folder"] / "monthly_report_page1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
@@ -106,3 +107,83 @@ def test_cli_reports_a_bad_scheme_in_one_line(tmp_path: Path, capsys: pytest.Cap
     assert main(["score", "demo", "--scheme", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.yaml" in err and "did you mean conv_final?" in err
+
+
+def test_a_gate_without_data_is_said_in_words_and_its_policy_applies() -> None:
+    def scheme(undetermined: str) -> Scheme:
+        gate = {**SCHEME.gates[0].model_dump(exclude_defaults=True), "indicator": "reply_rate", "undetermined": undetermined}
+        gate.pop("metric")
+        data = SCHEME.model_dump(exclude_defaults=True) | {"gates": [gate]}
+        data["indicators"][0]["min_sample"] = 10
+        data["indicators"][0]["sample_column"] = "received_customers"
+        return Scheme.parse(data)
+
+    m = pl.DataFrame({
+        "agent_id": ["a1", "a2", "a3"], "month": ["2026-10"] * 3, "reply_rate": [0.99, 0.4, 0.3],
+        "received_customers": [100, 100, 5], "slow_customers": [0, 0, 0],
+    })
+    agents = pl.DataFrame({"agent_id": ["a1", "a2", "a3"],
+                           "hired_at": [dt.date(2024, 1, 1), dt.date(2024, 1, 1), dt.date(2026, 10, 20)]})
+    # a3 has 5 received customers (< 10): its reply rate is not scored and the gate cannot be judged
+    waived = score(m, scheme("waive"), agents=agents)
+    assert waived["gates"].to_list() == [None, "floor", None]
+    assert waived["gates_undetermined"].to_list() == [None, None, "floor"]
+    assert waived["gate_unjudged.floor"].to_list() == [None, None, "waived"]
+    sheet = payroll(waived, scheme("waive"))
+    assert sheet["门槛未判定"].to_list() == [None, None, "回复率过低：门槛未判定: 样本不足, 按方案不执行"]
+    assert payroll(waived, scheme("waive"), "en")["Gates not judged"][2] == \
+        "Reply rate too low: gate not judged: too little data; not applied, as the scheme says"
+    # apply: the unjudged gate counts as failed
+    applied = score(m, scheme("apply"), agents=agents)
+    assert applied["gates"].to_list() == [None, "floor", "floor"]
+    assert payroll(applied, scheme("apply"))["门槛未判定"][2] == "回复率过低：门槛未判定: 样本不足, 按方案视为未达标"
+    # newcomer: a3 joined 11 days before the month's end (within 30): waived; an old hand would be held to it
+    newcomer = score(m, scheme("newcomer"), agents=agents)
+    assert newcomer["gate_unjudged.floor"].to_list() == [None, None, "newcomer"]
+    veteran = score(m, scheme("newcomer"), agents=agents.with_columns(hired_at=pl.lit(dt.date(2024, 1, 1))))
+    assert veteran["gate_unjudged.floor"].to_list() == [None, None, "applied"] and veteran["gates"][2] == "floor"
+
+
+
+def test_gate_notes_say_what_a_gate_did_to_the_pay() -> None:
+    from csana.scoring.columns import gate_notes
+
+    rows = scored().sort("agent_id").to_dicts()
+    # a1 passed: nothing to say; a2 failed (reply rate 40% < 50%): its score 10 of 20 would have earned 1000 × 10/20
+    assert gate_notes(SCHEME, rows[0]) == []
+    assert gate_notes(SCHEME, rows[1]) == ["回复率过低：未过门槛；本月不发绩效工资（按得分应得 ¥500.00）"]
+    assert gate_notes(SCHEME, rows[1], "en") == [
+        "Reply rate too low: gate failed; no performance pay this month (the score alone would earn ¥500.00)"]
+    # a3 has no reply rate: the gate could not be judged and is waived by default — its performance pay is paid as scored
+    waived = {**rows[2], "gate_unjudged.floor": "waived", "performance_pay": 250.0}
+    assert gate_notes(SCHEME, waived) == ["回复率过低：门槛未判定: 样本不足, 按方案不执行；绩效工资按得分照发（¥250.00）"]
+    # applied as failed: the gate's effect, and what the score alone would have earned (5 of 20 → 250)
+    applied = {**rows[2], "gate_unjudged.floor": "applied", "total": 5.0, "full_score": 20.0}
+    assert gate_notes(SCHEME, applied) == [
+        "回复率过低：门槛未判定: 样本不足, 按方案视为未达标；本月不发绩效工资（按得分应得 ¥250.00）"]
+    flag = Scheme.parse(SCHEME.model_dump(exclude_defaults=True)
+                        | {"gates": [{**SCHEME.gates[0].model_dump(exclude_defaults=True), "effect": "flag"}]})
+    assert gate_notes(flag, rows[1], "en") == ["Reply rate too low: gate failed; flagged only, pay unchanged"]
+
+def test_a_newcomer_scheme_scores_only_agents_hired_within_its_days() -> None:
+    newcomers = Scheme.parse(SCHEME.model_dump(exclude_defaults=True) | {"applies_to": {"hired_within_days": 30}})
+    m = pl.DataFrame({"agent_id": ["a1", "a2", "a3"], "month": ["2026-10"] * 3, "reply_rate": [0.99, 0.9, 0.8],
+                      "slow_customers": [0, 0, 0]})
+    # a1 hired 1 October (30 days before the 31st: within), a2 in 2024, a3 unknown (no newcomer)
+    agents = pl.DataFrame({"agent_id": ["a1", "a2"], "hired_at": [dt.date(2026, 10, 1), dt.date(2024, 1, 1)]})
+    assert score(m, newcomers, agents=agents)["agent_id"].to_list() == ["a1"]
+    # a hired_at column of the metric table is read too; without hire dates nobody is a newcomer
+    assert score(m.join(agents, on="agent_id", how="left"), newcomers)["agent_id"].to_list() == ["a1"]
+    assert score(m, newcomers).height == 0
+
+
+def test_the_ready_made_newcomer_scheme_takes_the_demo_newcomer_only() -> None:
+    from csana.datasets import open_data
+    from csana.metrics.engine import agent_metrics
+
+    demo = open_data("demo")
+    metrics = agent_metrics(demo, "2026-10")
+    newcomers = score(metrics, load_scheme("presales_newcomer"), manual=demo["manual_scores"], agents=demo["agents"])
+    # 小林 (a04) joined on 29 October; every other pre-sales agent was hired long before
+    assert newcomers["agent_id"].to_list() == ["a04"]
+    assert newcomers["gates_undetermined"].to_list() == [None]  # no conversion gate to leave unjudged

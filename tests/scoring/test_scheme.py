@@ -13,7 +13,7 @@ from csana.errors import CsanaError
 from csana.scoring.scheme import SCHEMES_DIR, Scheme, load_scheme, ready_made
 
 TEMPLATES = (
-    "example_289", "presales_traffic", "presales_service", "presales_growth", "aftersales_returns",
+    "example_289", "presales_traffic", "presales_service", "presales_growth", "presales_newcomer", "aftersales_returns",
     "aftersales_reputation", "generalist", "stage_early", "stage_growing", "stage_stable",
 )
 

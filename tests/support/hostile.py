@@ -31,7 +31,7 @@ replacement syntax, a long string, a phone number."""
 
 REPORT_TAGS = {
     "h1", "h2", "h3", "h4", "p", "span", "div", "table", "thead", "tbody", "tr", "th", "td", "ul", "li", "dl", "dt",
-    "dd", "b", "i", "pre", "section", "header", "details", "summary", "style",
+    "dd", "b", "i", "pre", "code", "section", "header", "details", "summary", "style",
 }
 """Every tag csana's report sections and widgets write."""
 

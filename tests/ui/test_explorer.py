@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 from builders import dataset, messages, orders, table
 
@@ -197,3 +198,23 @@ def test_explorer_without_schemes_still_explores(tmp_path: Path) -> None:
 def test_missing_data_path_is_a_user_error(explorer: Explorer) -> None:
     with pytest.raises(CsanaError, match="no such file"):
         explorer.load("/nonexistent/folder")
+
+
+def test_ranking_leaves_out_agents_without_a_value_with_the_reason() -> None:
+    from csana.demo.generator import demo_dataset
+
+    e = Explorer(demo_dataset(), month="2026-10")
+    e.select_metric("conv_final")
+    shown, left_out = e.ranking_rows()
+    # conversion is judged for pre-sales agents: the after-sales team's few post-sale inquiries are no ranking
+    assert set(left_out["agent_id"]) == {"a10", "a11", "a12"}
+    assert left_out["reason"].unique().to_list() == ["该指标不适用于此岗位"]
+    bars = e.c_rank.chart.layer[0].data
+    assert set(bars["agent_id"]) == set(shown["agent_id"]) and not set(bars["agent_id"]) & {"a10", "a11", "a12"}
+    assert (bars[e.metric_id] > 0).all()  # no empty bars
+    # 小林 (a04) has 10 inquiries (< 20): shown, marked as a hint
+    assert bars.filter(bars["agent_id"] == "a04")["who"].to_list() == ["小林 *"]
+    assert "未列出：小夏（该指标不适用于此岗位）" in e.w_rank_note.value and "仅供参考" in e.w_rank_note.value
+    # a metric an agent has no value for: left out as 无数据
+    e.select_metric("recovery_rate")
+    assert e.ranking_rows()[1].filter(pl.col("agent_id") == "a10")["reason"].to_list() == ["无数据"]
