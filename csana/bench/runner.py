@@ -26,9 +26,11 @@ Then the extras run once (:mod:`csana.bench.extras`): re-scoring 500 agents, and
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,12 +43,13 @@ from csana.bench.extras import EXTRAS
 from csana.bench.parity import disagreements, read_metrics, summary
 from csana.bench.process import load_average, machine, run_job, run_measured, warm
 from csana.errors import CsanaError
+from csana.ingest import cache
 from csana.params import MetricParams
 
 IMPLS = ("csana", "duckdb", "pandas")
 ALL_EXTRAS = ("stages", *EXTRAS)
-RUNS = {"csana": ("first", "second")}
-"""csana runs twice in a row per input (first, second); the references once."""
+RUNS = {"csana": ("first", "cached")}
+"""csana runs twice in a row per input (first with an empty load cache, then cached); the references once."""
 REPEATS = 3
 
 
@@ -117,15 +120,22 @@ def run_benchmark(
     extras: Sequence[str] = ALL_EXTRAS, repeats: int = REPEATS, seed: int = 2026,
     echo: Callable[[str], None] = lambda _: None,
 ) -> Results:
-    """Generate each size, check parity, time every implementation on every format, then the extras.
+    """Generate each size, check parity, time every implementation on every format, then the extras
+    (with the benchmark's own load cache, ``work_dir``/cache).
 
     Raises CsanaError when the references are missing (no source checkout or no test
     extras) or when any two implementations disagree on any agent or order.
     """
     _check_choices(impls, formats, extras, repeats)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with cache_in(work_dir / "cache"):
+        return _run(sizes, work_dir, impls, formats, extras, repeats, seed, echo)
+
+
+def _run(sizes: Sequence[int], work_dir: Path, impls: Sequence[str], formats: Sequence[str], extras: Sequence[str],
+         repeats: int, seed: int, echo: Callable[[str], None]) -> Results:
     ref_dir = refs.reference_dir()
     params = MetricParams.load()
-    work_dir.mkdir(parents=True, exist_ok=True)
     ref_params = refs.write_reference_params(params, work_dir / "reference_params.json")
     results = Results(machine=machine(), settings={
         "repeats": repeats, "impls": list(impls), "formats": list(formats), "extras": list(extras), "seed": seed,
@@ -156,6 +166,22 @@ def run_benchmark(
             results.extras[extra] = EXTRAS[extra](work_dir, seed)
     results.load.append({"when": "end", "loadavg": load_average()})
     return results
+
+
+@contextmanager
+def cache_in(folder: Path) -> Iterator[None]:
+    """While inside, the csana processes started from here keep their load cache in ``folder`` (on,
+    whatever the caller's setting), so that emptying it never touches the user's own cache."""
+    saved = {name: os.environ.get(name) for name in ("CSANA_CACHE_DIR", "CSANA_CACHE")}
+    os.environ.update({"CSANA_CACHE_DIR": str(folder), "CSANA_CACHE": "on"})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _check_choices(impls: Sequence[str], formats: Sequence[str], extras: Sequence[str], repeats: int) -> None:
@@ -207,6 +233,8 @@ def time_size(label: str, folder: Path, month: str, impls: Sequence[str], format
             data = folder / fmt
             command = (refs.csana_command(data, month, out) if impl == "csana"
                        else refs.reference_command(impl, ref_dir, data, month, ref_params, out))
+            if run == "first":
+                cache.clear()
             figures = run_measured(command, out.with_suffix(".log"), f"{impl} on {label} {fmt}")
             runs.append(Run(label, impl, fmt, run, repeat, figures["wall_s"], figures["cpu_s"], figures["user_s"],
                             figures["sys_s"], figures["peak_rss_mb"]))
@@ -241,6 +269,7 @@ def time_stages(folder: Path, fmt: str, month: str) -> dict[str, Any]:
     """csana metrics' steps timed inside one run on ``fmt``, plus that run's whole-process figures."""
     out = folder / "stages" / f"{fmt}.csv"
     log = out.with_suffix(".log")
+    cache.clear()  # the stages of a first run
     command = [sys.executable, "-m", "csana.bench.jobs", "stages", str(folder / fmt), month, "-", str(out)]
     figures = run_measured(command, log, f"the stages job on {fmt}")
     inside = json.loads(log.read_text(encoding="utf-8").strip().splitlines()[-1])

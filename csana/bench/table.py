@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from csana.bench.runner import IMPLS, Results, Row
 
-TARGETS = {"wall_s": 15.0, "peak_rss_mb": 4096.0, "pandas": 0.2, "duckdb": 1.5, "rescore_ms": 30.0, "report_s": 15.0}
-"""The project's targets on 2 cores: 10M messages end to end under 15 s and 4 GiB; ≥ 5× pandas
-(ratio ≤ 0.2); no slower than 1.5× DuckDB; re-score 500 agents < 30 ms; demo report < 15 s."""
+TARGETS = {"csv": 1.0, "parquet": 0.6, "peak_rss_mb": 1.5e9 / 2**20, "cached_s": 2.0, "rescore_ms": 30.0,
+           "report_s": 15.0}
+"""The project's targets on 2 cores, at 10M messages: CSV in, end to end, no slower than DuckDB on the same files
+(csana ÷ DuckDB wall ≤ 1.0) within 1.5 GB peak RSS; Parquet in ≤ 0.6× DuckDB; a cached second run ≤ 2 s;
+re-score 500 agents < 30 ms; demo report HTML + PDF < 15 s."""
 TARGET_SIZE = "10M"
 NAMES = {"csana": "csana", "duckdb": "DuckDB", "pandas": "pandas"}
 FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet"}
@@ -15,8 +17,8 @@ METHOD = (
     "exit, CPU = user + sys, peak RSS = the process's maximum resident memory. csana: `csana metrics DATA --month "
     "2026-10 --out m.csv` (loads and validates every table of DATA, computes every catalogue metric); DuckDB and "
     "pandas: `tests/reference/{{duckdb,pandas}}_metrics.py DATA --month 2026-10 --out m.csv` (messages and orders "
-    "only; core metrics: response side, attribution, conv_final, sales). csana, second run: the same command again "
-    "right after the first."
+    "only; core metrics: response side, attribution, conv_final, sales). csana, first run: with an empty load cache; "
+    "cached run: the same command again right after it, reading the validated tables back from the load cache."
 )
 
 
@@ -49,11 +51,12 @@ def _ordered(results: Results) -> list[Row]:
     sizes = list(results.sizes)
     fmts = list(results.settings["formats"])
     rank = {impl: i for i, impl in enumerate(IMPLS)}
-    return sorted(results.rows, key=lambda r: (sizes.index(r.size), fmts.index(r.fmt), rank[r.impl], r.run))
+    runs = ("first", "cached")
+    return sorted(results.rows, key=lambda r: (sizes.index(r.size), fmts.index(r.fmt), rank[r.impl], runs.index(r.run)))
 
 
 def _label(row: Row) -> str:
-    return NAMES[row.impl] + (", second run" if row.run == "second" else "")
+    return NAMES[row.impl] + (", cached run" if row.run == "cached" else "")
 
 
 def main_table(results: Results) -> list[str]:
@@ -123,20 +126,18 @@ def verdict_lines(results: Results) -> list[str]:
     """The targets, met or missed: the target size (10M) end to end, and every ratio."""
     checks: list[tuple[str, bool]] = []
     for fmt in results.settings["formats"]:
-        big = results.row(TARGET_SIZE, "csana", fmt)
-        if big:
-            name = FORMAT_NAMES[fmt]
-            text = f"{TARGET_SIZE} from {name}, `csana metrics` end to end < {TARGETS['wall_s']:.0f} s ({big.wall_s:.1f} s)"
-            checks.append((text, big.wall_s < TARGETS["wall_s"]))
-            checks.append((f"{TARGET_SIZE} from {name}, peak memory < 4 GiB ({_mib(big.peak_rss_mb)})",
-                           big.peak_rss_mb < TARGETS["peak_rss_mb"]))
-    for size in results.sizes:
-        for fmt in results.settings["formats"]:
-            for impl, label in (("pandas", "≥ 5× faster than pandas"), ("duckdb", "no slower than 1.5× DuckDB")):
-                ratio = results.ratio(size, fmt, impl)
-                if ratio is not None:
-                    checks.append((f"{size} from {FORMAT_NAMES[fmt]}, {label} (csana ÷ {NAMES[impl]} wall = {ratio:.2f})",
-                                   ratio <= TARGETS[impl]))
+        name = FORMAT_NAMES[fmt]
+        ratio, cpu = results.ratio(TARGET_SIZE, fmt, "duckdb"), results.ratio(TARGET_SIZE, fmt, "duckdb", "cpu_s")
+        if ratio is not None and cpu is not None:
+            checks.append((f"{TARGET_SIZE} from {name}, ≤ {TARGETS[fmt]:.1f}× DuckDB's wall (csana ÷ DuckDB wall = {ratio:.2f}; "
+                           f"CPU = {cpu:.2f})", ratio <= TARGETS[fmt]))
+        big, cached = results.row(TARGET_SIZE, "csana", fmt), results.row(TARGET_SIZE, "csana", fmt, "cached")
+        if big and fmt == "csv":
+            checks.append((f"{TARGET_SIZE} from {name}, peak RSS ≤ 1.5 GB ({big.peak_rss_mb * 2**20 / 1e9:.2f} GB)",
+                           big.peak_rss_mb <= TARGETS["peak_rss_mb"]))
+        if cached:
+            checks.append((f"{TARGET_SIZE} from {name}, cached second run ≤ {TARGETS['cached_s']:.0f} s "
+                           f"({cached.wall_s:.1f} s wall, {cached.cpu_s:.1f} s CPU)", cached.wall_s <= TARGETS["cached_s"]))
     if "rescore" in results.extras:
         ms = results.extras["rescore"]["median_ms"]
         checks.append((f"re-score < {TARGETS['rescore_ms']:.0f} ms ({ms:.1f} ms)", ms < TARGETS["rescore_ms"]))

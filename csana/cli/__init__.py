@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from csana.cli import agency, bench, credit, data, diagnose, pay, present, store  # noqa: F401  (each registers its commands)
+from csana.cli import agency, bench, cache, credit, data, diagnose, pay, present, store  # noqa: F401  (each registers its commands)
 from csana.cli.base import cli
 from csana.errors import CsanaError
 

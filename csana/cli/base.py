@@ -28,3 +28,16 @@ def load_data(data: str):
     from csana.datasets import open_data
 
     return open_data(data)
+
+
+def _no_cache(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``--no-cache``: load afresh and keep nothing. Set in the environment, so that a report's notebook
+    kernels (and their loads) see it too."""
+    if value:
+        import os
+
+        os.environ["CSANA_CACHE"] = "off"
+
+
+NO_CACHE = click.option("--no-cache", is_flag=True, expose_value=False, callback=_no_cache, is_eager=True,
+                        help="parse and check the files afresh; do not use or fill the load cache (csana cache)")

@@ -30,7 +30,8 @@ def bench_command(sizes: str, repeats: int, impls: str, formats: str, extras: st
     (the same core metrics: response side, attribution, conv_final, sales) must first
     agree on every agent and every order, or nothing is timed. Then each runs as a
     whole fresh process on each format, REPEATS times in rotating order; csana runs a
-    second time right after the first (a repeated load of the same files). The table
+    second time right after the first: first with an empty load cache, then cached (the
+    validated tables read back; the benchmark's cache is WORK_DIR/cache). The table
     shows median wall seconds, CPU seconds (user + sys) and peak RSS per
     implementation, and csana ÷ DuckDB and csana ÷ pandas from the same run; then the
     scaling over the sizes, the extras, the load average seen, and the targets.

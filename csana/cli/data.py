@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shlex
+
 import click
 
 from csana.cli.agency import check_where, metrics_all_shops, where_options
-from csana.cli.base import DATA, LANG, MONTH, PARAMS, cli, load_data
+from csana.cli.base import DATA, LANG, MONTH, NO_CACHE, PARAMS, cli, load_data
 
 
 @cli.command("metrics")
@@ -16,6 +18,7 @@ from csana.cli.base import DATA, LANG, MONTH, PARAMS, cli, load_data
 @click.option("--daily", is_flag=True, help="one row per agent per day instead of per month")
 @LANG
 @where_options
+@NO_CACHE
 def metrics_command(data: str, month: str | None, params_file: str | None, out: str | None, daily: bool, lang: str,
                     all_shops: bool, workers: int | None, scheduler: str | None, shops_table: str | None) -> None:
     """Per-agent metrics of a month (definitions: docs/metrics.md), from raw logs or platform exports (--all-shops: every shop, a shop column first)."""
@@ -29,6 +32,7 @@ def metrics_command(data: str, month: str | None, params_file: str | None, out: 
 
     dataset = load_data(data)
     params = MetricParams.load(params_file)
+    print_set_aside(dataset, data, lang)
     compute = engine.agent_daily_metrics if daily else engine.agent_metrics
     table = compute(dataset, month, params)
     if not dataset.can(Capability.DISTINCT_CUSTOMERS):  # unknown headers, derived counts, customer-days
@@ -47,6 +51,15 @@ def metrics_command(data: str, month: str | None, params_file: str | None, out: 
     if dataset.can(Capability.DATA_END):
         month = month or engine.latest_complete_month(dataset, params)
         print_provisional(provisional.provisional(dataset, month, params), lang)
+
+
+def print_set_aside(dataset, data: str, lang: str) -> None:
+    """One line on standard error with the rows set aside and why (``csana check`` lists them)."""
+    from csana.ingest.rules import set_aside_line
+
+    line = set_aside_line(dataset.rejected, shlex.quote(str(data)), lang)
+    if line:
+        click.echo(line, err=True)
 
 
 def print_metrics(table, period: str, lang: str) -> None:
@@ -112,6 +125,7 @@ def demo_command(out_dir: str, seed: int, agents: int, months: int, scale: float
 @click.option("--rejected", "rejected_out", type=click.Path(dir_okay=False), metavar="FILE.csv",
               help="write every rejected row (file, row, column, rule, reason, value) to this CSV")
 @LANG
+@NO_CACHE
 def check_command(data: str, columns_file: str | None, rejected_out: str | None, lang: str) -> None:
     """Load raw logs or platform exports and report rows read/used/rejected per file, then one row per
     row rule: rows checked, passed and set aside, and the fix."""

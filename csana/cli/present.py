@@ -8,7 +8,7 @@ import click
 
 from csana.agency.settings import DEFAULT_MIN_BASE, DEFAULT_RANK_BY
 from csana.cli.agency import check_where, report_all_shops, where_options
-from csana.cli.base import LANG, MONTH, cli
+from csana.cli.base import LANG, MONTH, NO_CACHE, cli
 from csana.errors import CsanaError
 from csana.i18n import LANGS
 
@@ -39,6 +39,7 @@ from csana.i18n import LANGS
               help="with --all-shops: the metric shops and agents are ranked on in the overview")
 @click.option("--min-base", type=click.IntRange(min=0), default=DEFAULT_MIN_BASE, show_default=True, metavar="N",
               help="with --all-shops: agents whose base of that metric is below N are not ranked")
+@NO_CACHE
 def report_command(config_file: str | None, all_teams: bool, all_shops: bool, workers: int | None, scheduler: str | None,
                    shops_table: str | None, force: bool, rank_by: str, min_base: int, **options: object) -> None:
     """Monthly report: executed notebook, offline HTML and A4 PDF in reports/<month>/.

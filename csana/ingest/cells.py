@@ -320,14 +320,20 @@ def usual_layout(values: pl.Series, sample: int = 1000) -> str | None:
 
 def timestamps(values: pl.Series, timezone: str = "Asia/Shanghai") -> pl.Series:
     """A text column of timestamps parsed in two passes: the column's usual layout over every row, then
-    :func:`timestamp` over the rows it missed (few, usually), so a million-row log stays fast."""
-    raw = values.str.strip_chars()
-    usual = usual_layout(raw)
-    fast = raw.str.strptime(DATETIME, usual, strict=False) if usual else pl.repeat(None, raw.len(), dtype=DATETIME, eager=True)
-    missed = (fast.is_null() & raw.is_not_null()).arg_true()
+    :func:`timestamp` over the rows it missed (few, usually), so a million-row log stays fast.
+
+    Both passes read the text stripped of white space; the first reads it as written, which gives the
+    same timestamp wherever it gives one, and strips only the cells it missed."""
+    usual = usual_layout(values)
+    fast = values.str.strptime(DATETIME, usual, strict=False) if usual else pl.repeat(None, values.len(), dtype=DATETIME, eager=True)
+    missed = (fast.is_null() & values.is_not_null()).arg_true()
     if missed.len():
-        slow = raw.gather(missed).to_frame("t").select(timestamp(pl.col("t"), pl.String, timezone)).to_series()
-        fast = fast.scatter(missed, slow)
+        raw = values.gather(missed).str.strip_chars()
+        again = raw.str.strptime(DATETIME, usual, strict=False) if usual else pl.repeat(None, raw.len(), dtype=DATETIME, eager=True)
+        slow = (again.is_null() & raw.is_not_null()).arg_true()
+        if slow.len():
+            again = again.scatter(slow, raw.gather(slow).to_frame("t").select(timestamp(pl.col("t"), pl.String, timezone)).to_series())
+        fast = fast.scatter(missed, again)
     return fast.alias(values.name)
 
 

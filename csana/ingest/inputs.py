@@ -9,9 +9,10 @@ name, else by its columns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -80,17 +81,22 @@ def _common_parent(paths: list[Path]) -> str:
     return str(Path(*common)) if common else "/"
 
 
+def label_of(path: Path, root: Path) -> str:
+    """A file's label: its path relative to the folder loaded (its name when outside it), printable."""
+    return printable(path.relative_to(root) if path.is_relative_to(root) else path.name)
+
+
 def read_inputs(path: Path, root: Path, params: LoadParams, warnings: list[str]) -> list[InputTable]:
     """The input tables of one file, read by what the file holds (a workbook named .csv, text named .xls:
     :func:`csana.ingest.files.read_grids`). What reading left out is added to ``warnings``."""
-    label = printable(path.relative_to(root) if path.is_relative_to(root) else path.name)
+    label = label_of(path, root)
     if content_kind(path) == "parquet" or (path.suffix.lower() in PARQUET_SUFFIXES and content_kind(path) == "text"):
         return [_read_parquet(path, label)]
     grids = read_grids(path, label, params.header_search_rows)
     if len(grids) == 1 and grids[0].sheet is None:
         grid = grids[0]
         header = _header_index(grid.head, params)
-        return [_input_table(label, path.stem, _named(*grid.below(header)), first_row=header + 2, encoding=grid.encoding)]
+        return [_input_table(label, path.stem, _named(*grid.below(header, ROW)), encoding=grid.encoding)]
     return _read_sheets(path, label, grids, params, warnings)
 
 
@@ -103,7 +109,8 @@ def _header_index(lines: list[Cells], params: LoadParams) -> int:
 
 
 def _named(cells: Cells, body: pl.DataFrame) -> pl.DataFrame:
-    """The grid's positional columns named by the header cells (blank → column<N>, repeats → name.2)."""
+    """The grid's positional columns named by the header cells (blank → column<N>, repeats → name.2);
+    the row numbers (``__row``) stay as they are."""
     out: list[str] = []
     taken: set[str] = set()
     for i, cell in enumerate(cells):
@@ -114,7 +121,7 @@ def _named(cells: Cells, body: pl.DataFrame) -> pl.DataFrame:
             name = f"{base}.{n}"
         out.append(name)
         taken.add(name)
-    return body.rename(dict(zip(body.columns, out, strict=True)))
+    return body.rename(dict(zip([c for c in body.columns if c != ROW], out, strict=True)))
 
 
 def _read_sheets(path: Path, label: str, grids: list[Grid], params: LoadParams, warnings: list[str]) -> list[InputTable]:
@@ -138,45 +145,53 @@ def _read_sheets(path: Path, label: str, grids: list[Grid], params: LoadParams, 
         sheet_label = label if len(sheets) == 1 else f"{label}[{name}]"
         header = _header_index(grid.head, params)
         hint = name if len(sheets) > 1 or table_by_name(name, params) else path.stem
-        out.append(_input_table(sheet_label, hint, _named(*grid.below(header)), first_row=header + 2, encoding=None))
+        out.append(_input_table(sheet_label, hint, _named(*grid.below(header, ROW)), encoding=None))
     return out
 
 
 def _read_parquet(path: Path, label: str) -> InputTable:
-    try:
-        frame = pl.read_parquet(path.read_bytes())  # bytes: a file name that is not UTF-8 cannot reach polars
+    try:  # bytes: a file name that is not UTF-8 cannot reach polars
+        frame = pl.read_parquet(path.read_bytes(), row_index_name=ROW, row_index_offset=2)
     except Exception as exc:  # polars/OS errors for a corrupt or truncated file
         raise CsanaError(f"not a readable Parquet file ({str(exc).splitlines()[0]})", file=label,
                          fix="write the file again") from None
-    return _input_table(label, path.stem, frame, first_row=2, encoding=None)
+    return _input_table(label, path.stem, frame.with_columns(pl.col(ROW).cast(pl.Int64)), encoding=None)
 
 
-def _input_table(label: str, name: str, frame: pl.DataFrame, first_row: int, encoding: str | None) -> InputTable:
-    """Number the rows as a spreadsheet shows them and drop fully blank rows (not data)."""
-    frame = frame.drop([c for c in frame.columns if c.startswith("column") and frame[c].null_count() == frame.height])
-    numbered = frame.with_columns(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + first_row).alias(ROW), pl.lit(label).alias(FILE)
-    )
-    blank = _blank_rows(frame)
+def _input_table(label: str, name: str, frame: pl.DataFrame, encoding: str | None) -> InputTable:
+    """Label the rows (numbered as a spreadsheet shows them, in ``__row``) with their file and drop fully
+    blank rows (not data)."""
+    unnamed = [c for c in frame.columns if c.startswith("column") and frame[c].null_count() == frame.height]
+    if unnamed:  # (each whole-frame step costs time on a file of thousands of columns: only when needed)
+        frame = frame.drop(unnamed)
+    blank = _blank_rows(frame, skip=ROW)
     if blank.len():
-        numbered = numbered.filter(pl.repeat(True, frame.height, eager=True).scatter(blank, False))
+        frame = frame.filter(pl.repeat(True, frame.height, eager=True).scatter(blank, False))
+    numbered = frame.select(pl.exclude(ROW), pl.col(ROW), pl.lit(label).alias(FILE))
     return InputTable(label=label, name=name, frame=numbered, encoding=encoding, header_only=numbered.height == 0)
 
 
-def _blank_rows(frame: pl.DataFrame) -> pl.Series:
-    """Positions of the rows that are blank (null, or only spaces) in every column (none without columns).
+def _blank_rows(frame: pl.DataFrame, skip: str | None = None) -> pl.Series:
+    """Positions of the rows that are blank (null, or only spaces) in every column but ``skip`` (none
+    without columns).
 
     Tested column by column on the rows still blank so far, typed columns first (a null test
     is cheapest): in real data the first column already rules out nearly every row. The schema is
     read once: the loop is linear in the number of columns.
     """
-    rows = pl.int_range(frame.height, dtype=pl.UInt32, eager=True) if frame.width else pl.Series([], dtype=pl.UInt32)
+    columns = [c for c in frame.columns if c != skip]
+    rows = pl.int_range(frame.height, dtype=pl.UInt32, eager=True) if columns else pl.Series([], dtype=pl.UInt32)
     schema = frame.schema
-    for column in sorted(frame.columns, key=lambda c: schema[c] == pl.String):
+    for column in sorted(columns, key=lambda c: schema[c] == pl.String):
         if rows.len() == 0:
             break
         values = frame[column] if rows.len() == frame.height else frame[column].gather(rows)
-        blank = values.is_null() | (values.str.strip_chars() == "") if values.dtype == pl.String else values.is_null()
+        if values.dtype == pl.String:  # blank text is empty or starts with white space: only such cells are stripped
+            maybe = values.str.contains(r"^(?:\s|$)").fill_null(True)
+            rows, values = rows.filter(maybe), values.filter(maybe)
+            blank = values.is_null() | (values.str.strip_chars() == "")
+        else:
+            blank = values.is_null()
         rows = rows.filter(blank)
     return rows
 
@@ -244,7 +259,8 @@ def identify(pieces: list[InputTable], params: LoadParams, warnings: list[str]) 
     return by_table
 
 
-def require_tables(by_table: dict[str, list[InputTable]], pieces: list[InputTable]) -> None:
+def require_tables(by_table: Mapping[str, Sequence[Any]], pieces: Sequence[Any]) -> None:
+    """Raise when a needed table is missing; ``pieces`` (with ``label`` and ``table``) say what was found."""
     missing = [t for t, spec in TABLES.items() if spec.needed and t not in by_table]
     if not missing:
         return

@@ -35,6 +35,7 @@ and fix.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,14 +44,22 @@ import polars as pl
 
 from csana.errors import CsanaError, printable
 from csana.ingest import cells
+from csana.ingest.account import (
+    file_counts,
+    rejection_lines,
+    rejection_summary,
+    require_usable,
+)
+from csana.ingest.cache import CachedPiece, FileEntry, PieceCheck, Store, open_store
 from csana.ingest.columns import LoadParams, TableAliases, normalize_name
-from csana.ingest.dataset import FILES_SCHEMA, REJECTED_SCHEMA, Dataset
+from csana.ingest.dataset import REJECTED_SCHEMA, Dataset
 from csana.ingest.inputs import (
     FILE,
     ROW,
     InputTable,
     find_files,
     identify,
+    label_of,
     read_inputs,
     require_tables,
 )
@@ -75,7 +84,7 @@ Checked = tuple[pl.DataFrame, pl.DataFrame]
 # -- public API --------------------------------------------------------------------------
 
 
-def load(path: str | Path | Sequence[str | Path], params: LoadParams | None = None) -> Dataset:
+def load(path: str | Path | Sequence[str | Path], params: LoadParams | None = None, cache: bool | None = None) -> Dataset:
     """Read raw logs (a folder, a file, or a list of files) into a validated :class:`Dataset`.
 
     ``messages`` and ``orders`` are required; agents, reminders, reviews, disputes,
@@ -83,21 +92,77 @@ def load(path: str | Path | Sequence[str | Path], params: LoadParams | None = No
     aside with reasons in ``Dataset.rejected``; ``Dataset.files`` counts rows read,
     used and rejected per file; ``Dataset.warnings`` lists ignored columns, agents
     missing from the agents table and one line per kind of rejected row.
+
+    ``cache``: keep and reuse validated tables in the load cache (:mod:`csana.ingest.cache`);
+    None (default) uses it unless ``CSANA_CACHE=off``. A cached load gives the same Dataset.
     """
     params = params or LoadParams.load()
     root, paths = find_files(path)
+    source = printable(root)
+    store = open_store(cache, params.model_dump_json())
+    labels = [label_of(p, root) for p in paths]
+    keys = [store.file_key(p, label) for p, label in zip(paths, labels, strict=True)] if store else []
+    load_key = store.load_key(source, keys) if store else ""
+    if store and (hit := store.get_load(load_key)) is not None:
+        return Dataset(tables=hit["tables"], source=source, rejected=hit["rejected"], files=hit["files"],
+                       warnings=hit["warnings"], tallies=hit["tallies"])
     warnings: list[str] = []
-    pieces = [p for path_ in paths for p in read_inputs(path_, root, params, warnings)]
-    by_table = identify(pieces, params, warnings)
-    require_tables(by_table, pieces)
+    entries: list[FileEntry] = []
+    fresh: dict[int, InputTable | None] = {}
+    """The input tables read afresh (not from a file entry), by their entry's piece; None once checked."""
+    for i, path_ in enumerate(paths):
+        entry = store.get_file(keys[i]) if store else None
+        if entry is None:
+            read: list[str] = []
+            entry = FileEntry(keys[i] if store else "", read, [])
+            for piece in read_inputs(path_, root, params, read):
+                fresh[id(_remember(entry, piece))] = piece
+        warnings += entry.read_warnings
+        entries.append(entry)
+    remembered = [p for e in entries for p in e.pieces]
+    for p in remembered:
+        if (piece := fresh.get(id(p))) is not None:
+            identify([piece], params, p.identify_warnings)
+            p.table = piece.table
+        warnings += p.identify_warnings
+    by_table: dict[str, list[CachedPiece]] = {}
+    for p in remembered:
+        if p.table is not None:
+            by_table.setdefault(p.table, []).append(p)
+    require_tables(by_table, remembered)
     tallies: list[pl.DataFrame] = []
-    checked = {name: _check_pieces(name, group, params, warnings, tallies) for name, group in by_table.items()}
+    checked = {name: _check_pieces(name, group, fresh, params, warnings, tallies) for name, group in by_table.items()}
     tables, rejected = _cross_check(checked, warnings, tallies)
-    files = _file_counts(pieces, rejected)
-    _require_usable(files, rejected, tables)
-    warnings += _rejection_lines(rejected)
-    return Dataset(tables=tables, source=printable(root), rejected=rejected, files=files, warnings=warnings,
-                   tallies=pl.concat(tallies) if tallies else pl.DataFrame(schema=TALLY_SCHEMA))
+    files = file_counts(remembered, rejected)
+    require_usable(files, rejected, tables)
+    warnings += rejection_lines(rejected)
+    dataset = Dataset(tables=tables, source=source, rejected=rejected, files=files, warnings=warnings,
+                      tallies=pl.concat(tallies) if tallies else pl.DataFrame(schema=TALLY_SCHEMA))
+    if store:
+        _store(store, load_key, entries, fresh, by_table, dataset)
+    return dataset
+
+
+def _remember(entry: FileEntry, piece: InputTable) -> CachedPiece:
+    """Add a freshly read input table to its file's entry (checked later)."""
+    kept = CachedPiece(piece.label, None, piece.encoding, piece.frame.height, piece.header_only, [], None)
+    entry.pieces.append(kept)
+    return kept
+
+
+def _store(store: Store, load_key: str, entries: list[FileEntry], fresh: dict[int, InputTable | None],
+           by_table: dict[str, list[CachedPiece]], dataset: Dataset) -> None:
+    """Write the entries of the files read afresh, then the load's entry: a table whose rows are exactly
+    its input tables' good rows stacked (nothing removed across files) points to the file entries."""
+    for entry in entries:
+        if any(id(p) in fresh for p in entry.pieces):
+            store.put_file(entry, TALLY_SCHEMA)
+    where = {id(p): (e.key, i) for e in entries for i, p in enumerate(e.pieces)}
+    parts: dict[str, list[tuple[str, int]] | None] = {}
+    for name, group in by_table.items():
+        stacked = sum(p.check.good.height for p in group if p.check is not None)
+        parts[name] = [where[id(p)] for p in group] if stacked == dataset.tables[name].height else None
+    store.put_load(load_key, dataset.tables, parts, dataset.rejected, dataset.files, dataset.tallies, dataset.warnings)
 
 
 def conform_frame(table_name: str, df: pl.DataFrame, source: str = "<memory>", params: LoadParams | None = None,
@@ -128,24 +193,6 @@ def conform_frame(table_name: str, df: pl.DataFrame, source: str = "<memory>", p
             fix=fix(first["rule"], first["column"]),
         )
     return good.drop(ROW, FILE)
-
-
-def rejection_summary(dataset: Dataset | pl.DataFrame) -> pl.DataFrame:
-    """Rejected rows (of a dataset, or a rejected-rows frame) by file, column and reason: count, first rows, fix.
-
-    Reasons naming one row (the row a duplicate repeats) are grouped under the rule's reason."""
-    rejected = dataset.rejected if isinstance(dataset, Dataset) else dataset
-    kind = (pl.when(pl.col("rule") == "duplicate_row").then(pl.lit(RULES["duplicate_row"].en))
-            .otherwise(pl.col("reason").str.replace(r"\s*\(kept row .*\)$", "")))
-    summary = (
-        rejected.with_columns(kind.alias("kind"))
-        .group_by("file", "table", "column", "kind", maintain_order=True)
-        .agg(pl.len().alias("rows"), pl.col("row").sort().head(5).alias("first_rows"), pl.col("value").first().alias("example"),
-             pl.col("rule").first().alias("rule"))
-        .rename({"kind": "reason"})
-    )
-    fixes = [fix(r, c) for r, c in zip(summary["rule"], summary["column"], strict=True)]
-    return summary.drop("rule").with_columns(pl.Series("fix", fixes, dtype=pl.String))
 
 
 # -- mapping headers -------------------------------------------------------------------------
@@ -235,36 +282,88 @@ def _parse_cells(table: Table, staged: pl.DataFrame, params: LoadParams) -> pl.D
 
     These depend on the cell alone, so text columns whose values repeat (ids, senders, teams:
     a chat log's millions of rows hold thousands of them) are parsed once per distinct value
-    (:func:`_by_value`); other columns cell by cell.
+    (:func:`_by_value`; the distinct values of all such columns are found in one parallel pass);
+    other columns cell by cell. Whether a cell is missing is decided from its parsed value where
+    that is exact: free text is missing when stripped empty, and a column no missing mark can parse
+    in (:func:`_marks_never_parse`) tests only the cells that did not parse.
     """
-    per_cell: list[pl.Expr] = []
-    per_value: list[pl.Expr | pl.Series] = []
+    values: list[pl.Expr] = []
+    missing: list[pl.Expr] = []
+    unparsed: list[str] = []
+    by_value: dict[str, list[pl.Expr]] = {}
     for column, dtype in table.columns.items():
         if column not in staged.columns:
             continue
         raw = pl.col(f"__raw_{column}")
         source = staged.schema[f"__raw_{column}"]
-        cell = [cells.is_missing(raw, source, params.missing_values, column in FREE_TEXT).alias(f"__miss_{column}"),
-                _parsed(column, dtype, staged.schema[column], params)[0].alias(f"__val_{column}")]
+        value, rule = _parsed(column, dtype, staged.schema[column], params)
+        miss = cells.is_missing(raw, source, params.missing_values, column in FREE_TEXT).alias(f"__miss_{column}")
+        cell = [miss, value.alias(f"__val_{column}")]
         if column.endswith("_id") and source == pl.String:
             cell.append(cells.mangled_id(raw).alias(f"__mangled_{column}"))
         if staged.schema[column] == pl.String and _repeats(staged[f"__raw_{column}"]):
-            per_value += _by_value(staged, column, cell)
+            by_value[column] = cell
+            continue
+        values += cell[1:]
+        if source != pl.String:
+            values.append(miss)
+        elif column in FREE_TEXT and staged.schema[column] == pl.String:  # parsed = stripped text
+            missing.append((pl.col(f"__val_{column}").is_null() | (pl.col(f"__val_{column}") == "")).alias(f"__miss_{column}"))
+        elif _marks_never_parse(rule, params.missing_values):
+            unparsed.append(column)
         else:
-            per_cell += cell
-    staged = staged.with_columns(per_cell + per_value)
+            values.append(miss)
+    distinct = _distinct(staged, [f"__raw_{c}" for c in by_value])
+    per_value = [part for column, cell in by_value.items() for part in _by_value(staged, column, cell, distinct[f"__raw_{column}"])]
+    staged = staged.with_columns(values + per_value).with_columns(missing)
+    staged = staged.with_columns([_missing_where_unparsed(staged, column, params.missing_values) for column in unparsed])
     return _own_senders(staged) if "sender" in staged.columns else staged
 
 
-def _by_value(staged: pl.DataFrame, column: str, cell: list[pl.Expr]) -> list[pl.Expr | pl.Series]:
-    """The ``cell`` columns of a text column, computed once per distinct value and joined back to the rows.
+NO_MARK_RULES = frozenset({"bad_timestamp", "bad_date", "bad_number", "bad_whole_number", "bad_duration"})
+"""Rules of parsers that accept only text holding a digit (every layout of a timestamp, date, number or
+duration has one): a missing mark without digits never parses there."""
+
+
+def _marks_never_parse(rule: str, marks: Sequence[str]) -> bool:
+    """Whether no cell that is a missing mark can parse under ``rule``'s parser: then a cell that parsed
+    is not missing, and only the cells that did not parse need the missing-mark test."""
+    if rule == "bad_boolean":
+        return not set(marks) & set(cells.TRUTH)
+    folded = [m + unicodedata.normalize("NFKC", m) for m in marks]
+    return rule in NO_MARK_RULES and not any(ch.isdigit() or ch.isnumeric() for m in folded for ch in m)
+
+
+def _missing_where_unparsed(staged: pl.DataFrame, column: str, marks: Sequence[str]) -> pl.Series:
+    """``__miss_<column>`` of a text column in which no missing mark parses (see :func:`_marks_never_parse`):
+    a null cell is missing, a cell that parsed is not, and the rest are tested for being a missing mark."""
+    raw, value = staged[f"__raw_{column}"], staged[f"__val_{column}"]
+    miss = raw.is_null()
+    rows = (value.is_null() & raw.is_not_null()).arg_true()
+    if rows.len():
+        marked = raw.gather(rows).to_frame("v").select(cells.is_missing(pl.col("v"), pl.String, marks)).to_series()
+        miss = miss.scatter(rows, marked)
+    return miss.alias(f"__miss_{column}")
+
+
+def _distinct(staged: pl.DataFrame, columns: list[str]) -> dict[str, pl.DataFrame]:
+    """The distinct values of each of ``columns`` (one frame each), found in parallel."""
+    if not columns:
+        return {}
+    frames = pl.collect_all([staged.lazy().select(pl.col(c).unique()) for c in columns])
+    return dict(zip(columns, frames, strict=True))
+
+
+def _by_value(staged: pl.DataFrame, column: str, cell: list[pl.Expr], distinct: pl.DataFrame) -> list[pl.Expr | pl.Series]:
+    """The ``cell`` columns of a text column, computed once per distinct value (``distinct``) and joined
+    back to the rows.
 
     When every value is already as canonical as it gets (not a missing mark, parses to itself,
     not mangled: clean ids and senders, typical of Parquet), the results are the column itself
     and no join is needed.
     """
     raw = f"__raw_{column}"
-    values = staged.select(pl.col(raw).unique()).with_columns(pl.col(raw).alias(column)).select(raw, *cell)
+    values = distinct.with_columns(pl.col(raw).alias(column)).select(raw, *cell)
     val, miss, mangled = (f"__{part}_{column}" for part in ("val", "miss", "mangled"))
     has_mangled = mangled in values.columns
     as_written = (~pl.col(miss) & (pl.col(val) == pl.col(raw)) & (~pl.col(mangled) if has_mangled else True)).fill_null(False)
@@ -338,9 +437,10 @@ def _value_rules(table: Table, frame: pl.DataFrame, params: LoadParams) -> list[
 def _check_rows(table: Table, frame: pl.DataFrame, params: LoadParams, tallies: list[pl.DataFrame] | None = None) -> Checked:
     """Parse every column; split rows into good (canonical types) and rejected (with rules and reasons).
 
-    Each row gets the index of the first rule it breaks (null = good); the rejected rows' column,
-    rule, reason and raw value are looked up afterwards, on those rows only. With ``tallies``, the
-    rows checked and failing per rule are appended to it (one frame per file).
+    ``frame`` holds the rows of one file. Every rule's test runs over every row in one pass; the rows
+    failing any are the rejected ones, and only on those is the first rule broken looked up, with its
+    column, reason and raw value. With ``tallies``, the rows checked and failing per rule are appended
+    to it (one frame for the file).
     """
     columns = [c for c in frame.columns if c not in (ROW, FILE)]
     frame = _parseable(table, frame)
@@ -348,19 +448,24 @@ def _check_rows(table: Table, frame: pl.DataFrame, params: LoadParams, tallies: 
     staged = _parse_cells(table, staged, params)
     parsed, applied = _column_rules(table, staged, params)
     tests = [a.failed.fill_null(False).alias(f"__fail{i}") for i, a in enumerate(applied)]
-    first = pl.coalesce([pl.when(pl.col(f"__fail{i}")).then(pl.lit(i, pl.Int32)) for i in range(len(applied))])
-    staged = staged.lazy().with_columns(parsed).with_columns(tests).with_columns(first.alias("__rule")).collect()
-    if tallies is not None:
+    staged = staged.lazy().with_columns(parsed).with_columns(tests).collect()
+    failing = pl.any_horizontal([pl.col(f"__fail{i}") for i in range(len(applied))]) if applied else pl.repeat(False, pl.len())
+    if tallies is not None and staged.height:
         _tally_rows(table.name, staged, applied, tallies)
-    good = staged.filter(pl.col("__rule").is_null()).select([*columns, ROW, FILE])
+    n_bad = staged.select(failing.sum()).item()
+    if not n_bad:
+        return staged.select([*columns, ROW, FILE]), pl.DataFrame(schema=REJECTED_SCHEMA)
+    good = staged.filter(~failing).select([*columns, ROW, FILE])
+    first = pl.coalesce([pl.when(pl.col(f"__fail{i}")).then(pl.lit(i, pl.Int32)) for i in range(len(applied))])
+    failed = staged.filter(failing).with_columns(first.alias("__rule"))
     value = pl.coalesce([pl.when(pl.col("__rule") == i).then(pl.col(f"__raw_{a.column}").cast(pl.String))
-                         for i, a in enumerate(applied)]) if applied else pl.lit(None, pl.String)
+                         for i, a in enumerate(applied)])
 
     def lookup(attribute: str) -> pl.Expr:
         return pl.col("__rule").replace_strict({i: getattr(a, attribute) for i, a in enumerate(applied)},
                                                return_dtype=pl.String).alias(attribute)
 
-    bad = staged.filter(pl.col("__rule").is_not_null()).select(
+    bad = failed.select(
         pl.col(FILE).alias("file"), pl.lit(table.name).alias("table"), pl.col(ROW).alias("row"),
         lookup("column"), lookup("rule"), lookup("reason"), pl.when(value.str.strip_chars() != "").then(value).alias("value"),
     )
@@ -368,13 +473,12 @@ def _check_rows(table: Table, frame: pl.DataFrame, params: LoadParams, tallies: 
 
 
 def _tally_rows(name: str, staged: pl.DataFrame, applied: list[AppliedRule], tallies: list[pl.DataFrame]) -> None:
-    """Rows checked and failing per rule, per file (a row failing two tests of one rule counts once)."""
+    """Rows checked and failing per rule of one file (a row failing two tests of one rule counts once)."""
     by_rule: dict[str, list[str]] = {}
     for i, a in enumerate(applied):
         by_rule.setdefault(a.rule, []).append(f"__fail{i}")
-    counts = staged.group_by(FILE).agg(pl.len().alias("__n"), *[pl.any_horizontal(c).sum().alias(r) for r, c in by_rule.items()])
-    for row in counts.iter_rows(named=True):
-        tallies.append(tally(row[FILE], name, row["__n"], {r: row[r] for r in by_rule}))
+    counts = staged.select(*[pl.any_horizontal(c).sum().alias(r) for r, c in by_rule.items()]).row(0, named=True) if by_rule else {}
+    tallies.append(tally(staged[FILE][0], name, staged.height, counts))
 
 
 def _parseable(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
@@ -433,24 +537,35 @@ def _dedupe(table: Table, frame: pl.DataFrame, tallies: list[pl.DataFrame] | Non
 
 def _tally_column(name: str, rule: str, frame: pl.DataFrame, failed: pl.Series, tallies: list[pl.DataFrame]) -> None:
     """Tally one rule over the rows of ``frame`` (``failed``: which rows break it), per file."""
-    counts = frame.select(FILE).with_columns(failed.alias("__f")).group_by(FILE).agg(pl.len(), pl.col("__f").sum())
+    counts = frame.select(FILE).with_columns(failed.alias("__f")).group_by(FILE, maintain_order=True).agg(pl.len(), pl.col("__f").sum())
     tallies += [tally(f, name, n, {rule: k}) for f, n, k in counts.iter_rows()]
 
 
-def _check_pieces(name: str, pieces: list[InputTable], params: LoadParams, warnings: list[str],
-                  tallies: list[pl.DataFrame]) -> Checked:
-    """All input tables of one canonical table: mapped, parsed, checked, stacked and de-duplicated."""
+def _check_pieces(name: str, pieces: list[CachedPiece], fresh: dict[int, InputTable | None], params: LoadParams,
+                  warnings: list[str], tallies: list[pl.DataFrame]) -> Checked:
+    """All input tables of one canonical table: mapped, parsed, checked (those read afresh; the others
+    as their file entries remember), stacked and de-duplicated."""
     table = TABLES[name]
-    goods, bads = [], []
     for piece in pieces:
-        if piece.header_only:
-            warnings.append(f"{piece.label}: header but no data rows; read as an empty {name} table")
-        mapped = _map_columns(name, piece.frame, piece.label, params, warnings)
-        good, bad = _check_rows(table, mapped, params, tallies)
-        goods.append(good)
-        bads.append(bad)
-    good, dup = _dedupe(table, pl.concat(goods, how="diagonal_relaxed"), tallies)
-    return good, pl.concat([*bads, dup])
+        if piece.check is None:
+            piece.check = _check_piece(name, fresh[id(piece)], params)
+            fresh[id(piece)] = None  # the text as read is no longer needed: free it before the next table
+        warnings += piece.check.warnings
+        tallies += piece.check.tallies
+    goods = [p.check.good for p in pieces if p.check is not None]
+    good, dup = _dedupe(table, goods[0] if len(goods) == 1 else pl.concat(goods, how="diagonal_relaxed"), tallies)
+    return good, pl.concat([*(p.check.bad for p in pieces if p.check is not None), dup])
+
+
+def _check_piece(name: str, piece: InputTable, params: LoadParams) -> PieceCheck:
+    """One input table mapped, parsed and checked, with the warnings and tallies that gave."""
+    warnings: list[str] = []
+    tallies: list[pl.DataFrame] = []
+    if piece.header_only:
+        warnings.append(f"{piece.label}: header but no data rows; read as an empty {name} table")
+    mapped = _map_columns(name, piece.frame, piece.label, params, warnings)
+    good, bad = _check_rows(TABLES[name], mapped, params, tallies)
+    return PieceCheck(good, bad, tallies, warnings)
 
 
 # -- cross-table rules and bookkeeping --------------------------------------------------------
@@ -483,67 +598,6 @@ def _cross_check(checked: dict[str, Checked], warnings: list[str],
                             "they are analysed without name or team — add them to the agents file")
     tables = {name: frame.drop(ROW, FILE) for name, frame in tables.items()}
     return tables, pl.concat(rejected).sort("file", "row")
-
-
-def _file_counts(pieces: list[InputTable], rejected: pl.DataFrame) -> pl.DataFrame:
-    """Rows read, used and rejected per file (used = read − rejected)."""
-    counted = rejected.group_by("file").agg(pl.len().cast(pl.Int64).alias("rows_rejected"))
-    files = pl.DataFrame(
-        [{"file": p.label, "table": p.table, "encoding": p.encoding, "rows_read": p.frame.height}
-         for p in pieces if p.table is not None],
-        schema={k: FILES_SCHEMA[k] for k in ("file", "table", "encoding", "rows_read")},
-    )
-    return (
-        files.join(counted, on="file", how="left")
-        .with_columns(pl.col("rows_rejected").fill_null(0))
-        .with_columns((pl.col("rows_read") - pl.col("rows_rejected")).alias("rows_used"))
-        .select(list(FILES_SCHEMA))
-        .cast(FILES_SCHEMA)
-    )
-
-
-def _require_usable(files: pl.DataFrame, rejected: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> None:
-    """A file whose rows were all rejected, or a required table with no rows, is an error."""
-    dead = files.filter(pl.col("rows_read") > 0, pl.col("rows_used") == 0)
-    if dead.height:
-        label, read = dead["file"][0], dead["rows_read"][0]
-        bad = rejected.filter(pl.col("file") == label)
-        top = bad.group_by("column", "rule", "reason").agg(pl.col("row").sort(), pl.col("value").first()).with_columns(
-            pl.col("row").list.len().alias("n")).sort("n", descending=True).row(0, named=True)
-        raise CsanaError(
-            f"no usable rows: all {read} rows were set aside; most often: {top['reason']} "
-            f"({top['n']} rows, e.g. {top['value']!r}{_found(top['rule'], top['value'])})",
-            file=label, column=top["column"], rows=top["row"], fix=fix(top["rule"], top["column"]),
-        )
-    for name, spec in TABLES.items():
-        if spec.needed and tables[name].height == 0:
-            raise CsanaError(
-                f"the {name} table ({spec.zh}) has no data rows",
-                file=", ".join(files.filter(pl.col("table") == name)["file"].to_list()),
-                fix=f"export the {spec.zh} again with the rows of the period to analyse",
-            )
-
-
-def _rejection_lines(rejected: pl.DataFrame) -> list[str]:
-    """One warning line per file × column × reason, in CsanaError's format."""
-    if rejected.height == 0:
-        return []
-    summary = rejection_summary(rejected)
-    return [
-        str(CsanaError(f"{r['rows']} row(s) set aside: {r['reason']}"
-                       + (f" (e.g. {r['example']!r}{found})" if (found := _found(RULE_OF.get(r["reason"]), r["example"])) else ""),
-                       file=r["file"], column=r["column"], rows=r["first_rows"], fix=r["fix"]))
-        for r in summary.iter_rows(named=True)
-    ]
-
-
-RULE_OF = {RULES[r].en: r for r in ("bad_timestamp", "bad_date")}
-
-
-def _found(rule: str | None, value: str | None) -> str:
-    """": a day-first date …" — what an unreadable timestamp or date looks like, or nothing."""
-    what = cells.timestamp_found(value) if rule in ("bad_timestamp", "bad_date") else None
-    return f": {what}" if what else ""
 
 
 def from_frames(source: str = "<memory>", **tables: pl.DataFrame | dict | None) -> Dataset:

@@ -171,3 +171,57 @@ def report(tallies: pl.DataFrame, rejected: pl.DataFrame, lang: str = "en", kept
         pl.col("rule").replace_strict({r: fix(r, columns.get(r, "empty" if lang == "en" else "空白"), lang) for r in RULES},
                                       return_dtype=pl.String).alias("fix"),
     ).cast(REPORT_SCHEMA)  # type: ignore[arg-type]
+
+
+SHORT: dict[str, tuple[str, str]] = {
+    "missing_value": ("missing {column}", "缺少 {column}"),
+    "mangled_id": ("mangled {column}", "{column} 被改成科学计数法"),
+    "unknown_sender": ("unknown sender", "无法识别的发送方"),
+    "bad_timestamp": ("unreadable {column}", "{column} 无法识别"),
+    "bad_date": ("unreadable {column}", "{column} 无法识别"),
+    "bad_number": ("{column} not a number", "{column} 不是数字"),
+    "bad_whole_number": ("{column} not a whole number", "{column} 不是整数"),
+    "bad_boolean": ("{column} not true/false", "{column} 不是 是/否"),
+    "bad_month": ("{column} not a month", "{column} 不是月份"),
+    "bad_duration": ("{column} not a duration", "{column} 不是时长"),
+    "ambiguous_clock": ("ambiguous {column}", "{column} 时间有歧义"),
+    "bad_text": ("{column} not text", "{column} 不是文本"),
+    "negative_value": ("negative {column}", "{column} 为负"),
+    "too_large": ("{column} too large", "{column} 过大"),
+    "units_below_one": ("units below 1", "数量小于 1"),
+    "score_out_of_range": ("score outside 1–5", "评分不在 1–5"),
+    "paid_before_created": ("paid before created", "付款早于下单"),
+    "duplicate_key": ("duplicate {column}", "重复的 {column}"),
+    "orphan_order": ("order not in orders", "订单不在订单表中"),
+    "summary_row": ("summary row", "汇总行"),
+    "note_row": ("note row", "备注行"),
+    "benchmark_row": ("benchmark row", "对标行"),
+    "no_agent": ("no agent", "没有客服名"),
+    "bad_cell": ("unreadable {column}", "{column} 无法读取"),
+    "no_date": ("no date", "没有日期"),
+    "duplicate_row": ("duplicate agent and period", "重复的客服和周期"),
+}
+"""A few words per rule (``{column}``: the column concerned), for the one-line account of rows set aside."""
+assert set(SHORT) == set(RULES), "every row rule needs its short label"
+
+
+def set_aside_line(rejected: pl.DataFrame, data: str, lang: str = "en") -> str | None:
+    """One line saying how many rows were set aside and why, most common first, e.g.
+    ``3 rows set aside (duplicate order_id 1, paid before created 1, negative amount 1) — csana check DIR lists them``;
+    None when no row was set aside. Rows of one label (a rule about one column) are counted together."""
+    if rejected.height == 0:
+        return None
+    order = {r: i for i, r in enumerate(RULES)}
+    kinds = (rejected.group_by("rule", "column").len()
+             .with_columns(pl.col("rule").replace_strict(order, default=len(order)).alias("__order"))
+             .sort(["len", "__order", "column"], descending=[True, False, False], nulls_last=True))
+    counts: dict[str, int] = {}
+    for rule, column, n, _ in kinds.iter_rows():
+        short = SHORT.get(rule, (rule, rule))[0 if lang == "en" else 1]
+        text = short.format(column=column or "")
+        counts[text] = counts.get(text, 0) + n
+    parts = ", ".join(f"{text} {n:,}" for text, n in counts.items())
+    n = rejected.height
+    if lang == "zh":
+        return f"{n:,} 行被搁置（{parts}）— csana check {data} 列出这些行"
+    return f"{n:,} row{'s' if n != 1 else ''} set aside ({parts}) — csana check {data} lists them"

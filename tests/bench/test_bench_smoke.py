@@ -40,7 +40,7 @@ def test_bad_sizes_are_user_errors(text):
         parse_size(text)
 
 
-def test_the_order_rotates_and_the_second_csana_run_follows_the_first():
+def test_the_order_rotates_and_the_cached_csana_run_follows_the_first():
     orders = [run_order(IMPLS, ("csv", "parquet"), r) for r in range(len(IMPLS))]
     for impl in IMPLS:
         positions = {[i for i, _, _ in order].index(impl) for order in orders}
@@ -48,7 +48,7 @@ def test_the_order_rotates_and_the_second_csana_run_follows_the_first():
     for order in orders:
         assert len(order) == 2 * (len(IMPLS) + 1)
         for at, (impl, fmt, run) in enumerate(order):
-            if run == "second":
+            if run == "cached":
                 assert order[at - 1] == ("csana", fmt, "first")
     assert [f for _, f, _ in orders[0]][:2] == ["csv", "csv"] and [f for _, f, _ in orders[1]][-1] == "csv"
 
@@ -111,7 +111,7 @@ def test_smoke_100k_through_the_cli(tmp_path, capsys):
     printed = capsys.readouterr().out
     results = json.loads(out.with_suffix(".json").read_text())
     rows = {(r["impl"], r["fmt"], r["run"]): r for r in results["rows"]}
-    expected = {(i, f, "first") for i in IMPLS for f in ("csv", "parquet")} | {("csana", f, "second") for f in ("csv", "parquet")}
+    expected = {(i, f, "first") for i in IMPLS for f in ("csv", "parquet")} | {("csana", f, "cached") for f in ("csv", "parquet")}
     assert set(rows) == expected
     for row in rows.values():
         assert 90_000 <= row["messages"] <= 110_000
@@ -124,7 +124,7 @@ def test_smoke_100k_through_the_cli(tmp_path, capsys):
         assert sum(s["wall_s"] for s in stages["stages"].values()) < stages["wall_s"]
     assert results["extras"]["rescore"]["agents"] == RESCORE_AGENTS
     assert [x["when"] for x in results["load"]] == ["before 100k", "after 100k", "end"]
-    assert "| 100k | 97,797 | CSV | csana, second run |" in printed
+    assert "| 100k | 97,797 | CSV | csana, cached run |" in printed
     assert "csana ÷ this, wall" in printed and "| 100k | 97,797 | Parquet | DuckDB |" in printed
     assert out.read_text().strip() == printed.strip()
-    assert Path(tmp_path / "work" / "100k" / "runs" / "csana_csv_second_0.csv").exists()
+    assert Path(tmp_path / "work" / "100k" / "runs" / "csana_csv_cached_0.csv").exists()

@@ -172,3 +172,14 @@ def test_positional_columns_keep_every_cell_as_text(tmp_path: Path) -> None:
     path.write_text("agent,n\n007,1.50\n", encoding="utf-8")
     _, body = read_text(path, "f.csv", 20).below(0)
     assert body.schema == pl.Schema({"c0": pl.String, "c1": pl.String}) and body.row(0) == ("007", "1.50")
+
+
+@pytest.mark.parametrize("name", ["[.csv", "a*b.csv", "x?.csv", "{o}.csv"])
+def test_names_with_glob_characters_are_read_as_names(tmp_path: Path, name: str) -> None:
+    """polars reads a path with * ? [ ] { } as a pattern: such files are read from memory instead."""
+    folder = tmp_path / "shop[1]"
+    folder.mkdir()
+    (folder / name).write_text("订单号,买家\no1,c1\n", encoding="utf-8")
+    grid = read_text(folder / name, name, 5)
+    cells, body = grid.below(0, "__row")
+    assert cells == ["订单号", "买家"] and body.rows() == [(2, "o1", "c1")]

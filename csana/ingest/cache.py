@@ -1,0 +1,288 @@
+"""The load cache: validated tables of raw logs kept as Parquet, so a repeated load skips parsing.
+
+Reading and checking a 500 MB chat log takes seconds; reading the same rows back from Parquet
+takes a fraction of one. :func:`csana.ingest.raw.load` (so ``csana metrics``, ``csana report``,
+``csana check`` and the notebooks) keeps two kinds of entries here:
+
+*file entry*
+    what one input file gave: its input tables' good rows, rejected rows and tallies, and the
+    warnings its reading and checking wrote. Keyed by the file's *content hash* (BLAKE2b of its
+    bytes), its label (path relative to the folder loaded: labels go into rejected rows and
+    warnings), the load params (``params/columns.yaml``) and the loader's code. A changed file
+    misses its own entry only: the other files' entries are used as they are, and the steps
+    that span files (duplicates across files, orders referred to, agents listed) run again.
+*load entry*
+    the whole :class:`~csana.ingest.dataset.Dataset` of a folder: keyed by the folder's name and
+    every file's key. It stores only what the file entries do not hold (rejected rows, counts,
+    tallies, warnings, and a table only when the steps across files removed rows from it), so
+    an unchanged folder is read back without any checking.
+
+A cached load gives exactly the Dataset a fresh load gives (tables, rejected rows, counts,
+tallies and warnings; tests/ingest/test_cache.py). The content hash of a file is itself
+remembered by path, size, inode and modification time (as git's index does), and only for a
+file last modified more than :data:`SETTLED_S` seconds before it was hashed, so a file
+rewritten within the same clock tick is hashed again.
+
+Where: ``$CSANA_CACHE_DIR``, else ``$XDG_CACHE_HOME/csana``, else ``~/.cache/csana``.
+Off: ``CSANA_CACHE=off`` (``--no-cache`` on the command line sets it). Emptied by
+``csana cache clear``; entries of changed files stay until then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from csana.ingest.inputs import FILE
+
+FORMAT = 1
+"""The layout of entries; raise it when it changes (older entries are then never read)."""
+SETTLED_S = 2.0
+"""A file's remembered hash is trusted only if the file was last modified this long before hashing."""
+OFF = ("0", "off", "no", "false")
+CODE = ("account.py", "cells.py", "columns.py", "dataset.py", "files.py", "inputs.py", "raw.py", "rows.py", "rules.py",
+        "schema.py", "workbook.py", "cache.py")
+"""The loader's modules: a change to any of them changes every key."""
+COMPRESSION = "lz4"
+"""Fast to write and read back; the cache is for speed, not for small files."""
+
+
+def cache_dir() -> Path:
+    """The cache folder (see the module's docs)."""
+    if os.environ.get("CSANA_CACHE_DIR"):
+        return Path(os.environ["CSANA_CACHE_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "csana"
+
+
+def enabled(flag: bool | None = None) -> bool:
+    """Whether to use the cache: ``flag`` when given, else unless ``CSANA_CACHE`` says off."""
+    if flag is not None:
+        return flag
+    return os.environ.get("CSANA_CACHE", "on").strip().lower() not in OFF
+
+
+def clear(folder: Path | None = None) -> tuple[int, int]:
+    """Remove every entry; returns (entries, bytes) removed."""
+    folder = folder or cache_dir()
+    entries = size = 0
+    for kind in ("files", "loads", "hashes"):
+        sub = folder / kind
+        if not sub.is_dir():
+            continue
+        for entry in sub.iterdir():
+            entries += kind != "hashes"
+            size += sum(f.stat().st_size for f in entry.rglob("*") if f.is_file()) if entry.is_dir() else entry.stat().st_size
+        shutil.rmtree(sub, ignore_errors=True)
+    return entries, size
+
+
+def usage(folder: Path | None = None) -> tuple[int, int]:
+    """(entries, bytes) the cache holds."""
+    folder = folder or cache_dir()
+    entries = size = 0
+    for kind in ("files", "loads"):
+        sub = folder / kind
+        if sub.is_dir():
+            for entry in sub.iterdir():
+                entries += 1
+                size += sum(f.stat().st_size for f in entry.rglob("*") if f.is_file())
+    return entries, size
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _code_digest() -> str:
+    here = Path(__file__).parent
+    return _digest(*(hashlib.blake2b((here / name).read_bytes(), digest_size=16).hexdigest() for name in CODE))
+
+
+@dataclass
+class PieceCheck:
+    """What checking one input table gave: its good and rejected rows, tallies and warnings."""
+
+    good: pl.DataFrame
+    bad: pl.DataFrame
+    tallies: list[pl.DataFrame]
+    warnings: list[str]
+
+
+@dataclass
+class CachedPiece:
+    """An input table as remembered: what :func:`csana.ingest.raw.load` needs of it without its rows."""
+
+    label: str
+    table: str | None
+    encoding: str | None
+    rows_read: int
+    header_only: bool
+    identify_warnings: list[str]
+    check: PieceCheck | None
+
+
+@dataclass
+class FileEntry:
+    """One file's entry: its reading's warnings and its input tables."""
+
+    key: str
+    read_warnings: list[str]
+    pieces: list[CachedPiece] = field(default_factory=list)
+
+
+class Store:
+    """The cache folder's entries (see the module's docs)."""
+
+    def __init__(self, folder: Path, params_json: str) -> None:
+        self.folder = folder
+        self.salt = _digest(str(FORMAT), _code_digest(), params_json)
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def content_hash(self, path: Path) -> str:
+        """BLAKE2b of the file's bytes, remembered by path, size, inode and modification time."""
+        stat = path.stat()
+        memo = self.folder / "hashes" / _digest(str(path.resolve()), str(stat.st_size), str(stat.st_ino), str(stat.st_mtime_ns))
+        try:
+            return memo.read_text(encoding="ascii").strip()
+        except OSError:
+            pass
+        started = time.time()
+        digest = hashlib.blake2b(digest_size=20)
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 23):
+                digest.update(chunk)
+        value = digest.hexdigest()
+        if stat.st_mtime < started - SETTLED_S:
+            _write_atomic(memo, value)
+        return value
+
+    def file_key(self, path: Path, label: str) -> str:
+        return _digest(self.salt, "file", label, self.content_hash(path))
+
+    def load_key(self, source: str, file_keys: Sequence[str]) -> str:
+        return _digest(self.salt, "load", source, *file_keys)
+
+    # -- file entries ------------------------------------------------------------------------
+
+    def get_file(self, key: str) -> FileEntry | None:
+        folder = self.folder / "files" / key
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            pieces = []
+            for i, p in enumerate(meta["pieces"]):
+                check = None
+                if p["checked"]:
+                    tallies = pl.read_parquet(folder / f"{i}.tallies.parquet")
+                    good = pl.read_parquet(folder / f"{i}.good.parquet").with_columns(pl.lit(p["label"], pl.String).alias(FILE))
+                    check = PieceCheck(good, pl.read_parquet(folder / f"{i}.bad.parquet"), [tallies] if tallies.height else [],
+                                       p["check_warnings"])
+                pieces.append(CachedPiece(p["label"], p["table"], p["encoding"], p["rows_read"], p["header_only"],
+                                          p["identify_warnings"], check))
+        except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
+            return None  # absent, or half-removed by a concurrent clear: load afresh
+        return FileEntry(key, meta["read_warnings"], pieces)
+
+    def put_file(self, entry: FileEntry, tally_schema: dict[str, pl.DataType]) -> None:
+        def write(folder: Path) -> None:
+            for i, p in enumerate(entry.pieces):
+                if p.check is None:
+                    continue
+                # the file's label in every row is the piece's label: stored once, in the meta
+                good = p.check.good.drop(FILE) if p.check.good.columns[-1:] == [FILE] else p.check.good
+                if good.width == p.check.good.width or (p.check.good[FILE] != p.label).any():
+                    raise OSError("not a loader's good rows")  # never store what could not be read back as it was
+                good.write_parquet(folder / f"{i}.good.parquet", compression=COMPRESSION, statistics=False)
+                p.check.bad.write_parquet(folder / f"{i}.bad.parquet", compression=COMPRESSION, statistics=False)
+                tallies = pl.concat(p.check.tallies) if p.check.tallies else pl.DataFrame(schema=tally_schema)
+                tallies.write_parquet(folder / f"{i}.tallies.parquet", compression=COMPRESSION)
+            meta = {"read_warnings": entry.read_warnings, "pieces": [
+                {"label": p.label, "table": p.table, "encoding": p.encoding, "rows_read": p.rows_read,
+                 "header_only": p.header_only, "identify_warnings": p.identify_warnings, "checked": p.check is not None,
+                 "check_warnings": p.check.warnings if p.check else []} for p in entry.pieces]}
+            (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+        self._put(self.folder / "files" / entry.key, write)
+
+    # -- load entries ------------------------------------------------------------------------
+
+    def get_load(self, key: str) -> dict | None:
+        """The load entry: ``meta`` (warnings, which tables are the file entries' rows) and frames."""
+        folder = self.folder / "loads" / key
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in ("rejected", "files", "tallies")}
+            tables: dict[str, pl.DataFrame] = {}
+            for name, parts in meta["tables"].items():
+                if parts is None:
+                    tables[name] = pl.read_parquet(folder / f"table.{name}.parquet")
+                else:
+                    files = [self.folder / "files" / k / f"{i}.good.parquet" for k, i in parts]
+                    tables[name] = _stacked(files, meta["schemas"][name])
+        except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
+            return None
+        return {"tables": tables, "warnings": meta["warnings"], **frames}
+
+    def put_load(self, key: str, tables: dict[str, pl.DataFrame], parts: dict[str, list[tuple[str, int]] | None],
+                 rejected: pl.DataFrame, files: pl.DataFrame, tallies: pl.DataFrame, warnings: list[str]) -> None:
+        """Store a load; ``parts[name]`` names the file entries whose good rows, stacked, are table ``name``
+        (None: the table is stored itself)."""
+        def write(folder: Path) -> None:
+            for name, frame in (("rejected", rejected), ("files", files), ("tallies", tallies)):
+                frame.write_parquet(folder / f"{name}.parquet", compression=COMPRESSION)
+            for name, frame in tables.items():
+                if parts.get(name) is None:
+                    frame.write_parquet(folder / f"table.{name}.parquet", compression=COMPRESSION, statistics=False)
+            meta = {"warnings": warnings, "tables": {name: parts.get(name) for name in tables},
+                    "schemas": {name: list(frame.columns) for name, frame in tables.items()}}
+            (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+        self._put(self.folder / "loads" / key, write)
+
+    def _put(self, final: Path, write) -> None:
+        """Write an entry into a fresh folder, then move it into place (readers never see half an entry)."""
+        if final.exists():
+            return
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=".new-", dir=final.parent))
+        except OSError:  # a read-only or full disk: the cache is an optimisation, never an error
+            return
+        try:
+            write(staging)
+            staging.rename(final)
+        except OSError:  # a full disk, or another process stored the same entry meanwhile
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _stacked(files: list[Path], columns: list[str]) -> pl.DataFrame:
+    """The good rows of file entries stacked as the loader stacks them, without row numbers and labels."""
+    frames = [pl.read_parquet(f, columns=[c for c in pl.read_parquet_schema(f) if c in columns]) for f in files]
+    stacked = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+    return stacked.select(columns)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".new-", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        return
+
+
+def open_store(flag: bool | None, params_json: str) -> Store | None:
+    """The cache store, or None when the cache is off."""
+    return Store(cache_dir(), params_json) if enabled(flag) else None
