@@ -126,6 +126,28 @@ def layout_of(root: Path, shops_table: Path | None, out: Path | None) -> Layout:
     return "folders"
 
 
+@dataclass(frozen=True)
+class BookFolder:
+    """A book's folder as given: its layout and its shops table (given, or found in a ``folders`` book)."""
+
+    root: Path
+    layout: Layout
+    table: Path | None
+    infos: dict[str, ShopInfo]
+
+
+def book_folder(data: str | Path, shops_table: str | Path | None, out: Path | None) -> BookFolder:
+    """The layout and shops table of the book at ``data`` (a CsanaError when it does not exist)."""
+    root = Path(data).expanduser()
+    if not root.exists():
+        raise CsanaError("no such file or folder", file=str(root), fix="give the agency's data folder")
+    table = Path(shops_table) if shops_table is not None else None
+    layout = layout_of(root, table, out)
+    if table is None and layout == "folders":
+        table = shops_table_in(root)
+    return BookFolder(root, layout, table, read_shops_table(table) if table is not None else {})
+
+
 def shop_folders(root: Path, out: Path | None) -> list[Path]:
     """The sub-folders of ``root`` that stand for shops: every visible one except the output folder."""
     return [p for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith((".", "~$", "__"))

@@ -15,10 +15,8 @@ import polars as pl
 
 from csana.agency.book import (
     ShopInfo,
-    layout_of,
-    read_shops_table,
+    book_folder,
     shop_folders,
-    shops_table_in,
 )
 from csana.agency.cluster import runner
 from csana.agency.task import data_label, one_line
@@ -44,14 +42,8 @@ def book_metrics(data: str | Path, month: str | None = None, params_file: str | 
                  shops_table: str | Path | None = None, workers: int | None = None,
                  scheduler: str | None = None) -> tuple[pl.DataFrame, dict[str, str]]:
     """(every shop's agent metrics with the shop's columns first, failed shop → one-line error)."""
-    root = Path(data).expanduser()
-    if not root.exists():
-        raise CsanaError("no such file or folder", file=str(root), fix="give the agency's data folder")
-    table = Path(shops_table) if shops_table is not None else None
-    layout = layout_of(root, table, None)
-    if table is None and layout == "folders":
-        table = shops_table_in(root)
-    infos = read_shops_table(table) if table is not None else {}
+    folder = book_folder(data, shops_table, None)
+    root, layout, infos = folder.root, folder.layout, folder.infos
     if layout == "column":
         parts, failed = _column_parts(root, month, params_file, daily)
     else:

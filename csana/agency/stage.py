@@ -21,11 +21,9 @@ from csana.agency.book import (
     Shop,
     ShopInfo,
     SourceAccount,
+    book_folder,
     folder_problem,
-    layout_of,
-    read_shops_table,
     shop_folders,
-    shops_table_in,
 )
 from csana.agency.fingerprint import (
     RECORD_DIR,
@@ -33,9 +31,8 @@ from csana.agency.fingerprint import (
     fingerprint,
     loading_digest,
 )
-from csana.errors import CsanaError
-from csana.ingest.dataset import Dataset
 from csana.datasets import open_data
+from csana.ingest.dataset import Dataset
 from csana.ingest.snapshot import write_snapshot
 from csana.report.context import SHOP_TABLES, for_shop, shops
 from csana.report.names import unique_slugs
@@ -50,16 +47,10 @@ def open_book(root: str | Path, out: str | Path, shops_table: str | Path | None 
     Shops listed in the shops table without data are in the book with that problem, so the
     overview shows them as missing rather than leaving them out.
     """
-    root, out = Path(root).expanduser(), Path(out).expanduser()
-    if not root.exists():
-        raise CsanaError("no such file or folder", file=str(root), fix="give the agency's data folder")
-    table = Path(shops_table) if shops_table is not None else None
-    layout = layout_of(root, table, out)
-    if table is None and layout == "folders":
-        table = shops_table_in(root)
-    infos = read_shops_table(table) if table is not None else {}
-    book = _folder_book(root, out) if layout == "folders" else _column_book(root, out, force)
-    return _labelled(book, infos, table)
+    out = Path(out).expanduser()
+    folder = book_folder(root, shops_table, out)
+    book = _folder_book(folder.root, out) if folder.layout == "folders" else _column_book(folder.root, out, force)
+    return _labelled(book, folder.infos, folder.table)
 
 
 def _folder_book(root: Path, out: Path) -> Book:
