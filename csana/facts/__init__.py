@@ -20,6 +20,7 @@ import polars as pl
 from csana.exports.mapping import TABLE as EXPORT_ROWS
 from csana.facts import export, raw
 from csana.facts.derived import derive
+from csana.facts.stored import stored_rows
 from csana.ingest.dataset import Dataset
 from csana.params import MetricParams
 from csana.periods import Window, latest_complete
@@ -44,7 +45,8 @@ class Facts:
         """Measure rows of the window keyed by agent_id (holding the team or SHOP when grouped) and period."""
         if self.from_export:
             return export.measure_rows(self.dataset, window, _group(self.dataset, by, export.team_key()))
-        return raw.measure_rows(self.dataset, derive(self.dataset, self.params), window, _group(self.dataset, by, None))
+        return stored_rows(self.dataset, self.params, window, by, lambda: raw.measure_rows(
+            self.dataset, derive(self.dataset, self.params), window, _group(self.dataset, by, None)))
 
     def months(self) -> list[str]:
         """The months holding data, in order."""

@@ -28,11 +28,13 @@ attribution, credits, assists
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
 
 from csana.facts.credit import attribute, credit_rows, find_assists, with_credit_lists
+from csana.facts.stored import StoredTables, derived_entry
 from csana.ingest.dataset import Dataset
 from csana.params import MetricParams, ServiceHours
 
@@ -42,29 +44,71 @@ ASSIST_KINDS = {"pre_order": ("协助下单", "assisted before the order"), "fol
 MICROS = 1_000_000
 
 
-@dataclass(frozen=True)
-class Derived:
-    """The derived tables of one dataset under one set of parameters."""
+TABLES = ("receptions", "responses", "attribution", "credits", "assists")
+"""The tables of :class:`Derived`."""
 
-    receptions: pl.DataFrame
-    responses: pl.DataFrame
-    attribution: pl.DataFrame
-    """One row per order: its credited agent (null: silent), the rule, the window, sharers and assisting agents."""
-    credits: pl.DataFrame
-    """One row per credited order × agent with its ``share`` (:func:`csana.facts.credit.credit_rows`)."""
-    assists: pl.DataFrame
+
+@dataclass(frozen=True, eq=False)
+class Derived:
+    """The derived tables of one dataset under one set of parameters (``tables``: by the names of TABLES;
+    read from the load cache only when used, for a derived entry)."""
+
+    tables: Mapping[str, pl.DataFrame]
     data_start: dt.date
     data_end: dt.date
     params: MetricParams
 
+    @property
+    def receptions(self) -> pl.DataFrame:
+        return self.tables["receptions"]
+
+    @property
+    def responses(self) -> pl.DataFrame:
+        return self.tables["responses"]
+
+    @property
+    def attribution(self) -> pl.DataFrame:
+        """One row per order: its credited agent (null: silent), the rule, the window, sharers and assisting agents."""
+        return self.tables["attribution"]
+
+    @property
+    def credits(self) -> pl.DataFrame:
+        """One row per credited order × agent with its ``share`` (:func:`csana.facts.credit.credit_rows`)."""
+        return self.tables["credits"]
+
+    @property
+    def assists(self) -> pl.DataFrame:
+        return self.tables["assists"]
+
 
 def derive(dataset: Dataset, params: MetricParams | None = None) -> Derived:
-    """Build (once per dataset and params; cached on the dataset) every derived table."""
+    """Build (once per dataset and params; cached on the dataset) every derived table.
+
+    A dataset loaded through the load cache keeps its derived tables there too (a *derived
+    entry*, :mod:`csana.ingest.cache`): a repeated run on unchanged files under the same params
+    reads them back instead of deriving them.
+    """
     params = params or MetricParams.load()
     key = ("derived", params)
     if key not in dataset.cache:
-        dataset.cache[key] = _derive(dataset, params)
+        dataset.cache[key] = _stored_derive(dataset, params)
     return dataset.cache[key]
+
+
+def _stored_derive(dataset: Dataset, params: MetricParams) -> Derived:
+    """The derived tables from the cache's derived entry of the dataset's load, else derived (and stored)."""
+    entry = derived_entry(dataset, params)
+    if entry is None:
+        return _derive(dataset, params)
+    store, key = entry
+    if (hit := store.get_derived(key)) is not None:
+        files, days = hit
+        return Derived(StoredTables(files), dt.date.fromisoformat(days["data_start"]),
+                       dt.date.fromisoformat(days["data_end"]), params)
+    derived = _derive(dataset, params)
+    store.put_derived(key, dict(derived.tables),
+                      {"data_start": derived.data_start.isoformat(), "data_end": derived.data_end.isoformat()})
+    return derived
 
 
 def _derive(dataset: Dataset, params: MetricParams) -> Derived:
@@ -82,7 +126,9 @@ def _derive(dataset: Dataset, params: MetricParams) -> Derived:
     ).with_columns(pl.col("assisting_agents").fill_null(pl.lit([], dtype=pl.List(pl.String))))
     attribution = with_credit_lists(attribution, credits)
     start, end = data_span(dataset)
-    return Derived(receptions, responses, attribution, credits, assists, start, params.data_end or end, params)
+    tables = {"receptions": receptions, "responses": responses, "attribution": attribution, "credits": credits,
+              "assists": assists}
+    return Derived(tables, start, params.data_end or end, params)
 
 
 def data_span(dataset: Dataset) -> tuple[dt.date, dt.date]:

@@ -16,9 +16,18 @@ takes a fraction of one. :func:`csana.ingest.raw.load` (so ``csana metrics``, ``
     every file's key. It stores only what the file entries do not hold (rejected rows, counts,
     tallies, warnings, and a table only when the steps across files removed rows from it), so
     an unchanged folder is read back without any checking.
+*derived entry*
+    the derived tables of a loaded folder under one set of metric params (receptions, responses,
+    attribution, credits, assists: :func:`csana.facts.derived.derive`), so a repeated
+    ``csana metrics`` neither sorts the messages nor rebuilds receptions. Keyed by the load
+    entry's key (so by every file's content and the load params), the metric params (every
+    field: ``params/metrics.yaml`` and overrides), the code of ``csana/facts`` and
+    ``csana/params.py``, and the polars version. Used only for a dataset whose messages and
+    orders are still the tables its load gave (:meth:`csana.ingest.dataset.Dataset.loaded_key`).
 
 A cached load gives exactly the Dataset a fresh load gives (tables, rejected rows, counts,
-tallies and warnings; tests/ingest/test_cache.py). The content hash of a file is itself
+tallies and warnings; tests/ingest/test_cache.py), and cached derived tables exactly the metrics a
+fresh derivation gives (tests/facts/test_derived_cache.py). The content hash of a file is itself
 remembered by path, size, inode and modification time (as git's index does), and only for a
 file last modified more than :data:`SETTLED_S` seconds before it was hashed, so a file
 rewritten within the same clock tick is hashed again.
@@ -52,6 +61,11 @@ OFF = ("0", "off", "no", "false")
 CODE = ("account.py", "cells.py", "columns.py", "dataset.py", "files.py", "inputs.py", "raw.py", "rows.py", "rules.py",
         "schema.py", "workbook.py", "cache.py")
 """The loader's modules: a change to any of them changes every key."""
+DERIVED_CODE = ("facts", "params.py", "catalogue.py", "periods.py")
+"""What derivation and the measures run (csana/facts/*.py and these modules): a change to any of it changes
+every derived key."""
+KINDS = ("files", "loads", "derived", "rows")
+"""The kinds of entries (sub-folders of the cache folder)."""
 COMPRESSION = "lz4"
 """Fast to write and read back; the cache is for speed, not for small files."""
 
@@ -75,7 +89,7 @@ def clear(folder: Path | None = None) -> tuple[int, int]:
     """Remove every entry; returns (entries, bytes) removed."""
     folder = folder or cache_dir()
     entries = size = 0
-    for kind in ("files", "loads", "hashes"):
+    for kind in (*KINDS, "hashes"):
         sub = folder / kind
         if not sub.is_dir():
             continue
@@ -90,7 +104,7 @@ def usage(folder: Path | None = None) -> tuple[int, int]:
     """(entries, bytes) the cache holds."""
     folder = folder or cache_dir()
     entries = size = 0
-    for kind in ("files", "loads"):
+    for kind in KINDS:
         sub = folder / kind
         if sub.is_dir():
             for entry in sub.iterdir():
@@ -106,6 +120,15 @@ def _digest(*parts: str) -> str:
 def _code_digest() -> str:
     here = Path(__file__).parent
     return _digest(*(hashlib.blake2b((here / name).read_bytes(), digest_size=16).hexdigest() for name in CODE))
+
+
+def _derived_code_digest() -> str:
+    package = Path(__file__).parents[1]
+    files = []
+    for name in DERIVED_CODE:
+        path = package / name
+        files += sorted(path.glob("*.py")) if path.is_dir() else [path]
+    return _digest(pl.__version__, *(f"{f.name}:{hashlib.blake2b(f.read_bytes(), digest_size=16).hexdigest()}" for f in files))
 
 
 @dataclass
@@ -249,6 +272,56 @@ class Store:
 
         self._put(self.folder / "loads" / key, write)
 
+    # -- derived entries ---------------------------------------------------------------------
+
+    def derived_key(self, load_key: str, params_json: str) -> str:
+        """The key of the derived tables of a load under metric params (see the module's docs)."""
+        return _digest(str(FORMAT), "derived", load_key, _derived_code_digest(), params_json)
+
+    def get_derived(self, key: str) -> tuple[dict[str, Path], dict] | None:
+        """The derived entry's frames (as files, read when needed) and its values (what is not a table), or None."""
+        folder = self.folder / "derived" / key
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            frames = {name: folder / f"{name}.parquet" for name in meta["frames"]}
+            if not all(f.is_file() for f in frames.values()):
+                return None
+        except (OSError, ValueError, KeyError):
+            return None
+        return frames, meta["values"]
+
+    def put_derived(self, key: str, frames: dict[str, pl.DataFrame], values: dict) -> None:
+        """Store derived frames and JSON ``values`` under ``key``."""
+        def write(folder: Path) -> None:
+            for name, frame in frames.items():
+                frame.write_parquet(folder / f"{name}.parquet", compression=COMPRESSION, statistics=False)
+            meta = {"frames": list(frames), "values": values}
+            (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+        self._put(self.folder / "derived" / key, write)
+
+    def get_rows(self, key: str, part: str) -> pl.DataFrame | None:
+        """The measure rows ``part`` (a window and grouping) of derived entry ``key``, or None."""
+        try:
+            return pl.read_parquet(self.folder / "rows" / key / f"{_digest(part)}.parquet")
+        except (OSError, pl.exceptions.PolarsError):
+            return None
+
+    def put_rows(self, key: str, part: str, frame: pl.DataFrame) -> None:
+        """Store measure rows next to the others of derived entry ``key`` (written whole, then moved into place)."""
+        folder = self.folder / "rows" / key
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".new-", suffix=".parquet", dir=folder)
+            os.close(fd)
+        except OSError:
+            return
+        try:
+            frame.write_parquet(tmp, compression=COMPRESSION)
+            os.replace(tmp, folder / f"{_digest(part)}.parquet")
+        except (OSError, pl.exceptions.PolarsError):
+            Path(tmp).unlink(missing_ok=True)
+
     def _put(self, final: Path, write) -> None:
         """Write an entry into a fresh folder, then move it into place (readers never see half an entry)."""
         if final.exists():
@@ -286,3 +359,8 @@ def _write_atomic(path: Path, text: str) -> None:
 def open_store(flag: bool | None, params_json: str) -> Store | None:
     """The cache store, or None when the cache is off."""
     return Store(cache_dir(), params_json) if enabled(flag) else None
+
+
+def derived_store() -> Store | None:
+    """The cache store for derived entries (whose keys hold the load's key), or None when the cache is off."""
+    return Store(cache_dir(), "") if enabled() else None

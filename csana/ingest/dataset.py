@@ -84,6 +84,16 @@ class Dataset:
     """Rows checked and failing per file, table and rule (see :func:`csana.ingest.rules.report`)."""
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     """Derived tables keyed by params, so several metric calls derive once."""
+    load_key: str = field(default="", repr=False)
+    """The load cache's key of the tables as loaded (:mod:`csana.ingest.cache`); '' when not loaded through it."""
+    loaded: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
+    """The tables as loaded with ``load_key`` (a table replaced since is no longer the load's)."""
+
+    def loaded_key(self, *names: str) -> str:
+        """``load_key`` while the tables ``names`` are still the ones loaded with it, else ''."""
+        if not self.load_key or any(self.tables.get(n) is not self.loaded.get(n) for n in names):
+            return ""
+        return self.load_key
 
     def __getitem__(self, name: str) -> pl.DataFrame:
         """The table ``name``; an empty frame with the right columns when it was not given."""

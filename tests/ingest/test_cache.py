@@ -145,10 +145,13 @@ def test_cli_cache_commands_and_no_cache(tmp_path: Path, cached: Path) -> None:
     second = runner.invoke(cli, ["metrics", str(folder), "--month", "2026-10", "--out", str(tmp_path / "m2.csv")])
     assert second.exit_code == 0, second.output
     assert (tmp_path / "m2.csv").read_bytes() == out.read_bytes()
-    info = runner.invoke(cli, ["cache", "info"])
-    assert info.exit_code == 0 and f"{cached}: 9 entries" in info.output
+    third = runner.invoke(cli, ["metrics", str(folder), "--month", "2026-10", "--out", str(tmp_path / "m3.csv")])
+    assert third.exit_code == 0, third.output  # the load, derived and measure-row entries read back
+    assert (tmp_path / "m3.csv").read_bytes() == out.read_bytes()
+    info = runner.invoke(cli, ["cache", "info"])  # 8 files, the load, its derived tables and their measure rows
+    assert info.exit_code == 0 and f"{cached}: 11 entries" in info.output
     cleared = runner.invoke(cli, ["cache", "clear"])
-    assert cleared.exit_code == 0 and cleared.output.startswith("removed 9 entries")
+    assert cleared.exit_code == 0 and cleared.output.startswith("removed 11 entries")
     assert runner.invoke(cli, ["cache", "info"]).output.startswith(f"{cached}: 0 entries, 0.0 MB")
 
 
