@@ -37,6 +37,7 @@ from csana.errors import CsanaError, printable
 from csana.exports.complete import complete, with_all_columns
 from csana.exports.mapping import (
     IDENTITY_KINDS,
+    SOURCES_DIR,
     TABLE,
     Flavour,
     flavours,
@@ -50,6 +51,7 @@ from csana.exports.read import (
     _pick_flavour,
     _report_sheets,
 )
+from csana.ingest import cache
 from csana.ingest.columns import LoadParams
 from csana.ingest.dataset import (
     EXPORT_CAPABILITIES,
@@ -308,6 +310,18 @@ def _looks_like_export(path: Path, candidates: list[Flavour]) -> bool:
     return False
 
 
+def _export_files(files: list[Path], candidates: list[Flavour]) -> list[bool]:
+    """:func:`_looks_like_export` of each file, remembered in the load cache by the file's content, the
+    flavours' mapping files and the code that reads them (sniffing a 500 MB chat log checks that all
+    of its bytes are UTF-8)."""
+    store = cache.open_store(None, "") if files else None
+    if store is None:
+        return [_looks_like_export(f, candidates) for f in files]
+    package = Path(__file__).parents[1]
+    salt = cache.code_digest(SOURCES_DIR, package / "exports", package / "ingest")
+    return [store.verdict(f, salt, lambda p: _looks_like_export(p, candidates)) for f in files]
+
+
 def is_export(path: str | Path) -> bool:
     """Whether ``path`` (a file, or a folder whose files all are) is a platform export."""
     files = _data_files(Path(path)) if Path(path).exists() else []
@@ -321,7 +335,7 @@ def load_any(path: str | Path, params: LoadParams | None = None) -> Dataset:
     root = Path(path)
     files = _data_files(root) if root.exists() else []
     candidates = flavours()
-    flags = [_looks_like_export(f, candidates) for f in files]
+    flags = _export_files(files, candidates)
     if flags and all(flags):
         return load_export(root, params=params)
     if any(flags):

@@ -24,6 +24,13 @@ takes a fraction of one. :func:`csana.ingest.raw.load` (so ``csana metrics``, ``
     field: ``params/metrics.yaml`` and overrides), the code of ``csana/facts`` and
     ``csana/params.py``, and the polars version. Used only for a dataset whose messages and
     orders are still the tables its load gave (:meth:`csana.ingest.dataset.Dataset.loaded_key`).
+    Its tables are read when first used, and the *measure rows* of each window and grouping
+    computed from them are kept next to it (``rows/``; :mod:`csana.facts.stored`).
+
+A cached load's tables are read back when first used (:class:`~csana.ingest.dataset.Tables`), so a
+repeated ``csana metrics`` of a month whose measure rows are kept never reads the messages. Whether
+each file of a folder is a platform export (asked before every load) is remembered by the file's
+content hash, the flavours' mapping files and the reading code (:meth:`Store.verdict`).
 
 A cached load gives exactly the Dataset a fresh load gives (tables, rejected rows, counts,
 tallies and warnings; tests/ingest/test_cache.py), and cached derived tables exactly the metrics a
@@ -45,12 +52,15 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
+from csana.errors import CsanaError
+from csana.ingest.dataset import Deferred, Tables
 from csana.ingest.inputs import FILE
 
 FORMAT = 1
@@ -122,13 +132,17 @@ def _code_digest() -> str:
     return _digest(*(hashlib.blake2b((here / name).read_bytes(), digest_size=16).hexdigest() for name in CODE))
 
 
+def code_digest(*paths: Path) -> str:
+    """A digest of files' names and contents (of the ``*.py`` and ``*.yaml`` files of a folder given)."""
+    files: list[Path] = []
+    for path in paths:
+        files += sorted([*path.glob("*.py"), *path.glob("*.yaml")]) if path.is_dir() else [path]
+    return _digest(*(f"{f.name}:{hashlib.blake2b(f.read_bytes(), digest_size=16).hexdigest()}" for f in files))
+
+
 def _derived_code_digest() -> str:
     package = Path(__file__).parents[1]
-    files = []
-    for name in DERIVED_CODE:
-        path = package / name
-        files += sorted(path.glob("*.py")) if path.is_dir() else [path]
-    return _digest(pl.__version__, *(f"{f.name}:{hashlib.blake2b(f.read_bytes(), digest_size=16).hexdigest()}" for f in files))
+    return _digest(pl.__version__, code_digest(*(package / name for name in DERIVED_CODE)))
 
 
 @dataclass
@@ -190,6 +204,18 @@ class Store:
             _write_atomic(memo, value)
         return value
 
+    def verdict(self, path: Path, salt: str, judge: Callable[[Path], bool]) -> bool:
+        """``judge(path)``, remembered by the file's content hash and ``salt`` (everything else the answer
+        depends on): whether a file of a folder is a platform export, asked before every load."""
+        memo = self.folder / "hashes" / _digest("verdict", salt, self.content_hash(path))
+        try:
+            return memo.read_text(encoding="ascii").strip() == "1"
+        except OSError:
+            pass
+        value = judge(path)
+        _write_atomic(memo, "1" if value else "0")
+        return value
+
     def file_key(self, path: Path, label: str) -> str:
         return _digest(self.salt, "file", label, self.content_hash(path))
 
@@ -240,21 +266,24 @@ class Store:
     # -- load entries ------------------------------------------------------------------------
 
     def get_load(self, key: str) -> dict | None:
-        """The load entry: ``meta`` (warnings, which tables are the file entries' rows) and frames."""
+        """The load entry: ``meta`` (warnings, which tables are the file entries' rows) and frames; the tables
+        (:class:`~csana.ingest.dataset.Tables`) are read when first used."""
         folder = self.folder / "loads" / key
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in ("rejected", "files", "tallies")}
-            tables: dict[str, pl.DataFrame] = {}
+            tables: dict[str, Deferred] = {}
             for name, parts in meta["tables"].items():
                 if parts is None:
-                    tables[name] = pl.read_parquet(folder / f"table.{name}.parquet")
+                    files = [folder / f"table.{name}.parquet"]
                 else:
                     files = [self.folder / "files" / k / f"{i}.good.parquet" for k, i in parts]
-                    tables[name] = _stacked(files, meta["schemas"][name])
+                if not all(f.is_file() for f in files):
+                    return None
+                tables[name] = Deferred(partial(_stacked, files, meta["schemas"][name], parts is not None))
         except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
             return None
-        return {"tables": tables, "warnings": meta["warnings"], **frames}
+        return {"tables": Tables(tables, key), "warnings": meta["warnings"], **frames}
 
     def put_load(self, key: str, tables: dict[str, pl.DataFrame], parts: dict[str, list[tuple[str, int]] | None],
                  rejected: pl.DataFrame, files: pl.DataFrame, tallies: pl.DataFrame, warnings: list[str]) -> None:
@@ -338,11 +367,18 @@ class Store:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _stacked(files: list[Path], columns: list[str]) -> pl.DataFrame:
-    """The good rows of file entries stacked as the loader stacks them, without row numbers and labels."""
-    frames = [pl.read_parquet(f, columns=[c for c in pl.read_parquet_schema(f) if c in columns]) for f in files]
-    stacked = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
-    return stacked.select(columns)
+def _stacked(files: list[Path], columns: list[str], parts: bool) -> pl.DataFrame:
+    """A table of a load entry: stored whole, or (``parts``) the good rows of file entries stacked as the
+    loader stacks them, without row numbers and labels."""
+    try:
+        if not parts:
+            return pl.read_parquet(files[0])
+        frames = [pl.read_parquet(f, columns=[c for c in pl.read_parquet_schema(f) if c in columns]) for f in files]
+        stacked = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+        return stacked.select(columns)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise CsanaError(f"the load cache changed while this run read it ({type(exc).__name__})", file=str(files[0]),
+                         fix="run the command again, or with --no-cache (CSANA_CACHE=off)") from None
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -8,6 +8,7 @@ rows used + rows rejected = rows read, and per-rule tallies of the rows checked.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -65,6 +66,50 @@ RAW_CAPABILITIES = frozenset(Capability)
 EXPORT_CAPABILITIES: frozenset[Capability] = frozenset()
 
 
+class Deferred:
+    """A table of a cached load, read from the load cache when first used (``read`` gives the frame)."""
+
+    def __init__(self, read: Callable[[], pl.DataFrame]) -> None:
+        self.read = read
+
+
+class Tables(MutableMapping[str, pl.DataFrame]):
+    """The tables of a load through the load cache (:mod:`csana.ingest.cache`), under the load entry's key.
+
+    A cached load's tables are read back when first used (a repeated ``csana metrics`` whose
+    measure rows are cached never reads the messages). Setting or removing a table marks its name
+    *replaced*: the load's key no longer names it (:meth:`Dataset.loaded_key`).
+    """
+
+    def __init__(self, frames: Mapping[str, pl.DataFrame | Deferred], load_key: str) -> None:
+        self._frames = dict(frames)
+        self.load_key = load_key
+        self.replaced: set[str] = set()
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        value = self._frames[name]
+        if isinstance(value, Deferred):
+            value = self._frames[name] = value.read()
+        return value
+
+    def __setitem__(self, name: str, frame: pl.DataFrame) -> None:
+        self._frames[name] = frame
+        self.replaced.add(name)
+
+    def __delitem__(self, name: str) -> None:
+        del self._frames[name]
+        self.replaced.add(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def __repr__(self) -> str:
+        return f"Tables({list(self._frames)}, load_key={self.load_key!r})"
+
+
 @dataclass(eq=False)
 class Dataset:
     """Canonical tables (see :mod:`csana.ingest.schema`) and the bookkeeping of how they were read.
@@ -74,7 +119,8 @@ class Dataset:
     performance exports, whose per-agent rows live in the ``agent_period`` table.
     """
 
-    tables: dict[str, pl.DataFrame]
+    tables: MutableMapping[str, pl.DataFrame]
+    """By table name; a plain dict, or :class:`Tables` when loaded through the load cache."""
     source: str = "<memory>"
     capabilities: frozenset[Capability] = RAW_CAPABILITIES
     rejected: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTED_SCHEMA))
@@ -84,16 +130,14 @@ class Dataset:
     """Rows checked and failing per file, table and rule (see :func:`csana.ingest.rules.report`)."""
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     """Derived tables keyed by params, so several metric calls derive once."""
-    load_key: str = field(default="", repr=False)
-    """The load cache's key of the tables as loaded (:mod:`csana.ingest.cache`); '' when not loaded through it."""
-    loaded: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
-    """The tables as loaded with ``load_key`` (a table replaced since is no longer the load's)."""
 
     def loaded_key(self, *names: str) -> str:
-        """``load_key`` while the tables ``names`` are still the ones loaded with it, else ''."""
-        if not self.load_key or any(self.tables.get(n) is not self.loaded.get(n) for n in names):
+        """The load cache's key of the load that gave the tables ``names``, while none of them was replaced;
+        '' when the dataset was not loaded through the cache."""
+        tables = self.tables
+        if not isinstance(tables, Tables) or not tables.load_key or tables.replaced.intersection(names):
             return ""
-        return self.load_key
+        return tables.load_key
 
     def __getitem__(self, name: str) -> pl.DataFrame:
         """The table ``name``; an empty frame with the right columns when it was not given."""
@@ -115,8 +159,9 @@ class Dataset:
 
     def has(self, name: str, column: str | None = None) -> bool:
         """Whether the table was given (and holds ``column``, when named)."""
-        table = self.tables.get(name)
-        return table is not None and (column is None or column in table.columns)
+        if name not in self.tables:
+            return False
+        return column is None or column in self.tables[name].columns
 
     @property
     def messages(self) -> pl.DataFrame:

@@ -52,7 +52,7 @@ from csana.ingest.account import (
 )
 from csana.ingest.cache import CachedPiece, FileEntry, PieceCheck, Store, open_store
 from csana.ingest.columns import LoadParams, TableAliases, normalize_name
-from csana.ingest.dataset import REJECTED_SCHEMA, Dataset
+from csana.ingest.dataset import REJECTED_SCHEMA, Dataset, Tables
 from csana.ingest.inputs import (
     FILE,
     ROW,
@@ -105,7 +105,7 @@ def load(path: str | Path | Sequence[str | Path], params: LoadParams | None = No
     load_key = store.load_key(source, keys) if store else ""
     if store and (hit := store.get_load(load_key)) is not None:
         return Dataset(tables=hit["tables"], source=source, rejected=hit["rejected"], files=hit["files"],
-                       warnings=hit["warnings"], tallies=hit["tallies"], load_key=load_key, loaded=dict(hit["tables"]))
+                       warnings=hit["warnings"], tallies=hit["tallies"])
     warnings: list[str] = []
     entries: list[FileEntry] = []
     fresh: dict[int, InputTable | None] = {}
@@ -140,7 +140,7 @@ def load(path: str | Path | Sequence[str | Path], params: LoadParams | None = No
                       tallies=pl.concat(tallies) if tallies else pl.DataFrame(schema=TALLY_SCHEMA))
     if store:
         _store(store, load_key, entries, fresh, by_table, dataset)
-        dataset.load_key, dataset.loaded = load_key, dict(tables)
+        dataset.tables = Tables(tables, load_key)
     return dataset
 
 

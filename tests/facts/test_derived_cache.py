@@ -12,6 +12,7 @@ from polars.testing import assert_frame_equal
 
 import csana.facts.derived as derived
 from csana.demo.generator import generate_demo, write_demo
+from csana.ingest.dataset import Deferred, Tables
 from csana.ingest.raw import load
 from csana.metrics.engine import agent_daily_metrics, agent_metrics, attribution
 from csana.params import MetricParams
@@ -119,3 +120,24 @@ def test_a_changed_file_or_table_misses_the_entry(tmp_path: Path, folder: Path, 
     assert replaced.loaded_key("messages", "orders") == ""
     agent_metrics(replaced, MONTH, params)
     assert len(calls) == 4  # 3: the fresh load's
+
+
+def test_a_repeated_run_reads_neither_the_messages_nor_sniffs_them(folder: Path, cached: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second run of a month reads its measure rows: the messages stay in the cache unread, and whether
+    each file is a platform export is remembered by its content."""
+    import csana.exports.load as exports
+
+    sniffed: list[Path] = []
+    real = exports._looks_like_export
+    monkeypatch.setattr(exports, "_looks_like_export", lambda p, c: sniffed.append(p) or real(p, c))
+    params = MetricParams.load()
+    first = agent_metrics(exports.load_any(folder), MONTH, params)
+    files = len(sniffed)
+    again = exports.load_any(folder)
+    assert_frame_equal(agent_metrics(again, MONTH, params), first)
+    assert len(sniffed) == files > 0
+    assert isinstance(again.tables, Tables) and isinstance(again.tables._frames["messages"], Deferred)
+    assert again.messages.height == load(folder, cache=False).messages.height  # read when asked for
+    again.tables["agents"] = again.tables["agents"].head(1)
+    assert again.loaded_key("agents") == "" and again.loaded_key("messages", "orders") != ""
