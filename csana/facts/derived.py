@@ -152,23 +152,25 @@ def ordered_messages(messages: pl.LazyFrame, params: MetricParams) -> pl.LazyFra
     order changes no result — then time, then sender rank. It is made by two eager
     single-key sorts (time·4+rank, then the pair, stably): 2× faster than one 4-key
     sort, and the lazy optimiser would fuse them into a 2-key sort, so they run eagerly.
+    agent_id and customer_id stay categorical here (the sorts move their codes, not their
+    text); receptions and responses hold them as text again.
     """
     schema = messages.collect_schema()
     text = pl.col("text").fill_null("") if "text" in schema else pl.lit("")
     spam = pl.col("customer_id").is_in(list(params.filter.customers))
     if params.filter.keywords:
         spam = spam | text.str.contains("|".join(f"(?:{k})" for k in params.filter.keywords))
-    code = {c: pl.col(c).cast(pl.Categorical).to_physical().cast(pl.UInt64) for c in ("agent_id", "customer_id")}
+    code = {c: pl.col(c).to_physical().cast(pl.UInt64) for c in ("agent_id", "customer_id")}
     new_rec = ((pl.col("pair") != pl.col("pair").shift()) | (pl.col("day") != pl.col("day").shift())).fill_null(True)
     frame = (
         messages.select(
-            "agent_id", "customer_id", "ts",
+            pl.col("agent_id", "customer_id").cast(pl.Categorical), "ts",
             day=pl.col("ts").dt.date(),
             rank=pl.col("sender").replace_strict(SENDER_RANK, return_dtype=pl.Int8),
             spam=(pl.col("sender") == "customer") & spam,
-            pair=code["agent_id"] * (1 << 32) + code["customer_id"],
         )
-        .with_columns(when=pl.col("ts").dt.epoch("us") * 4 + pl.col("rank"))
+        .with_columns(pair=code["agent_id"] * (1 << 32) + code["customer_id"],
+                      when=pl.col("ts").dt.epoch("us") * 4 + pl.col("rank"))
         .collect()
         .sort("when")
         .sort("pair", maintain_order=True)
@@ -194,7 +196,8 @@ def reception_tables(messages: pl.LazyFrame, params: MetricParams) -> tuple[pl.L
         messages.with_columns(kept_gap=kept_gap)
         .group_by("rec")
         .agg(
-            pl.col("agent_id", "customer_id", "day").first(),
+            pl.col("agent_id", "customer_id").first().cast(pl.String),
+            pl.col("day").first(),
             start=pl.col("ts").min(),
             end=pl.col("ts").max(),
             customer_msgs=(pl.col("rank") == CUSTOMER).sum().cast(pl.Int64),
@@ -235,7 +238,7 @@ def burst_responses(messages: pl.LazyFrame, params: MetricParams) -> pl.LazyFram
         )
         .filter(pl.col("burst_start"))
         .select(
-            "rec", "agent_id", "customer_id", "day",
+            "rec", pl.col("agent_id", "customer_id").cast(pl.String), "day",
             start=pl.col("ts"),
             response_s=pl.col("response_s"),
             in_hours=in_service_hours(pl.col("ts"), params),
