@@ -9,6 +9,7 @@ number (the XLSX writer refuses them).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,13 +80,15 @@ def write_table(frame: pl.DataFrame, path: str | Path, *, title: Sequence[str] =
 @contextmanager
 def writing(path: Path) -> Iterator[None]:
     """Create ``path``'s folder; a file system refusal (no such folder, a folder in the way, no
-    permission, disk full) becomes a CsanaError naming the file instead of a traceback."""
-    import xlsxwriter.exceptions
-
+    permission, disk full) becomes a CsanaError naming the file instead of a traceback. xlsxwriter's
+    refusal is caught only when xlsxwriter was imported (a CSV or Parquet write does not import it)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         yield
-    except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
+    except Exception as exc:
+        xlsx = sys.modules.get("xlsxwriter.exceptions")
+        if not isinstance(exc, OSError) and not (xlsx is not None and isinstance(exc, xlsx.FileCreateError)):
+            raise
         reason = getattr(exc, "strerror", None) or str(exc)
         if getattr(exc, "filename", None) and str(exc.filename) != str(path):
             reason += f": {exc.filename}"
