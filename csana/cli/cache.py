@@ -9,8 +9,9 @@ from csana.cli.base import cli
 
 @cli.group("cache")
 def cache_group() -> None:
-    """The load cache: validated tables of raw logs kept as Parquet, so a second load of unchanged files
-    skips parsing and checking (folder: $CSANA_CACHE_DIR, else ~/.cache/csana; off: --no-cache or CSANA_CACHE=off)."""
+    """The load cache: validated tables of raw logs, and the facts derived from them per metric params, kept as
+    Parquet, so a second run on unchanged files skips parsing, checking and deriving (folder: $CSANA_CACHE_DIR,
+    else ~/.cache/csana; off: --no-cache or CSANA_CACHE=off)."""
 
 
 @cache_group.command("info")
