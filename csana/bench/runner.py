@@ -11,8 +11,8 @@ written both as CSV and as Parquet:
 2. **Timing.** Each implementation runs on each input format as a fresh process, through
    :mod:`csana.bench.measure` (wall, CPU = user + sys, peak RSS of the child). csana runs
    twice in a row on the same input: the *second run* shows what a repeated load of the
-   same files costs (today nothing is cached between processes, so it matches the
-   first). The order of the implementations rotates across the ``repeats`` and the
+   same files costs (the first fills the load cache, WORK_DIR/cache, emptied before each
+   first run; the second reads validated tables, derived facts and measure rows back). The order of the implementations rotates across the ``repeats`` and the
    order of the formats alternates; the table shows medians. Every timed run's
    output is checked against the parity run's.
 3. **Stages** (extra ``stages``): one more csana run per format timing its steps inside
