@@ -56,6 +56,13 @@ class ServiceHours(Frozen):
             return {"start": value[0], "end": value[1]}
         return value
 
+    @field_validator("start", "end")
+    @classmethod
+    def _local(cls, value: dt.time) -> dt.time:
+        if value.tzinfo is not None:
+            raise ValueError("a time of the shop's day takes no time zone, e.g. '08:00'")
+        return value
+
     @model_validator(mode="after")
     def _ordered(self) -> ServiceHours:
         if self.end <= self.start:

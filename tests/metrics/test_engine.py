@@ -136,6 +136,12 @@ def test_absurd_windows_are_params_errors(key, value):
         engine.agent_metrics(SERVICE, "2026-10", **{key: value})
 
 
+def test_a_window_with_a_time_zone_is_a_params_error():
+    """'00:00Z' parsed as a time with a zone, and comparing it with a plain end time raised TypeError."""
+    with pytest.raises(CsanaError, match="service_hours.start: a time of the shop's day takes no time zone"):
+        engine.agent_metrics(SERVICE, "2026-10", service_hours=["00:00Z", "23:00"])
+
+
 def test_the_same_data_gives_the_same_numbers_on_every_run():
     """Float sums are rounded (catalogue.SUM_DECIMALS): polars adds in parallel in no fixed order, and
     without it a06's sales came out as 29233.95 on one run and 29233.949999999997 on the next."""
