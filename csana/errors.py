@@ -32,19 +32,27 @@ class CsanaError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = []
-        if self.file:
-            where.append(str(self.file))
-        if self.column:
-            where.append(f"column '{self.column}'")
-        if self.rows:
-            shown = ", ".join(str(r) for r in self.rows[:5])
-            more = f" (+{len(self.rows) - 5} more)" if len(self.rows) > 5 else ""
-            where.append(f"row{'s' if len(self.rows) > 1 else ''} {shown}{more}")
-        text = (": ".join([", ".join(where), self.message]) if where else self.message)
-        if self.fix:
-            text += f" — fix: {self.fix}"
-        return text
+        return located(self.message, file=self.file, column=self.column, rows=self.rows, fix=self.fix)
+
+
+def located(message: str, *, file: str | None = None, column: str | None = None, rows: Sequence[int] | None = None,
+            fix: str | None = None, lang: str = "en") -> str:
+    """A message with where it is and its fix, on one line: "FILE, column 'C', rows 2, 5: MESSAGE — fix: FIX"
+    (in Chinese: "FILE，列 'C'，第 2、5 行：MESSAGE——处理：FIX"). Rows beyond the fifth are counted."""
+    zh = lang == "zh"
+    where = []
+    if file:
+        where.append(str(file))
+    if column:
+        where.append(f"列 '{column}'" if zh else f"column '{column}'")
+    if rows:
+        shown = ("、" if zh else ", ").join(str(r) for r in rows[:5])
+        more = (f"（另 {len(rows) - 5} 行）" if zh else f" (+{len(rows) - 5} more)") if len(rows) > 5 else ""
+        where.append(f"第 {shown} 行{more}" if zh else f"row{'s' if len(rows) > 1 else ''} {shown}{more}")
+    text = ("：" if zh else ": ").join([("，" if zh else ", ").join(where), message]) if where else message
+    if fix:
+        text += f"——处理：{fix}" if zh else f" — fix: {fix}"
+    return text
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -40,3 +40,46 @@ class Captions(dict[str, tuple[str, str]]):
     def __call__(self, key: str, lang: str = "zh", **values: Any) -> str:
         text = pick(self[key], lang)
         return text.format(**values) if values else text
+
+
+class Note(str):
+    """A note for the user in both languages: the English text is the string itself, ``zh`` the Chinese.
+
+    Loaders write their notes (a column ignored, a value derived, cells read as empty) into
+    ``Dataset.warnings`` as notes, so the command line prints them as it always has while a
+    Chinese report shows :meth:`text` ``("zh")``. Being a ``str``, a note compares, hashes and
+    searches by its English text."""
+
+    zh: str
+
+    def __new__(cls, en: str, zh: str) -> Note:
+        note = super().__new__(cls, en)
+        note.zh = zh
+        return note
+
+    def text(self, lang: str) -> str:
+        """The note in ``lang``."""
+        return self.zh if lang == "zh" else str(self)
+
+    def __reduce__(self) -> tuple[type[Note], tuple[str, str]]:
+        return Note, (str(self), self.zh)
+
+    def pair(self) -> list[str]:
+        """[English, Chinese]."""
+        return [str(self), self.zh]
+
+
+
+def kept(notes: list[str]) -> list[str | list[str]]:
+    """Notes as JSON keeps them (the load cache, dataset snapshots): a note as [English, Chinese], other text as is."""
+    return [n.pair() if isinstance(n, Note) else str(n) for n in notes]
+
+
+def unkept(items: list[str | list[str]]) -> list[str]:
+    """The notes :func:`kept` kept."""
+    return [Note(*item) if isinstance(item, list) else item for item in items]
+
+
+def in_lang(text: str, lang: str) -> str:
+    """A warning in ``lang``: a :class:`Note`'s text in it, other text as written."""
+    return text.text(lang) if isinstance(text, Note) else text

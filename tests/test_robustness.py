@@ -118,15 +118,20 @@ def test_appendix_shows_rows_read_used_rejected_and_every_reason() -> None:
                          ["orders_amounts.csv", "订单", "utf-8", "11", "4", "7"]]
     for _, _, _, read, used, rejected in files[1:]:
         assert int(used) + int(rejected) == int(read)
-    assert [row[1:5] for row in reasons[1:]] == [
-        ["amount", "missing value", "3", "5, 6, 12"],  # "—", "-" and an empty cell
-        ["amount", "not a number", "1", "7"],
-        ["amount", "negative value", "1", "8"],
-        ["units", "units must be at least 1", "1", "10"],
-        ["units", "not a whole number", "1", "11"],
+    assert [row[1:5] for row in reasons[1:]] == [  # in the report's language (zh by default)
+        ["amount", "缺少值", "3", "5, 6, 12"],  # "—", "-" and an empty cell
+        ["amount", "不是数字", "1", "7"],
+        ["amount", "负值", "1", "8"],
+        ["units", "数量至少为 1", "1", "10"],
+        ["units", "不是整数", "1", "11"],
     ]
     assert sum(int(row[3]) for row in reasons[1:]) == 7
     assert all(row[5] for row in reasons[1:])  # every reason comes with its fix
+    assert reasons[1][5] == "填写 amount 或删除该行"
+    english = html_tables(sections.appendix(build_context(ds, month="2026-10", lang="en")).data)[1]
+    assert [row[2] for row in english[1:]] == ["missing value", "not a number", "negative value", "units must be at least 1",
+                                               "not a whole number"]
+    assert english[1][5] == "fill in the amount cell or delete the row"
 
 
 def test_appendix_in_english_for_a_clean_load() -> None:

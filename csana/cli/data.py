@@ -8,6 +8,7 @@ import click
 
 from csana.cli.agency import check_where, metrics_all_shops, where_options
 from csana.cli.base import DATA, LANG, MONTH, NO_CACHE, PARAMS, cli, load_data
+from csana.i18n import in_lang
 
 
 @cli.command("metrics")
@@ -37,7 +38,7 @@ def metrics_command(data: str, month: str | None, params_file: str | None, out: 
     table = compute(dataset, month, params)
     if not dataset.can(Capability.DISTINCT_CUSTOMERS):  # unknown headers, derived counts, customer-days
         for note in dataset.warnings:
-            click.echo(f"注意: {note}" if lang == "zh" else f"note: {note}", err=True)
+            click.echo(f"注意: {in_lang(note, lang)}" if lang == "zh" else f"note: {note}", err=True)
     if out:
         from csana.writers import write_table
 
@@ -143,7 +144,7 @@ def check_command(data: str, columns_file: str | None, rejected_out: str | None,
     console.print(terminal_table("rules", report(dataset.tallies, dataset.rejected, lang, kept)))
     print_not_agents(console, dataset, lang)
     for line in dataset.warnings:
-        click.echo(f"warning: {line}")
+        click.echo(f"注意: {in_lang(line, lang)}" if lang == "zh" else f"warning: {line}")
     if rejected_out:
         from csana.writers import write_table
 
@@ -182,18 +183,10 @@ def print_not_agents(console, dataset, lang: str) -> None:
     (by its label, its shape or its values: :data:`csana.ingest.rows.CAUGHT`)."""
     import polars as pl
 
-    from csana.ingest.rows import CAUGHT
-    from csana.ingest.rules import reason
+    from csana.ingest.rules import caught_in, reason
 
     kinds = ["summary_row", "note_row", "no_agent"]
-    caught = pl.lit(None, pl.String)
-    text = pl.col("reason").str.extract(r", (by its .*)$")  # the rejected reason names the test in English
-    rows, scope = text.str.extract(r"\((\d+) rows of (.+)\)$", 1), text.str.extract(r"\((\d+) rows of (.+)\)$", 2)
-    where = pl.when(scope == "the file").then(pl.lit("本文件")).otherwise(scope)
-    detail = pl.format("（{} 的 {} 行）", where, rows).fill_null("")
-    for en, zh in CAUGHT.values():
-        found = text.str.starts_with(en)
-        caught = pl.coalesce(caught, pl.when(found).then(text if lang == "en" else pl.lit(zh) + detail))
+    caught = caught_in(lang)
     aside = dataset.rejected.filter(pl.col("rule").is_in(kinds)).select(
         "file", "row", pl.col("value").alias("label"),
         pl.col("rule").replace_strict({k: reason(k, lang) for k in kinds}, return_dtype=pl.String).alias("reason"),

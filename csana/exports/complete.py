@@ -15,6 +15,7 @@ from __future__ import annotations
 import polars as pl
 
 from csana.catalogue import CATALOGUE, COUNT_UNITS, METRIC_BY_ID, METRICS, Metric, dtype
+from csana.i18n import Note
 
 WEIGHT_FIELDS = ("first_response_count", "response_count", "reception_total_s")
 """Weights of the time averages that platform exports usually lack (csana's own export writes them)."""
@@ -34,16 +35,28 @@ WEIGHT_BASES: dict[str, tuple[str, ...]] = {
 platform's rate without its base), the bases its days are weighted by instead, first found first:
 close, not exact (the load warnings name the base). Other ratios without their parts do not combine."""
 
-COMPLETIONS: tuple[tuple[str, pl.Expr, str], ...] = (
-    ("replied_customers", pl.col("received_customers") - pl.col("unreplied_customers"), "接待人数 − 未回复人数"),
-    ("filtered_customers", pl.col("consult_customers") - pl.col("received_customers"), "咨询人数 − 接待人数"),
-    ("consult_customers", pl.col("received_customers") + pl.col("filtered_customers"), "接待人数 + 接待过滤人数"),
-    ("reply_3min_customers", pl.col("reply_3min_base") - pl.col("reply_3min_late"), "3分钟回复考核人数 − 3分钟未回复人数"),
-    ("reply_3min_late", pl.col("reply_3min_base") - pl.col("reply_3min_customers"), "3分钟回复考核人数 − 3分钟人工回复人数"),
-    ("reply_3min_base", pl.col("reply_3min_customers") + pl.col("reply_3min_late"), "3分钟人工回复人数 + 3分钟未回复人数"),
+RELATIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("replied_customers", "received_customers", "−", "unreplied_customers"),
+    ("filtered_customers", "consult_customers", "−", "received_customers"),
+    ("consult_customers", "received_customers", "+", "filtered_customers"),
+    ("reply_3min_customers", "reply_3min_base", "−", "reply_3min_late"),
+    ("reply_3min_late", "reply_3min_base", "−", "reply_3min_customers"),
+    ("reply_3min_base", "reply_3min_customers", "+", "reply_3min_late"),
 )
-"""Exact relations between the measures of one row (docs/metrics.md), used to fill one the export lacks
-(拼多多's 3分钟人工回复率 is (需要人工回复的咨询人数 − 3分钟未回复人数) / 需要人工回复的咨询人数)."""
+"""Exact relations between the measures of one row (docs/metrics.md), used to fill one the export lacks:
+(target, a, operator, b) for ``target = a ± b`` (拼多多's 3分钟人工回复率 is (需要人工回复的咨询人数 −
+3分钟未回复人数) / 需要人工回复的咨询人数)."""
+
+
+def _named(lang: str, *ids: str, op: str = "") -> str:
+    """Measures by name in ``lang``, joined by `` op ``: "接待人数 − 未回复人数"."""
+    return f" {op} ".join(CATALOGUE[i].label(lang) for i in ids)
+
+
+COMPLETIONS: tuple[tuple[str, pl.Expr, str], ...] = tuple(
+    (target, pl.col(a) - pl.col(b) if op == "−" else pl.col(a) + pl.col(b), _named("zh", a, b, op=op))
+    for target, a, op, b in RELATIONS)
+""":data:`RELATIONS` as (target, expression, how in Chinese)."""
 
 
 def with_all_columns(frame: pl.DataFrame) -> pl.DataFrame:
@@ -53,7 +66,7 @@ def with_all_columns(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def complete(rows: pl.DataFrame, underived: dict[str, tuple[str, ...]] | None = None) -> tuple[pl.DataFrame, list[str]]:
+def complete(rows: pl.DataFrame, underived: dict[str, tuple[str, ...]] | None = None) -> tuple[pl.DataFrame, list[Note]]:
     """Fill measures the export lacks from what it gives, row by row, and say what was derived.
 
     In order: the exact relations above; conversion bases = 询单人数 (exports do not
@@ -62,13 +75,14 @@ def complete(rows: pl.DataFrame, underived: dict[str, tuple[str, ...]] | None = 
     metrics (未回复人数 = 接待 − 回复, online hours). ``underived`` (flavour name → measures) names what
     must not be derived on the rows of a flavour (column ``_flavour``) whose export breaks the relation.
     """
-    notes: list[str] = []
+    notes: list[Note] = []
     skip: dict[str, list[str]] = {}
     for name, targets in (underived or {}).items():
         for target in targets:
             skip.setdefault(target, []).append(name)
 
-    def fill(frame: pl.DataFrame, target: str, expr: pl.Expr, how: str) -> pl.DataFrame:
+    def fill(frame: pl.DataFrame, target: str, expr: pl.Expr, how: tuple[str, str]) -> pl.DataFrame:
+        """Fill ``target`` from ``expr`` where the export lacks it; ``how`` says how (en, zh)."""
         if CATALOGUE[target].unit in COUNT_UNITS:
             expr = expr.round(0)
         if target in skip:
@@ -77,26 +91,32 @@ def complete(rows: pl.DataFrame, underived: dict[str, tuple[str, ...]] | None = 
         filled = frame.with_columns(pl.coalesce(pl.col(target), value).alias(target))
         n = filled[target].is_not_null().sum() - frame[target].is_not_null().sum()
         if n:
-            notes.append(f"{CATALOGUE[target].zh} ({target}) derived as {how} on {n} row(s): the export does not give it")
+            notes.append(Note(f"{CATALOGUE[target].en} ({target}) derived as {how[0]} on {n} row(s): the export does not give it",
+                              f"{CATALOGUE[target].zh} 由 {how[1]} 推算，共 {n} 行：导出文件没有给出"))
         return filled
 
-    for target, expr, how in COMPLETIONS:
-        rows = fill(rows, target, expr, how)
+    def exact(frame: pl.DataFrame) -> pl.DataFrame:
+        for (target, expr, _), (_, a, op, b) in zip(COMPLETIONS, RELATIONS, strict=True):
+            frame = fill(frame, target, expr, (_named("en", a, b, op=op), _named("zh", a, b, op=op)))
+        return frame
+
+    rows = exact(rows)
     rows = fill(rows, "conv_base_customers", pl.col("inquiry_customers"),
-                "询单人数 (exports do not separate assisted customers)")
+                (f"{_named('en', 'inquiry_customers')} (exports do not separate assisted customers)",
+                 f"{_named('zh', 'inquiry_customers')}（导出文件不区分辅助接待的顾客）"))
     for m in METRICS:
         if m.ratio is None:
             continue
         num, den = m.ratio
         value = pl.col(m.id)
-        rows = fill(rows, num, value * pl.col(den), f"{m.zh} × {CATALOGUE[den].zh}")
-        rows = fill(rows, den, pl.when(value > 0).then(pl.col(num) / value), f"{CATALOGUE[num].zh} ÷ {m.zh}")
-    for target, expr, how in COMPLETIONS:  # a part rebuilt from a rate may complete a relation
-        rows = fill(rows, target, expr, how)
+        rows = fill(rows, num, value * pl.col(den), (_named("en", m.id, den, op="×"), _named("zh", m.id, den, op="×")))
+        rows = fill(rows, den, pl.when(value > 0).then(pl.col(num) / value),
+                    (_named("en", num, m.id, op="÷"), _named("zh", num, m.id, op="÷")))
+    rows = exact(rows)  # a part rebuilt from a rate may complete a relation
     for m in METRICS:
         if m.type == "derived":
             assert m.expr is not None
-            rows = fill(rows, m.id, m.expr, m.definition)
+            rows = fill(rows, m.id, m.expr, (m.definition, m.defined("zh")))
     notes += _weight_notes(rows)
     return rows, notes
 
@@ -106,7 +126,7 @@ def weighted_metrics() -> list[Metric]:
     return [METRIC_BY_ID[m] for m in WEIGHT_BASES]
 
 
-def _weight_notes(rows: pl.DataFrame) -> list[str]:
+def _weight_notes(rows: pl.DataFrame) -> list[Note]:
     notes = []
     for m in weighted_metrics():
         den = m.measures[1]
@@ -114,7 +134,9 @@ def _weight_notes(rows: pl.DataFrame) -> list[str]:
         for base in WEIGHT_BASES[m.id]:
             n = lacking.filter(pl.col(base).is_not_null()).height
             if n:
-                notes.append(f"{m.zh} ({m.id}) is given without {CATALOGUE[den].zh} on {n} row(s): days are weighted "
-                             f"by {CATALOGUE[base].zh} instead (close, not exact)")
+                notes.append(Note(f"{m.en} ({m.id}) is given without {CATALOGUE[den].en} on {n} row(s): days are weighted "
+                                  f"by {CATALOGUE[base].en} instead (close, not exact)",
+                                  f"{m.zh} 有 {n} 行没有给出 {CATALOGUE[den].zh}：各天改按 {CATALOGUE[base].zh} 加权"
+                                  "（接近，但不精确）"))
                 lacking = lacking.filter(pl.col(base).is_null())
     return notes

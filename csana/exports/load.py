@@ -50,6 +50,7 @@ from csana.exports.read import (
     _pick_flavour,
     _report_sheets,
 )
+from csana.i18n import Note
 from csana.ingest.columns import LoadParams
 from csana.ingest.dataset import (
     EXPORT_CAPABILITIES,
@@ -98,8 +99,9 @@ def load_export(path: str | Path, flavour: str | Path | Flavour | None = None, *
             headers = [None if c is None else str(c) for c in grid.head[header]]
             picked = candidates[0] if chosen is not None else _pick_flavour(headers, candidates, grid.label, notes)
             if len(sheets) > 1 and not _names_agents(headers, picked) and (read or grid is not sheets[-1][0]):
-                notes.append(f"{grid.label}: no agent column ({' / '.join(v.header for v in picked.fields['agent'].variants())}); "
-                             "sheet not read")
+                headers = " / ".join(v.header for v in picked.fields["agent"].variants())
+                notes.append(Note(f"{grid.label}: no agent column ({headers}); sheet not read",
+                                  f"{grid.label}：没有客服列（{headers}）；该工作表未读取"))
                 continue
             read.append(_parse_file(grid, picked, header, notes, params).with_columns(pl.lit(label).alias("_book")))
             encodings[grid.label] = grid.encoding
@@ -283,13 +285,15 @@ def _files_table(rows: pl.DataFrame, used: pl.DataFrame, rejected: pl.DataFrame,
     return table.with_columns(pl.col("rows_read", "rows_used", "rows_rejected").fill_null(0)).select(list(FILES_SCHEMA)).cast(FILES_SCHEMA)  # type: ignore[arg-type]
 
 
-def _customer_days_note(rows: pl.DataFrame) -> list[str]:
+def _customer_days_note(rows: pl.DataFrame) -> list[Note]:
     months = rows.group_by("agent_id", pl.col("period_start").dt.strftime("%Y-%m")).len()
     if months.filter(pl.col("len") > 1).height == 0:
         return []
-    names = "、".join(CATALOGUE[m].zh for m in PEOPLE_IDS if rows[m].is_not_null().any())
-    return [f"people counts ({names}) summed over several rows per month are customer-days, not distinct "
-            "customers: a customer served on three days counts three times"]
+    given = [CATALOGUE[m] for m in PEOPLE_IDS if rows[m].is_not_null().any()]
+    names, names_en = "、".join(m.zh for m in given), ", ".join(m.en for m in given)
+    return [Note(f"people counts ({names_en}) summed over several rows per month are customer-days, not distinct "
+                 "customers: a customer served on three days counts three times",
+                 f"人数（{names}）按月把多行相加，是“人天”而不是去重的人数：一位顾客在三天里被接待就计三次")]
 
 
 def _looks_like_export(path: Path, candidates: list[Flavour]) -> bool:

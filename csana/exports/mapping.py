@@ -31,7 +31,8 @@ Kind = Literal["agent", "date", "text", "count", "money", "rate", "number", "dur
 
 
 IDENTITY_KINDS: dict[str, Kind] = {"agent": "agent", "date": "date", "team": "text"}
-
+IDENTITY_ZH = {"agent": "客服", "date": "日期", "team": "团队"}
+"""The identity fields in Chinese, for notes."""
 
 KINDS_BY_UNIT: dict[str, tuple[str, ...]] = {
     "people": ("count",), "orders": ("count",), "messages": ("count",), "units": ("count",),

@@ -16,8 +16,9 @@ import polars as pl
 
 from csana.catalogue import CATALOGUE, MEASURE_BY_ID, Metric
 from csana.errors import CsanaError
-from csana.exports.mapping import SOURCES_DIR, Flavour, normalize_header
-from csana.ingest import cells
+from csana.exports.mapping import IDENTITY_ZH, SOURCES_DIR, Flavour, normalize_header
+from csana.i18n import Note
+from csana.ingest import cells, rows
 from csana.ingest.columns import LoadParams
 from csana.ingest.files import (
     EXCEL_SUFFIXES,
@@ -28,7 +29,6 @@ from csana.ingest.files import (
     header_row,
     read_grids,
 )
-from csana.ingest import rows
 from csana.ingest.rows import row_kind
 from csana.ingest.rules import CELL_REASONS, CELL_RULES, RULES
 
@@ -63,7 +63,8 @@ def _report_sheets(grids: list[Grid], candidates: list[Flavour], label: str, not
     reports = [(g, h) for g, h in found if h is not None]
     if not reports:
         _header_row(grids[0].head if grids else [], candidates, label)
-    notes += [f"{g.label}: no header row of a per-agent report; sheet not read" for g, h in found if h is None]
+    notes += [Note(f"{g.label}: no header row of a per-agent report; sheet not read", f"{g.label}：没有客服报表的表头行；该工作表未读取")
+              for g, h in found if h is None]
     for grid, _ in reports:
         notes += grid.notes
     return reports  # type: ignore[return-value]
@@ -95,8 +96,9 @@ def _pick_flavour(headers: list[str], candidates: list[Flavour], label: str, not
 
     ranked = sorted(candidates, key=lambda m: (-score(m)[0], -score(m)[1], m.name))
     if len(ranked) > 1 and score(ranked[0]) == score(ranked[1]):
-        notes.append(f"{label}: headers fit export flavours {ranked[0].name} and {ranked[1].name} equally; "
-                     f"read as {ranked[0].name} (pass flavour= to choose)")
+        first, second = ranked[0].name, ranked[1].name
+        notes.append(Note(f"{label}: headers fit export flavours {first} and {second} equally; read as {first} (pass flavour= to choose)",
+                          f"{label}：表头同样符合导出格式 {first} 和 {second}；按 {first} 读取（用 flavour= 指定）"))
     return ranked[0]
 
 
@@ -125,7 +127,9 @@ def _match_columns(headers: list[str | None], flavour: Flavour, label: str, note
                 matched[fid] = (i, scale, str(header))
                 continue
             kept, other = (str(header), matched[fid][2]) if order[key] < order[normalize_header(matched[fid][2])] else (matched[fid][2], str(header))
-            notes.append(f"{label}: columns '{matched[fid][2]}' and '{header}' both mean {fid}; using '{kept}'")
+            meaning = CATALOGUE[fid].zh if fid in CATALOGUE else IDENTITY_ZH.get(fid, fid)
+            notes.append(Note(f"{label}: columns '{matched[fid][2]}' and '{header}' both mean {fid}; using '{kept}'",
+                              f"{label}：列 '{matched[fid][2]}' 和 '{header}' 都表示 {meaning}；使用 '{kept}'"))
             if kept == str(header):
                 matched[fid] = (i, scale, str(header))
             del other
@@ -135,9 +139,12 @@ def _match_columns(headers: list[str | None], flavour: Flavour, label: str, note
         elif key not in ignored:
             unknown.append(str(header))
     if unknown:
-        shown = ", ".join(unknown[:30]) + (f" (+{len(unknown) - 30:,} more)" if len(unknown) > 30 else "")
-        notes.append(f"{label}: {len(unknown)} unknown header(s) not used: {shown} — to use or silence "
-                     f"them, add them to {flavour.file} (under fields.<id>.headers, or ignore)")
+        shown = ", ".join(unknown[:30])
+        more, more_zh = (f" (+{len(unknown) - 30:,} more)", f"（另 {len(unknown) - 30:,} 个）") if len(unknown) > 30 else ("", "")
+        notes.append(Note(f"{label}: {len(unknown)} unknown header(s) not used: {shown}{more} — to use or silence "
+                          f"them, add them to {flavour.file} (under fields.<id>.headers, or ignore)",
+                          f"{label}：{len(unknown)} 个未识别的表头未使用：{shown}{more_zh}——要使用或不再提示，"
+                          f"把它们加入 {flavour.file}（fields.<id>.headers 或 ignore 下）"))
     summed = set(_complete_sums(flavour, matched))
     missing = [f for f in dict.fromkeys(("agent", *flavour.required)) if f not in matched and f not in summed]
     if missing:
@@ -204,9 +211,12 @@ def _file_period(file: Grid, header: int, flavour: Flavour, notes: list[str]) ->
     if period is None or period[0] != period[1] or flavour.file_days == 1:
         return period
     start = period[1] - dt.timedelta(days=flavour.file_days - 1)
-    notes.append(f"{file.label}: no date column; read as the {flavour.file_days} days {start}~{period[1]} ending on the "
-                 f"date in its name ({flavour.zh} files cover {flavour.file_days} days) — add a 日期 column or name "
-                 "the file with its range if that is not so")
+    days = flavour.file_days
+    notes.append(Note(f"{file.label}: no date column; read as the {days} days {start}~{period[1]} ending on the "
+                      f"date in its name ({flavour.zh} files cover {days} days) — add a 日期 column or name "
+                      "the file with its range if that is not so",
+                      f"{file.label}：没有日期列；按文件名中的日期往前 {days} 天 {start}~{period[1]} 读取"
+                      f"（{flavour.zh} 文件覆盖 {days} 天）——若非如此，请加上日期列，或在文件名中写明日期范围"))
     return start, period[1]
 
 
@@ -368,7 +378,9 @@ def _note_placeholders(frame: pl.DataFrame, label: str, notes: list[str]) -> Non
     )
     if found.height:
         listed = ", ".join(f"'{v}' ×{n}" for v, n in found.iter_rows())
-        late = [v for v in ("延时统计", "延迟统计") if v in found["v"].to_list()]
-        pending = f" ('{late[0] if late else ''}': the platform has not finished counting — export again later for final numbers)"
-        notes.append(f"{label}: {found['len'].sum()} cell(s) hold no number ({listed}): read as empty"
-                     + (pending if late else ""))
+        late = next((v for v in ("延时统计", "延迟统计") if v in found["v"].to_list()), None)
+        pending = f" ('{late}': the platform has not finished counting — export again later for final numbers)" if late else ""
+        pending_zh = f"（'{late}'：平台尚未统计完——稍后重新导出可得最终数字）" if late else ""
+        n = found["len"].sum()
+        notes.append(Note(f"{label}: {n} cell(s) hold no number ({listed}): read as empty{pending}",
+                          f"{label}：{n} 个单元格没有数字（{listed}）：按空值读取{pending_zh}"))

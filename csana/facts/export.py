@@ -23,6 +23,7 @@ import polars as pl
 from csana.errors import CsanaError
 from csana.exports.complete import WEIGHT_BASES, complete, weighted_metrics
 from csana.exports.mapping import TABLE
+from csana.i18n import Note
 from csana.ingest.dataset import Dataset
 from csana.periods import Window, latest_complete, months_between
 
@@ -47,7 +48,7 @@ def latest_month(dataset: Dataset) -> str:
     return latest_complete(months_between(rows["period_start"].min(), rows["period_end"].max()), rows["period_end"].max())
 
 
-def warn(dataset: Dataset, note: str) -> None:
+def warn(dataset: Dataset, note: Note) -> None:
     """Add a note to the dataset's warnings once."""
     if note not in dataset.warnings:
         dataset.warnings.append(note)
@@ -65,8 +66,11 @@ def rows_in(dataset: Dataset, window: Window) -> pl.DataFrame:
                            & ~_inside(rows, window))
     if straddle.height:
         r = straddle.row(0, named=True)
-        warn(dataset, f"{straddle.height} export row(s) cover days outside {window.label} (e.g. {r['period_start']}~"
-                      f"{r['period_end']} in {r['file']}) and were left out of it: export per day or per calendar month")
+        span = f"{r['period_start']}~{r['period_end']}"
+        warn(dataset, Note(f"{straddle.height} export row(s) cover days outside {window.label} (e.g. {span} in {r['file']}) "
+                           "and were left out of it: export per day or per calendar month",
+                           f"{straddle.height} 行导出数据包含 {window.label} 以外的日期（如 {r['file']} 中的 {span}），"
+                           "未计入该月：请按天或按自然月导出"))
     if inside.height == 0:
         raise CsanaError(f"no export rows within {window.label}", file=dataset.source,
                          fix=f"choose one of the months the export covers: {', '.join(months(dataset))}")
@@ -74,8 +78,9 @@ def rows_in(dataset: Dataset, window: Window) -> pl.DataFrame:
         return inside.with_columns(period=pl.lit(window.label))
     daily = inside.filter(pl.col("date").is_not_null())
     if daily.height < inside.height:
-        warn(dataset, f"{inside.height - daily.height} export row(s) of {window.label} cover several days and are not in "
-                      "the daily table")
+        n = inside.height - daily.height
+        warn(dataset, Note(f"{n} export row(s) of {window.label} cover several days and are not in the daily table",
+                           f"{window.label} 有 {n} 行导出数据覆盖多天，不在每日表中"))
     if daily.height == 0:
         raise CsanaError(f"the export rows of {window.label} are per period, not per day", file=dataset.source,
                          fix="export a daily report (one row per agent per day) for daily figures")

@@ -7,18 +7,25 @@ from typing import Any
 
 import polars as pl
 
-from csana.errors import CsanaError
+from csana.errors import CsanaError, located, printable
+from csana.i18n import Note
 from csana.ingest import cells
 from csana.ingest.dataset import FILES_SCHEMA, Dataset
-from csana.ingest.rules import RULES, fix
+from csana.ingest.rules import RULES, fix, reason_in
 from csana.ingest.schema import TABLES
 
 
-def rejection_summary(dataset: Dataset | pl.DataFrame) -> pl.DataFrame:
-    """Rejected rows (of a dataset, or a rejected-rows frame) by file, column and reason: count, first rows, fix.
+def rejection_summary(dataset: Dataset | pl.DataFrame, lang: str = "en") -> pl.DataFrame:
+    """Rejected rows (of a dataset, or a rejected-rows frame) by file, column and reason: count, first rows, fix
+    (reason and fix in ``lang``).
 
     Reasons naming one row (the row a duplicate repeats) are grouped under the rule's reason."""
     rejected = dataset.rejected if isinstance(dataset, Dataset) else dataset
+    return _by_reason(rejected, lang).drop("rule")
+
+
+def _by_reason(rejected: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """:func:`rejection_summary` with each group's rule."""
     kind = (pl.when(pl.col("rule") == "duplicate_row").then(pl.lit(RULES["duplicate_row"].en))
             .otherwise(pl.col("reason").str.replace(r"\s*\(kept row .*\)$", "")))
     summary = (
@@ -28,8 +35,8 @@ def rejection_summary(dataset: Dataset | pl.DataFrame) -> pl.DataFrame:
              pl.col("rule").first().alias("rule"))
         .rename({"kind": "reason"})
     )
-    fixes = [fix(r, c) for r, c in zip(summary["rule"], summary["column"], strict=True)]
-    return summary.drop("rule").with_columns(pl.Series("fix", fixes, dtype=pl.String))
+    fixes = [fix(r, c, lang) for r, c in zip(summary["rule"], summary["column"], strict=True)]
+    return summary.with_columns(reason_in(lang).alias("reason"), pl.Series("fix", fixes, dtype=pl.String))
 
 
 def file_counts(pieces: list[Any], rejected: pl.DataFrame) -> pl.DataFrame:
@@ -72,23 +79,23 @@ def require_usable(files: pl.DataFrame, rejected: pl.DataFrame, tables: dict[str
             )
 
 
-def rejection_lines(rejected: pl.DataFrame) -> list[str]:
-    """One warning line per file × column × reason, in CsanaError's format."""
+def rejection_lines(rejected: pl.DataFrame) -> list[Note]:
+    """One warning line per file × column × reason, in CsanaError's format (:func:`csana.errors.located`)."""
     if rejected.height == 0:
         return []
-    summary = rejection_summary(rejected)
-    return [
-        str(CsanaError(f"{r['rows']} row(s) set aside: {r['reason']}"
-                       + (f" (e.g. {r['example']!r}{found})" if (found := _looks_like(RULE_OF.get(r["reason"]), r["example"])) else ""),
-                       file=r["file"], column=r["column"], rows=r["first_rows"], fix=r["fix"]))
-        for r in summary.iter_rows(named=True)
-    ]
+    english, chinese = _by_reason(rejected, "en"), _by_reason(rejected, "zh")
+
+    def line(r: dict[str, Any], lang: str) -> str:
+        found = _looks_like(r["rule"], r["example"], lang)
+        said = (f"{r['rows']} 行被搁置：{r['reason']}" + (f"（如 {r['example']!r}{found}）" if found else "")) if lang == "zh" \
+            else f"{r['rows']} row(s) set aside: {r['reason']}" + (f" (e.g. {r['example']!r}{found})" if found else "")
+        return located(printable(said), file=printable(r["file"]), column=printable(r["column"]) if r["column"] else None,
+                       rows=r["first_rows"], fix=printable(r["fix"]), lang=lang)
+    return [Note(line(en, "en"), line(zh, "zh"))
+            for en, zh in zip(english.iter_rows(named=True), chinese.iter_rows(named=True), strict=True)]
 
 
-RULE_OF = {RULES[r].en: r for r in ("bad_timestamp", "bad_date")}
-
-
-def _looks_like(rule: str | None, value: str | None) -> str:
-    """": a day-first date …" — what an unreadable timestamp or date looks like, or nothing."""
-    what = cells.timestamp_found(value) if rule in ("bad_timestamp", "bad_date") else None
-    return f": {what}" if what else ""
+def _looks_like(rule: str | None, value: str | None, lang: str = "en") -> str:
+    """": a day-first date …" — what an unreadable timestamp or date looks like (in ``lang``), or nothing."""
+    what = cells.timestamp_found(value, lang) if rule in ("bad_timestamp", "bad_date") else None
+    return ("：" if lang == "zh" else ": ") + what if what else ""

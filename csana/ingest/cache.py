@@ -42,9 +42,10 @@ from pathlib import Path
 
 import polars as pl
 
+from csana.i18n import kept, unkept
 from csana.ingest.inputs import FILE
 
-FORMAT = 1
+FORMAT = 2
 """The layout of entries; raise it when it changes (older entries are then never read)."""
 SETTLED_S = 2.0
 """A file's remembered hash is trusted only if the file was last modified this long before hashing."""
@@ -186,12 +187,12 @@ class Store:
                     tallies = pl.read_parquet(folder / f"{i}.tallies.parquet")
                     good = pl.read_parquet(folder / f"{i}.good.parquet").with_columns(pl.lit(p["label"], pl.String).alias(FILE))
                     check = PieceCheck(good, pl.read_parquet(folder / f"{i}.bad.parquet"), [tallies] if tallies.height else [],
-                                       p["check_warnings"])
+                                       unkept(p["check_warnings"]))
                 pieces.append(CachedPiece(p["label"], p["table"], p["encoding"], p["rows_read"], p["header_only"],
-                                          p["identify_warnings"], check))
+                                          unkept(p["identify_warnings"]), check))
         except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
             return None  # absent, or half-removed by a concurrent clear: load afresh
-        return FileEntry(key, meta["read_warnings"], pieces)
+        return FileEntry(key, unkept(meta["read_warnings"]), pieces)
 
     def put_file(self, entry: FileEntry, tally_schema: dict[str, pl.DataType]) -> None:
         def write(folder: Path) -> None:
@@ -206,10 +207,10 @@ class Store:
                 p.check.bad.write_parquet(folder / f"{i}.bad.parquet", compression=COMPRESSION, statistics=False)
                 tallies = pl.concat(p.check.tallies) if p.check.tallies else pl.DataFrame(schema=tally_schema)
                 tallies.write_parquet(folder / f"{i}.tallies.parquet", compression=COMPRESSION)
-            meta = {"read_warnings": entry.read_warnings, "pieces": [
+            meta = {"read_warnings": kept(entry.read_warnings), "pieces": [
                 {"label": p.label, "table": p.table, "encoding": p.encoding, "rows_read": p.rows_read,
-                 "header_only": p.header_only, "identify_warnings": p.identify_warnings, "checked": p.check is not None,
-                 "check_warnings": p.check.warnings if p.check else []} for p in entry.pieces]}
+                 "header_only": p.header_only, "identify_warnings": kept(p.identify_warnings), "checked": p.check is not None,
+                 "check_warnings": kept(p.check.warnings) if p.check else []} for p in entry.pieces]}
             (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
         self._put(self.folder / "files" / entry.key, write)
@@ -231,7 +232,7 @@ class Store:
                     tables[name] = _stacked(files, meta["schemas"][name])
         except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
             return None
-        return {"tables": tables, "warnings": meta["warnings"], **frames}
+        return {"tables": tables, "warnings": unkept(meta["warnings"]), **frames}
 
     def put_load(self, key: str, tables: dict[str, pl.DataFrame], parts: dict[str, list[tuple[str, int]] | None],
                  rejected: pl.DataFrame, files: pl.DataFrame, tallies: pl.DataFrame, warnings: list[str]) -> None:
@@ -243,7 +244,7 @@ class Store:
             for name, frame in tables.items():
                 if parts.get(name) is None:
                     frame.write_parquet(folder / f"table.{name}.parquet", compression=COMPRESSION, statistics=False)
-            meta = {"warnings": warnings, "tables": {name: parts.get(name) for name in tables},
+            meta = {"warnings": kept(warnings), "tables": {name: parts.get(name) for name in tables},
                     "schemas": {name: list(frame.columns) for name, frame in tables.items()}}
             (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 

@@ -289,21 +289,22 @@ def timestamp(expr: pl.Expr, dtype: pl.DataType, timezone: str = "Asia/Shanghai"
 
 
 _FOUND = (
-    (r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}", "a day-first or month-first date, which is ambiguous"),
-    (r"^\d{1,2}\s*月\s*\d{1,2}|^\d{1,2}[-/]\d{1,2}(\s|$)", "a month and day without a year"),
-    (r"^\d{1,2}:\d{2}(:\d{2})?$", "a time of day without a date"),
-    (r"(?i)\b(am|pm)\b|上午|下午", "a 12-hour clock (AM/PM)"),
-    (r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}", "a date that is not in the calendar"),
-    (r"^[+-]?\d+(\.\d+)?$", "a number that is neither an Excel date (20000–80000) nor epoch time of 2000–2100"),
+    (r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}", "a day-first or month-first date, which is ambiguous", "日在前还是月在前的日期，无法确定"),
+    (r"^\d{1,2}\s*月\s*\d{1,2}|^\d{1,2}[-/]\d{1,2}(\s|$)", "a month and day without a year", "只有月和日，没有年份"),
+    (r"^\d{1,2}:\d{2}(:\d{2})?$", "a time of day without a date", "只有时刻，没有日期"),
+    (r"(?i)\b(am|pm)\b|上午|下午", "a 12-hour clock (AM/PM)", "12 小时制（上午/下午）"),
+    (r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}", "a date that is not in the calendar", "日历上不存在的日期"),
+    (r"^[+-]?\d+(\.\d+)?$", "a number that is neither an Excel date (20000–80000) nor epoch time of 2000–2100",
+     "一个数字，既不是 Excel 日期（20000–80000），也不是 2000–2100 年的时间戳"),
 )
 
 
-def timestamp_found(value: str | None) -> str | None:
+def timestamp_found(value: str | None, lang: str = "en") -> str | None:
     """What an unreadable timestamp looks like, for messages: "a day-first … date", "a month and day
-    without a year" …; None when it looks like nothing in particular."""
+    without a year" … (in ``lang``); None when it looks like nothing in particular."""
     if value is None:
         return None
-    return next((what for pattern, what in _FOUND if re.search(pattern, value.strip())), None)
+    return next((zh if lang == "zh" else en for pattern, en, zh in _FOUND if re.search(pattern, value.strip())), None)
 
 
 def usual_layout(values: pl.Series, sample: int = 1000) -> str | None:

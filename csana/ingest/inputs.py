@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from csana.errors import CsanaError, printable
+from csana.i18n import Note
 from csana.ingest.columns import LoadParams, TableAliases, normalize_name
 from csana.ingest.files import (
     EXCEL_SUFFIXES,
@@ -133,8 +134,8 @@ def _read_sheets(path: Path, label: str, grids: list[Grid], params: LoadParams, 
         if not grid.head:
             continue
         if grid.hidden and not table_by_name(grid.sheet or "", params):
-            warnings.append(f"{label}[{grid.sheet}]: hidden sheet ignored (unhide it, or name it after its table, "
-                            "to use it)")
+            warnings.append(Note(f"{label}[{grid.sheet}]: hidden sheet ignored (unhide it, or name it after its table, "
+                                 "to use it)", f"{label}[{grid.sheet}]：隐藏的工作表已忽略（要使用它，请取消隐藏，或以它的表名命名）"))
             continue
         sheets.append(grid)
     if not sheets:
@@ -251,8 +252,9 @@ def identify(pieces: list[InputTable], params: LoadParams, warnings: list[str]) 
                     file=piece.label, fix=f"put the table name in the file name, e.g. {' or '.join(f'{t}.csv' for t in fits)}",
                 )
             if not fits:
-                warnings.append(f"{piece.label}: not recognised as any table (columns: "
-                                f"{', '.join(c for c in piece.frame.columns if c not in (ROW, FILE))}); ignored")
+                columns = ", ".join(c for c in piece.frame.columns if c not in (ROW, FILE))
+                warnings.append(Note(f"{piece.label}: not recognised as any table (columns: {columns}); ignored",
+                                     f"{piece.label}：无法识别为任何表（列：{columns}）；已忽略"))
                 continue
             piece.table = fits[0]
         by_table.setdefault(piece.table, []).append(piece)

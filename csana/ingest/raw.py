@@ -43,13 +43,9 @@ from pathlib import Path
 import polars as pl
 
 from csana.errors import CsanaError, printable
+from csana.i18n import Note
 from csana.ingest import cells
-from csana.ingest.account import (
-    file_counts,
-    rejection_lines,
-    rejection_summary,
-    require_usable,
-)
+from csana.ingest.account import file_counts, rejection_lines, rejection_summary, require_usable
 from csana.ingest.cache import CachedPiece, FileEntry, PieceCheck, Store, open_store
 from csana.ingest.columns import LoadParams, TableAliases, normalize_name
 from csana.ingest.dataset import REJECTED_SCHEMA, Dataset
@@ -224,13 +220,19 @@ def _map_columns(table: str, frame: pl.DataFrame, label: str, params: LoadParams
     unknown = [c for c in extras if normalize_name(c) not in mapping]
     if unknown:
         more = f" (+{len(unknown) - UNKNOWN_SHOWN:,} more)" if len(unknown) > UNKNOWN_SHOWN else ""
-        warnings.append(f"{label}: unknown columns ignored: {', '.join(unknown[:UNKNOWN_SHOWN])}{more}")
+        more_zh = f"（另 {len(unknown) - UNKNOWN_SHOWN:,} 列）" if len(unknown) > UNKNOWN_SHOWN else ""
+        shown = ", ".join(unknown[:UNKNOWN_SHOWN])
+        warnings.append(Note(f"{label}: unknown columns ignored: {shown}{more}", f"{label}：未识别的列已忽略：{shown}{more_zh}"))
     unknown_set = set(unknown)
-    warnings += [f"{label}: column {c} also names {mapping[normalize_name(c)][0]}; used {chosen[mapping[normalize_name(c)][0]][0]}"
-                 for c in extras if c not in unknown_set]
+    for c in extras:
+        if c not in unknown_set:
+            meant = mapping[normalize_name(c)][0]
+            warnings.append(Note(f"{label}: column {c} also names {meant}; used {chosen[meant][0]}",
+                                 f"{label}：列 {c} 也表示 {meant}；已使用 {chosen[meant][0]}"))
     renamed = frame.select([pl.col(h).alias(c) for c, (h, _) in chosen.items()] + [pl.col(ROW), pl.col(FILE)])
     if table == "orders" and "units" not in chosen:
-        warnings.append(f"{label}: no units column (数量); every order counts {params.default_units} unit(s)")
+        warnings.append(Note(f"{label}: no units column (数量); every order counts {params.default_units} unit(s)",
+                             f"{label}：没有数量列；每笔订单按 {params.default_units} 件计"))
         renamed = renamed.with_columns(pl.lit(params.default_units, pl.Int64).alias("units"))
     order = [c for c in spec.columns if c in renamed.columns]
     return renamed.select([*order, ROW, FILE])
@@ -559,10 +561,11 @@ def _check_pieces(name: str, pieces: list[CachedPiece], fresh: dict[int, InputTa
 
 def _check_piece(name: str, piece: InputTable, params: LoadParams) -> PieceCheck:
     """One input table mapped, parsed and checked, with the warnings and tallies that gave."""
-    warnings: list[str] = []
+    warnings: list[Note] = []
     tallies: list[pl.DataFrame] = []
     if piece.header_only:
-        warnings.append(f"{piece.label}: header but no data rows; read as an empty {name} table")
+        warnings.append(Note(f"{piece.label}: header but no data rows; read as an empty {name} table",
+                             f"{piece.label}：只有表头没有数据行；按空的 {TABLES[name].zh} 表读取"))
     mapped = _map_columns(name, piece.frame, piece.label, params, warnings)
     good, bad = _check_rows(TABLES[name], mapped, params, tallies)
     return PieceCheck(good, bad, tallies, warnings)
@@ -594,8 +597,10 @@ def _cross_check(checked: dict[str, Checked], warnings: list[str],
         unlisted = tables["messages"].filter(~pl.col("agent_id").is_in(listed))["agent_id"].unique().sort()
         if unlisted.len():
             shown = ", ".join(unlisted.head(10).to_list()) + (f" (+{unlisted.len() - 10} more)" if unlisted.len() > 10 else "")
-            warnings.append(f"{unlisted.len()} agent(s) in messages are missing from the agents table: {shown}; "
-                            "they are analysed without name or team — add them to the agents file")
+            shown_zh = "、".join(unlisted.head(10).to_list()) + (f"（另 {unlisted.len() - 10} 名）" if unlisted.len() > 10 else "")
+            warnings.append(Note(f"{unlisted.len()} agent(s) in messages are missing from the agents table: {shown}; "
+                                 "they are analysed without name or team — add them to the agents file",
+                                 f"聊天记录中有 {unlisted.len()} 名客服不在客服表中：{shown_zh}；分析时没有姓名和团队——请把他们加入客服表"))
     tables = {name: frame.drop(ROW, FILE) for name, frame in tables.items()}
     return tables, pl.concat(rejected).sort("file", "row")
 

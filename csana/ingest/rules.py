@@ -3,7 +3,8 @@
 Both loaders (raw logs, :mod:`csana.ingest.raw`; platform exports, :mod:`csana.exports.load`)
 set rows aside through these rules. A set-aside row lands in ``Dataset.rejected`` with its
 ``rule`` (a stable id below), the ``reason`` in English (a rule's reason, sometimes with
-detail such as the row kept for a duplicate) and the raw value; :func:`fix` gives the fix.
+detail such as the row kept for a duplicate) and the raw value; :func:`fix` gives the fix,
+:func:`reason_in` the reason in Chinese for a Chinese report.
 
 Terms:
 
@@ -25,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
+
+from csana.ingest.rows import CAUGHT
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,47 @@ def reason(rule: str, lang: str = "en") -> str:
     """The reason text of ``rule`` in ``lang`` (zh or en)."""
     found = RULES[rule]
     return found.en if lang == "en" else found.zh
+
+
+SCOPES = {"the file": "本文件"}
+"""What a total by value was compared with when not the rows of its date (en → zh; :mod:`csana.ingest.rows`)."""
+
+
+def reason_in(lang: str, rule: pl.Expr | None = None, reason: pl.Expr | None = None) -> pl.Expr:
+    """The reason of set-aside rows in ``lang``, from their ``rule`` and English ``reason`` columns.
+
+    The loaders write one English reason per row (scripts read it); a Chinese report shows the
+    rule's Chinese text with the same detail: the row a duplicate repeats, how a total was caught,
+    the form a cell should have."""
+    rule = pl.col("rule") if rule is None else rule
+    reason = pl.col("reason") if reason is None else reason
+    if lang != "zh":
+        return reason
+    kept = reason.str.extract_groups(r"^duplicate (\S+) \(kept row (\d+) of (.+)\)$")
+    duplicate_key = pl.when(reason.str.starts_with("duplicate ")).then(pl.coalesce(
+        pl.format("重复的 {}（保留 {} 第 {} 行）", kept.struct[0], kept.struct[2], kept.struct[1]),
+        pl.format("重复的 {}", reason.str.extract(r"^duplicate (\S+)$"))))
+    first = reason.str.extract_groups(r"^duplicate: same agent and period as (.+) row (\d+)$")
+    duplicate_row = pl.format("重复：客服和周期与 {} 第 {} 行相同", first.struct[0], first.struct[1])
+    cell = reason.replace_strict({en: zh for en, zh in CELL_REASONS.values()}, default=None, return_dtype=pl.String)
+    by_rule = rule.replace_strict({r.id: r.zh for r in RULES.values()}, default=None, return_dtype=pl.String)
+    return (pl.when(rule == "summary_row").then(pl.coalesce(pl.format("{}，{}", by_rule, caught_in("zh", reason)), by_rule))
+            .when(rule == "duplicate_key").then(pl.coalesce(duplicate_key, by_rule))
+            .when(rule == "duplicate_row").then(pl.coalesce(duplicate_row, by_rule))
+            .otherwise(pl.coalesce(cell, by_rule, reason)))
+
+
+def caught_in(lang: str, reason: pl.Expr | None = None) -> pl.Expr:
+    """How a summary row was caught (:data:`csana.ingest.rows.CAUGHT`), in ``lang``, from its English reason
+    ("…, by its values: the sum of the other agent rows (3 rows of 2024-10-01)"); null for other rows."""
+    text = (pl.col("reason") if reason is None else reason).str.extract(r", (by its .*)$")
+    if lang != "zh":
+        return text
+    counted = text.str.extract_groups(r"\((\d+) rows of (.+)\)$")
+    scope = counted.struct[1].replace(SCOPES)
+    detail = pl.format("（{} 的 {} 行）", scope, counted.struct[0]).fill_null("")
+    how = pl.coalesce([pl.when(text.str.starts_with(en)).then(pl.lit(zh)) for en, zh in CAUGHT.values()])
+    return pl.when(text.is_not_null()).then(pl.coalesce(how, text) + detail)
 
 
 def tally(file: str, table: str, checked: int, failed: dict[str, int]) -> pl.DataFrame:

@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from csana.errors import CsanaError
+from csana.i18n import kept, unkept
 from csana.ingest.dataset import Capability, Dataset
 
 MANIFEST = "csana-snapshot.json"
@@ -57,7 +58,7 @@ def write_snapshot(dataset: Dataset, folder: str | Path) -> str:
         (target / f"{name}.arrow").write_bytes(data)
     manifest = {
         "format": FORMAT, "source": dataset.source, "capabilities": sorted(c.value for c in dataset.capabilities),
-        "warnings": list(dataset.warnings), "tables": sorted(dataset.tables), "sha256": digests,
+        "warnings": kept(dataset.warnings), "tables": sorted(dataset.tables), "sha256": digests,
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True)
     (target / MANIFEST).write_text(text, encoding="utf-8")
@@ -93,5 +94,5 @@ def read_snapshot(folder: str | Path) -> Dataset:
     return Dataset(
         tables={name: frame(name) for name in manifest["tables"]}, source=manifest["source"],
         capabilities=frozenset(Capability(c) for c in manifest["capabilities"]),
-        warnings=list(manifest["warnings"]), **extra,
+        warnings=unkept(manifest["warnings"]), **extra,
     )

@@ -31,6 +31,7 @@ from xml.etree import ElementTree as ET
 import polars as pl
 
 from csana.errors import CsanaError
+from csana.i18n import Note
 
 MAX_SHEET_CELLS = 30_000_000
 """The most cells (rows × columns of the table extent) a sheet may claim: a 1,048,576-row chat log (Excel's
@@ -158,8 +159,9 @@ def _bounded_sheet(book: zipfile.ZipFile, sheet: Sheet, label: str, notes: list[
     if stray.height == 0:
         return None
     shown = ", ".join(f"{c}{r}" for c, r in stray.select("col", "row").head(5).iter_rows())
-    notes.append(f"{label}: {stray.height} cell(s) far outside the table ignored ({shown}"
-                 f"{', …' if stray.height > 5 else ''}): the table is {_ref(rows[0], cols[0])}:{_ref(rows[1], cols[1])}")
+    more, span = (", …" if stray.height > 5 else ""), f"{_ref(rows[0], cols[0])}:{_ref(rows[1], cols[1])}"
+    notes.append(Note(f"{label}: {stray.height} cell(s) far outside the table ignored ({shown}{more}): the table is {span}",
+                      f"{label}：远离表格的 {stray.height} 个单元格已忽略（{shown}{more}）：表格范围是 {span}"))
     return _without_stray(xml, rows, cols)
 
 

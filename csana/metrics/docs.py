@@ -24,10 +24,6 @@ from pathlib import Path
 
 import polars as pl
 
-from csana.config import PARAMS_DIR
-from csana.exports.complete import COMPLETIONS, complete, with_all_columns
-from csana.exports.mapping import Flavour, flavours
-from csana.facts.export import weighted
 from csana.catalogue import (
     CATALOGUE,
     FACT_TABLES,
@@ -40,6 +36,11 @@ from csana.catalogue import (
     Metric,
     combinable,
 )
+from csana.config import PARAMS_DIR
+from csana.exports.complete import COMPLETIONS, complete, with_all_columns
+from csana.exports.mapping import Flavour, flavours
+from csana.facts.export import weighted
+from csana.i18n import Note
 
 DOCS_FILE = PARAMS_DIR.parent / "docs" / "metrics.md"
 
@@ -122,8 +123,15 @@ class Provision:
         return id in self.given or id in self.rebuilt
 
 
-DERIVED_NOTE = re.compile(r"\((\w+)\) derived as (.+) on \d+ row\(s\)")
-WEIGHT_NOTE = re.compile(r"\((\w+)\) is given without .+ on \d+ row\(s\): days are weighted by (\S+) instead")
+DERIVED_NOTE = (re.compile(r"\((\w+)\) derived as .+ on \d+ row\(s\)"), re.compile(r" 由 (.+) 推算，共 \d+ 行"))
+WEIGHT_NOTE = (re.compile(r"\((\w+)\) is given without .+ on \d+ row\(s\): days are weighted by"), re.compile(r"各天改按 (\S+) 加权"))
+"""The completion's notes, read for the id (English) and how, in the exports' own words (Chinese)."""
+
+
+def _noted(pattern: tuple[re.Pattern[str], re.Pattern[str]], notes: list[Note]) -> dict[str, str]:
+    """id → how, from the notes matching ``pattern``."""
+    found = ((pattern[0].search(n), pattern[1].search(n.zh)) for n in notes)
+    return {en[1]: zh[1] for en, zh in found if en and zh}
 
 
 def provision(mapping: Flavour) -> Provision:
@@ -131,10 +139,10 @@ def provision(mapping: Flavour) -> Provision:
     fields = [f for f in mapping.fields if f in CATALOGUE]
     row = with_all_columns(pl.DataFrame({f: [1] for f in fields}))
     done, notes = complete(row)
-    rebuilt = {m[1]: m[2] for m in map(DERIVED_NOTE.search, notes) if m}
+    rebuilt = _noted(DERIVED_NOTE, notes)
     rebuilt |= {c: "rebuilt" for c in CATALOGUE if row[c].is_null().all() and done[c].is_not_null().all() and c not in rebuilt}
     after = weighted(done)
-    weights = {m[1]: m[2] for m in map(WEIGHT_NOTE.search, notes) if m and after[m[1]].is_not_null().all()}
+    weights = {k: v for k, v in _noted(WEIGHT_NOTE, notes).items() if after[k].is_not_null().all()}
     given = {f: " / ".join(v.header for v in mapping.fields[f].variants()) for f in fields}
     return Provision(mapping, given, rebuilt, weights)
 

@@ -36,6 +36,7 @@ from csana.catalogue import (
 )
 from csana.errors import CsanaError
 from csana.facts import Facts, facts_of, raw
+from csana.i18n import Note
 from csana.ingest.dataset import Capability, Dataset
 from csana.params import MetricParams, resolve_params
 from csana.periods import Period, month_window
@@ -104,7 +105,7 @@ def evaluate(rows: pl.LazyFrame, keys: list[str] | None = None) -> pl.DataFrame:
     )
 
 
-def uncombined(rows: pl.LazyFrame, result: pl.DataFrame, keys: list[str], period: str) -> list[str]:
+def uncombined(rows: pl.LazyFrame, result: pl.DataFrame, keys: list[str], period: str) -> list[Note]:
     """Notes on metrics a row gives that could not be combined for a group (a median of several
     days, a platform's rate without its base): they are left empty rather than averaged."""
     names = rows.collect_schema().names()
@@ -117,9 +118,10 @@ def uncombined(rows: pl.LazyFrame, result: pl.DataFrame, keys: list[str], period
     for m in given:
         if lost.filter(pl.col(m.id) & pl.col(f"_v_{m.id}").is_null()).height == 0:
             continue
-        why = ("a median cannot be combined" if m.ratio is None
-               else f"the export lacks {' or '.join(CATALOGUE[c].zh for c in m.ratio)}")
-        notes.append(f"{m.zh} ({m.id}) is given per row but left empty for {period}: {why}")
+        why = "a median cannot be combined" if m.ratio is None else f"the export lacks {' or '.join(CATALOGUE[c].en for c in m.ratio)}"
+        why_zh = "中位数无法合并" if m.ratio is None else f"导出文件没有 {'或'.join(CATALOGUE[c].zh for c in m.ratio)}"
+        notes.append(Note(f"{m.en} ({m.id}) is given per row but left empty for {period}: {why}",
+                          f"{m.zh} 按行给出，但 {period} 的合计留空：{why_zh}"))
     return notes
 
 

@@ -17,7 +17,7 @@ from IPython.display import HTML
 from csana.catalogue import CATALOGUE, PUBLIC_IDS, label
 from csana.exports.mapping import TABLE
 from csana.facts import facts_of
-from csana.i18n import LANG_NAMES, Captions, list_separator
+from csana.i18n import LANG_NAMES, Captions, in_lang, list_separator
 from csana.ingest.dataset import Capability
 from csana.present.formatting import DASH
 from csana.report.common import (
@@ -152,7 +152,7 @@ def _rejections(ctx: ReportContext) -> str:
         Column(t("first_rows", lang), lambda r: esc(", ".join(str(x) for x in r.get("first_rows") or []))),
         text_column(t("fix", lang), "fix", wrap=True),
     ]
-    return html_table(rejection_summary(ctx.dataset), columns, "data compact")
+    return html_table(rejection_summary(ctx.dataset, lang), columns, "data compact")
 
 
 def _parameters(ctx: ReportContext) -> str:
@@ -241,7 +241,7 @@ def appendix(ctx: ReportContext) -> HTML:
     ]
     if ctx.dataset.warnings:
         parts += [f"<h3>{esc(t('warnings', lang))}</h3>",
-                  "<ul>" + "".join(f"<li>{esc(w)}</li>" for w in ctx.dataset.warnings) + "</ul>"]
+                  "<ul>" + "".join(f"<li>{esc(in_lang(w, lang))}</li>" for w in ctx.dataset.warnings) + "</ul>"]
     provisional = ctx.provisional
     parts += [f"<h3>{esc(t('provisional_table', lang))}</h3>",
               _defs((label(r["metric"], lang), t("final_on", lang, day=f"{r['final_on']:%Y-%m-%d}"))

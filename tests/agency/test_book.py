@@ -12,6 +12,7 @@ from polars.testing import assert_frame_equal
 from csana.agency import book as book_module
 from csana.agency.book import label_from_names, layout_of, read_shops_table
 from csana.agency.fingerprint import files_digest, fingerprint, settings_digest
+from csana.i18n import Note
 from csana.agency.stage import open_book
 from csana.agency.task import ShopTask, data_label, one_line, run_shop
 from csana.errors import CsanaError
@@ -118,6 +119,7 @@ def same_figures(mine: dict, theirs: dict) -> bool:
 
 def test_snapshot_round_trip_is_exact(column, tmp_path):
     part = for_shop(open_data(column), "s02")
+    part.warnings.append(Note("a loading note", "一条加载提示"))  # notes keep both languages
     digest = write_snapshot(part, tmp_path / "snap")
     back = open_data(tmp_path / "snap")
     assert set(back.tables) == set(part.tables)
@@ -126,6 +128,7 @@ def test_snapshot_round_trip_is_exact(column, tmp_path):
     assert_frame_equal(back.rejected, part.rejected)
     assert_frame_equal(back.files, part.files)
     assert (back.source, back.capabilities, back.warnings) == (part.source, part.capabilities, part.warnings)
+    assert back.warnings[-1].zh == "一条加载提示"
     assert digest == snapshot_hash(tmp_path / "snap") == write_snapshot(part, tmp_path / "again")
 
 

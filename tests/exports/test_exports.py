@@ -9,6 +9,7 @@ rows, mixed full/half-width brackets, "店铺:小美" agents, every duration/mon
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -227,8 +228,16 @@ def test_messy_csv_warnings(chitu):
     assert "unknown header(s) not used: 绩效分" in text and "chitu.yaml" in text
     assert "4 cell(s) hold no number ('延时统计' ×3, '-' ×1)" in text
     assert "customer-days" in text
-    assert "首次响应时间 (first_response_s) is given without 首次响应次数 on 5 row(s): days are weighted by 回复人数" in text
-    assert "回复人数 (replied_customers) derived as 接待人数 − 未回复人数 on 5 row(s)" in text
+    assert "First response time (first_response_s) is given without First responses on 5 row(s): days are weighted by " \
+           "Replied customers" in text
+    assert "Replied customers (replied_customers) derived as Received customers − Unreplied customers on 5 row(s)" in text
+    # each note in Chinese too, with the metrics named as the platforms name them
+    zh = "\n".join(w.zh for w in chitu.warnings)
+    assert "首次响应时间 有 5 行没有给出 首次响应次数：各天改按 回复人数 加权（接近，但不精确）" in zh
+    assert "回复人数 由 接待人数 − 未回复人数 推算，共 5 行：导出文件没有给出" in zh
+    assert "4 个单元格没有数字（'延时统计' ×3, '-' ×1）：按空值读取（'延时统计'：平台尚未统计完" in zh
+    words = re.sub(r"[\w\-./]+\.(?:csv|yaml)|fields\.<id>\.headers|\bignore\b", " ", zh)  # file names and keys to write
+    assert "人天" in zh and not re.search(r"[A-Za-z]{2,}", words), words
 
 
 def test_benchmark_rows_are_kept_apart(chitu):
@@ -306,7 +315,9 @@ def test_xlsx_monthly_qianniu_export(tmp_path):
     jie = row(m, "阿杰")
     assert (jie["conv_final_customers"], jie["sales_amount"], jie["avg_response_s"]) == (9, 3000, 60)  # round(0.3 × 30)
     text = "\n".join(ds.warnings)
-    assert "询单→最终付款人数 (conv_final_customers) derived as 询单→最终付款成功率 × 询单人数(除协助) on 2 row(s)" in text
+    assert "Inquiry → final paid customers (conv_final_customers) derived as Inquiry → final payment rate × Inquiry customers " \
+           "(less assisted) on 2 row(s)" in text
+    assert "询单→最终付款人数 由 询单→最终付款成功率 × 询单人数(除协助) 推算，共 2 行" in "\n".join(w.zh for w in ds.warnings)
     assert "customer-days" not in text  # one row per agent and month: the tool counted distinct customers
     assert "unknown header" not in text  # 排名 is listed under ignore
     assert ds["benchmarks"]["label"].to_list() == ["同行同层优秀"]
@@ -450,7 +461,8 @@ def test_rates_without_bases_cannot_be_combined_over_days(tmp_path):
     ds = load_export(path)
     m = aggregate_export(ds, "2024-10")
     assert row(m, "a")["refund_rate"] is None and row(m, "b")["refund_rate"] == 0.05
-    assert any("退款率 (refund_rate) is given per row but left empty for 2024-10" in w for w in ds.warnings)
+    assert any("Refund rate (refund_rate) is given per row but left empty for 2024-10" in w for w in ds.warnings)
+    assert any("退款率 按行给出，但 2024-10 的合计留空" in w.zh for w in ds.warnings)
 
 
 # -- telling exports from raw logs ----------------------------------------------------------------------
@@ -527,7 +539,7 @@ def test_round_trip_without_weights_uses_the_best_base(tmp_path, demo):
          / pl.col("replied_customers").filter(answered).sum()).alias("first_response_s")
     ).sort("agent_id")
     assert_same(got, expected, ["first_response_s"])
-    assert any("days are weighted by 回复人数 instead" in w for w in ds.warnings)
+    assert any("days are weighted by Replied customers instead" in w for w in ds.warnings)
 
 
 # -- properties ------------------------------------------------------------------------------------------------
@@ -581,6 +593,8 @@ def test_metrics_cli_reads_an_export_folder_and_says_people_are_customer_days(tm
 
     out = tmp_path / "m.csv"
     assert main(["metrics", str(DATA), "--out", str(out)]) == 0
+    assert "按月把多行相加，是“人天”而不是去重的人数" in capsys.readouterr().err  # in the CLI's language, zh by default
+    assert main(["metrics", str(DATA), "--out", str(out), "--lang", "en"]) == 0
     assert "customer-days" in capsys.readouterr().err
     assert pl.read_csv(out)["agent_id"].sort().to_list() == ["小王", "小美"]
 

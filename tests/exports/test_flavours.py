@@ -72,7 +72,7 @@ def test_sycm(loaded):
     # 客户满意率 comes without what it is taken over: a day's rate, but no monthly one
     assert mei["satisfaction_rate"] is None
     assert ds["agent_period"]["shop_id"].unique().to_list() == ["旗舰店"]
-    assert any("days are weighted by 接待人数" in w and "reply_3min_rate" in w for w in ds.warnings)
+    assert any("days are weighted by Received customers" in w and "reply_3min_rate" in w for w in ds.warnings)
 
 
 def test_qianniu_service(loaded):

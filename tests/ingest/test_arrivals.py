@@ -82,7 +82,7 @@ def test_the_last_cell_junk_in_a_process_with_bounded_memory(tmp_path: Path) -> 
     orders_workbook(folder / "orders.xlsx", [(1_048_575, 16_383, "x"), (1_048_575, 0, "y"), (0, 16_383, "z")])
     script = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30)); "
               "from csana.cli import main; sys.exit(main(sys.argv[1:]))")
-    done = subprocess.run([sys.executable, "-c", script, "check", str(folder)], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", script, "check", str(folder), "--lang", "en"], capture_output=True, text=True,
                           cwd=ROOT, check=False, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "3 cell(s) far outside the table ignored" in done.stdout

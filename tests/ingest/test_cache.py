@@ -14,6 +14,7 @@ import csana.ingest.raw as raw
 from csana.cli import cli
 from csana.ingest import cache
 from csana.ingest.dataset import Dataset
+from csana.i18n import in_lang
 from csana.ingest.raw import load
 
 DATA = Path(__file__).parents[1] / "data" / "io"
@@ -56,6 +57,7 @@ def assert_same(a: Dataset, b: Dataset) -> None:
     for part in ("rejected", "files", "tallies"):
         assert_frame_equal(getattr(a, part), getattr(b, part))
     assert a.warnings == b.warnings
+    assert [in_lang(w, "zh") for w in a.warnings] == [in_lang(w, "zh") for w in b.warnings]  # each note's Chinese kept
     assert (a.source, a.capabilities) == (b.source, b.capabilities)
 
 

@@ -643,9 +643,11 @@ def test_check_command_lists_counts_reasons_and_writes_rejected_rows(tmp_path: P
     for name in ("messages.csv", "orders_amounts.csv"):
         (tmp_path / name).write_bytes((DATA / name).read_bytes())
     out = tmp_path / "rejected.csv"
-    result = CliRunner().invoke(cli, ["check", str(tmp_path), "--rejected", str(out)])
+    result = CliRunner().invoke(cli, ["check", str(tmp_path), "--rejected", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "orders_amounts.csv, column 'units', row 10: 1 row(s) set aside: units must be at least 1" in result.output
+    zh = CliRunner().invoke(cli, ["check", str(tmp_path)]).output  # the CLI's default language
+    assert "注意: orders_amounts.csv，列 'units'，第 10 行：1 行被搁置：数量至少为 1——处理：订单至少 1 件；改正或删除该行" in zh
     assert result.output.rstrip().endswith("11 rows used, 7 rejected (5 kind(s) of problem, listed above)")
     assert pl.read_csv(out)["row"].to_list() == [5, 6, 7, 8, 10, 11, 12]
 

@@ -13,7 +13,8 @@ from csana.cli import main
 from csana.exports.load import load_export
 from csana.ingest.dataset import Dataset
 from csana.ingest.raw import load
-from csana.ingest.rules import RULES, fix, report
+from csana.ingest.account import rejection_summary
+from csana.ingest.rules import CELL_REASONS, RULES, fix, reason_in, report
 
 IO = Path(__file__).parents[1] / "data" / "io"
 EXPORT = Path(__file__).parents[1] / "data" / "exports" / "赤兔_客服绩效_2024-10-01_2024-10-03.csv"
@@ -102,3 +103,42 @@ def test_check_works_on_platform_exports_and_lists_the_rows_that_are_not_agents(
     assert "7 rows used, 4 rejected" in out
     assert pl.read_csv(out_file).select("row", "rule").rows() == [(9, "bad_cell"), (10, "bad_cell"), (11, "summary_row"),
                                                                  (12, "summary_row")]
+
+
+REASONS = [  # (rule, the loader's English reason, the Chinese a report shows)
+    ("summary_row", "summary row (a total or average, not an agent), by its label", "汇总行（合计或平均，不是客服），按名称"),
+    ("summary_row", "summary row (a total or average, not an agent), by its values: the sum of the other agent rows "
+     "(3 rows of 2024-10-01)", "汇总行（合计或平均，不是客服），按数值：等于其他客服行之和（2024-10-01 的 3 行）"),
+    ("summary_row", "summary row (a total or average, not an agent), by its values: the mean of the other agent rows "
+     "(4 rows of the file)", "汇总行（合计或平均，不是客服），按数值：等于其他客服行的平均值（本文件 的 4 行）"),
+    ("summary_row", "summary row (a total or average, not an agent), by its shape: no agent name, but numbers",
+     "汇总行（合计或平均，不是客服），按形状：没有客服名却有数字"),
+    ("duplicate_key", "duplicate order_id (kept row 3 of orders.csv)", "重复的 order_id（保留 orders.csv 第 3 行）"),
+    ("duplicate_key", "duplicate order_id", "重复的 order_id"),
+    ("duplicate_row", "duplicate: same agent and period as 赤兔.xlsx row 7", "重复：客服和周期与 赤兔.xlsx 第 7 行相同"),
+    ("bad_cell", "not a rate ≥ 0 (e.g. 45.2%, 45.20 or 0.452)", "不是 ≥ 0 的比率（如 45.2%、45.20 或 0.452）"),
+    ("bad_timestamp", "unparseable timestamp", "无法识别的时间"),
+    ("orphan_order", "order_id not in orders", "订单号不在订单表中"),
+]
+
+
+def test_every_reason_reads_in_chinese_with_its_detail() -> None:
+    frame = pl.DataFrame({"rule": [r for r, _, _ in REASONS], "reason": [en for _, en, _ in REASONS]})
+    assert frame.select(reason_in("zh"))["rule"].to_list() == [zh for _, _, zh in REASONS]
+    assert frame.select(reason_in("en"))["reason"].to_list() == [en for _, en, _ in REASONS]  # English as written
+
+
+def test_every_rule_reason_and_cell_reason_has_its_chinese() -> None:
+    cases = [(r.id, r.en) for r in RULES.values()] + [("bad_cell", en) for en, _ in CELL_REASONS.values()]
+    frame = pl.DataFrame({"rule": [r for r, _ in cases], "reason": [en for _, en in cases]})
+    chinese = frame.select(reason_in("zh").alias("zh"))["zh"]
+    assert chinese.null_count() == 0 and chinese.str.contains(r"[\u4e00-\u9fff]").all()
+
+
+def test_the_summary_of_set_aside_rows_speaks_the_report_language() -> None:
+    ds = load_export(EXPORT)
+    zh = rejection_summary(ds, "zh")
+    assert zh.columns == rejection_summary(ds).columns
+    assert "汇总行（合计或平均，不是客服），按名称" in set(zh["reason"])
+    assert not any(re.search(r"[A-Za-z]{2,}", r) for r in zh["reason"])
+    assert all(re.search(r"[\u4e00-\u9fff]", f) for f in zh["fix"])

@@ -100,7 +100,7 @@ def test_reply_3min_rate_round_trip(tmp_path):
     # (0.5 × 2 + 0 × 2 + 1 × 1) / 5 = 0.4, not 0.5 — and the warning names the base
     e, warnings = exported(ASSESSED, tmp_path, "doudian", filter=FILTER)
     assert e["reply_3min_rate"] == pytest.approx(0.4)
-    assert any("reply_3min_rate" in w and "weighted by 接待量" in w for w in warnings)
+    assert any("reply_3min_rate" in w and "weighted by Receptions" in w and "改按 接待量 加权" in w.zh for w in warnings)
 
 
 def test_reply_3min_rate_follows_its_params():

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import flavour_files as ff
 import pytest
+from one_language import foreign
 
 from csana.catalogue import label
 from csana.cli import main
@@ -77,6 +78,20 @@ def test_every_flavour_is_scored_diagnosed_and_reported(contexts, name):
     assert "平台导出数据（没有聊天记录和订单）" in appendix and "聊天记录</dt>" not in appendix
 
 
+@pytest.mark.parametrize("name", list(ff.WRITERS))
+def test_every_flavour_report_speaks_one_language(contexts, name):
+    """The Chinese report of each flavour (summary rows set aside, values derived, notes on customer-days)
+    holds no English word: set-aside reasons, fixes and loading notes included."""
+    ctx = contexts[name]
+    assert ctx.dataset.rejected.height and ctx.dataset.warnings  # the appendix has reasons and notes to show
+    assert foreign(ctx) == []
+
+
+def test_the_english_report_of_an_export_holds_no_chinese(folders):
+    ctx = build_context(str(folders["qianniu"]), month=MONTH, scheme=SCHEME, lang="en")
+    assert foreign(ctx) == []
+
+
 def test_the_platform_metrics_of_each_flavour_are_in_the_summary(contexts):
     # the flavours that give a platform's rates show them as KPIs (one total over the agents' parts)
     shown = {name: text(sections.summary(ctx)) for name, ctx in contexts.items()}
@@ -103,7 +118,7 @@ def test_a_summary_row_is_never_an_agent_ranked_paid_or_in_a_median(contexts, re
         assert summary_label not in board  # not on the leaderboard, the cards, the diagnostics or the pay lines
     appendix = rendered[rendered.index("附录"):]
     # the rejected-rows table: per file, 2 rows set aside by their label, rows 6 and 7 (below the title and header)
-    assert appendix.count("summary row (a total or average, not an agent), by its label</td><td class=\"num\">2</td><td class=\"\">6, 7</td>") == 3
+    assert appendix.count("汇总行（合计或平均，不是客服），按名称</td><td class=\"num\">2</td><td class=\"\">6, 7</td>") == 3
 
 
 @pytest.mark.parametrize("command", ["score", "diagnose", "check"])
