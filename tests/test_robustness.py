@@ -164,7 +164,8 @@ def test_agents_missing_from_the_agents_table_keep_their_id_everywhere() -> None
     board = sections.leaderboard(ctx).data
     assert ">a2<" in board and ">小王 <span" in board
     appendix = sections.appendix(ctx).data
-    assert "1 agent(s) in messages are missing from the agents table: a2" in appendix
+    assert "聊天记录中有 1 名客服不在客服表中：a2；分析时没有姓名和团队——请把他们加入客服表" in appendix  # the report's language
+    assert "1 agent(s) in messages are missing from the agents table: a2" in ds.warnings[-1]
 
 
 @pytest.fixture()

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from csana.agency.overview import HEADLINE, Overview
-from csana.i18n import Captions, check_lang, list_separator
+from csana.i18n import Captions, check_lang, in_lang, list_separator
 from csana.catalogue import METRIC_BY_ID, label
 from csana.present.formatting import DASH, delta, format_metric, format_value
 from csana.report.format import Column, esc, html_table
@@ -224,10 +224,10 @@ def _data_section(ov: Overview, root: Path, lang: str) -> str:
             counts = list_separator(lang).join(f"{name} {n:,}" for name, n in s.unassigned.items())
             parts.append(f'<p class="quality-warn">{esc(t("unassigned", lang, parts=counts))}</p>')
         if s.warnings:
-            parts.append(f"<h3>{esc(t('loading_notes', lang))}</h3><ul>" + "".join(f"<li>{esc(w)}</li>" for w in s.warnings) + "</ul>")
+            parts.append(f"<h3>{esc(t('loading_notes', lang))}</h3><ul>" + "".join(f"<li>{esc(in_lang(w, lang))}</li>" for w in s.warnings) + "</ul>")
     elif ov.layout == "folders":
         parts.append(f"<p>{esc(t('layout_folders', lang, root=root))}</p>")
-    parts += [f'<p class="note">{esc(n)}</p>' for n in ov.notes]
+    parts += [f'<p class="note">{esc(in_lang(n, lang))}</p>' for n in ov.notes]
     return "".join(parts)
 
 

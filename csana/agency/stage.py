@@ -32,6 +32,7 @@ from csana.agency.fingerprint import (
     loading_digest,
 )
 from csana.datasets import open_data
+from csana.i18n import Note, kept, unkept
 from csana.ingest.dataset import Dataset
 from csana.ingest.snapshot import write_snapshot
 from csana.report.context import SHOP_TABLES, for_shop, shops
@@ -99,14 +100,14 @@ def _account(dataset: Dataset) -> SourceAccount:
 
 def _write_manifest(book: Book, path: Path) -> None:
     shops_ = [{"key": s.key, "data": s.data, "shop_id": s.shop_id, "stem": s.stem, "digest": s.digest} for s in book.shops]
-    shared = asdict(book.shared) if book.shared is not None else None
+    shared = {**asdict(book.shared), "warnings": kept(list(book.shared.warnings))} if book.shared is not None else None
     path.write_text(json.dumps({"shops": shops_, "shared": shared}, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def _read_manifest(root: Path, path: Path) -> Book:
     saved = json.loads(path.read_text(encoding="utf-8"))
     shared = saved["shared"]
-    account = SourceAccount(**{**shared, "warnings": tuple(shared["warnings"])}) if shared else None
+    account = SourceAccount(**{**shared, "warnings": tuple(unkept(shared["warnings"]))}) if shared else None
     return Book(root, "column", tuple(Shop(**s) for s in saved["shops"]), shared=account)
 
 
@@ -128,4 +129,4 @@ def _labelled(book: Book, infos: dict[str, ShopInfo], table: Path | None) -> Boo
 
 def _unlisted(book: Book, infos: dict[str, ShopInfo]) -> tuple[str, ...]:
     absent = [s.key for s in book.shops if s.key not in infos]
-    return (f"not in the shops table: {', '.join(absent)}",) if absent else ()
+    return (Note(f"not in the shops table: {', '.join(absent)}", f"不在店铺表中：{'、'.join(absent)}"),) if absent else ()

@@ -65,6 +65,7 @@ def test_shops_table_in_chinese_gbk_labels_shops_and_lists_shops_without_data(fo
     assert (by_key[RAW].info.name, by_key[RAW].info.platform, by_key[RAW].info.manager) == ("小美旗舰店", "天猫", "王经理")
     assert "no sub-folder '不存在的店'" in by_key["不存在的店"].problem
     assert any(EXPORT in note for note in book.notes)  # shops the table does not list are named
+    assert any(note.zh.startswith("不在店铺表中：") and EXPORT in note.zh for note in book.notes)  # for a Chinese overview
 
 
 def test_shops_table_errors_name_the_file(tmp_path):
