@@ -282,7 +282,10 @@ def _cells(line: str, separator: str) -> Cells:
 def _csv_error(exc: Exception, data: bytes, header: int, separator: str, label: str) -> CsanaError:
     """A readable error for a CSV polars cannot parse, finding the ragged rows if that is why."""
     text = data.decode("utf-8", errors="replace").split("\n")[header:]
-    rows = list(csv.reader(text, delimiter=separator))
+    try:
+        rows = list(csv.reader(text, delimiter=separator))
+    except csv.Error:  # a bare carriage return in an unquoted cell: count each line's cells plainly
+        rows = [_cells(line, separator) for line in text]
     width = len(rows[0]) if rows else 0
     ragged = [i + header + 1 for i, r in enumerate(rows) if len(r) > width][:5]
     if ragged:

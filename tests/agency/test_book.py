@@ -242,6 +242,7 @@ def _fails_on_two(i: int) -> int:
     return i * 10
 
 
+@pytest.mark.xdist_group("dask")  # one Dask scheduler at a time (see tests/agency/test_cluster.py)
 def test_dask_runner_yields_every_result_and_a_lost_task_as_its_error():
     from distributed import Client
 

@@ -19,6 +19,10 @@ from csana.catalogue import label
 from csana.present.formatting import format_metric
 from csana.report import build_context, load_config, render_report
 
+pytestmark = pytest.mark.xdist_group("dask")
+"""Every test that starts a Dask scheduler runs on one xdist worker, one after the other: a scheduler serves HTTP
+on 127.0.0.1:8787, and when that port is taken Dask warns and leaks the socket of its failed attempt."""
+
 TILE = re.compile(r'<div class="kpi"><div class="name">([^<]*).*?</div><div class="value">([^<]*)</div>', re.DOTALL)
 
 

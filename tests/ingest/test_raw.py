@@ -316,6 +316,21 @@ def test_ragged_row_is_an_error_naming_the_row() -> None:
     )
 
 
+def test_a_bare_carriage_return_in_an_unreadable_csv_is_still_one_clear_error(tmp_path: Path) -> None:
+    """Found by the hostile-cells fuzz test: a file read with ';' as separator whose rows polars finds ragged, and
+    one of whose cells holds a bare carriage return, made the explanation itself raise csv's "new-line character
+    seen in unquoted field"."""
+    for name in ("messages.csv", "orders.csv"):
+        (tmp_path / name).write_bytes((DATA / name).read_bytes())
+    (tmp_path / "messages_extra.csv").write_bytes(
+        "ts,customer_id,agent_id,sender,text,备注\n"
+        "<b>x</b>,<b>x</b>,<b>x</b>,&amp;&lt;&#x3c;,&amp;&lt;&#x3c;,&amp;&lt;&#x3c;\n"
+        '<b>x</b>,<b>x</b>,"\r=1+1",&amp;&lt;&#x3c;,&amp;&lt;&#x3c;,&amp;&lt;&#x3c;\n'.encode())
+    with pytest.raises(CsanaError) as info:
+        load(tmp_path)
+    assert str(info.value).startswith("messages_extra.csv") and "\n" not in info.value.message
+
+
 def test_a_file_with_no_usable_rows_is_an_error() -> None:
     assert error("messages.csv", "orders_all_bad.csv") == (
         "orders_all_bad.csv, column 'created_at', rows 2, 3: no usable rows: all 3 rows were set aside;"
