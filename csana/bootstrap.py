@@ -91,7 +91,9 @@ def install_with_uv(target: str) -> bool:
     try:
         if not uv.exists():
             run([*pip, "uv>=0.5"])
-        run([str(uv), "pip", "install", "-q", "--python", str(venv_python()), "-e", target])
+        # --compile-bytecode: as pip does; where PYTHONDONTWRITEBYTECODE is set, nothing else ever compiles the
+        # packages, and every process (each report's kernel, each test's subprocess) would compile them anew
+        run([str(uv), "pip", "install", "-q", "--compile-bytecode", "--python", str(venv_python()), "-e", target])
     except (subprocess.CalledProcessError, OSError) as exc:
         print(f"uv could not install ({exc}); installing with pip instead", file=sys.stderr, flush=True)
         return False
