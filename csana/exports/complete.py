@@ -48,15 +48,18 @@ RELATIONS: tuple[tuple[str, str, str, str], ...] = (
 3分钟未回复人数) / 需要人工回复的咨询人数)."""
 
 
-def _named(lang: str, *ids: str, op: str = "") -> str:
-    """Measures by name in ``lang``, joined by `` op ``: "接待人数 − 未回复人数"."""
-    return f" {op} ".join(CATALOGUE[i].label(lang) for i in ids)
+def _how(*ids: str, op: str = "") -> tuple[str, str]:
+    """Measures by name, joined by `` op ``, in English and Chinese: ("Received customers − …", "接待人数 − 未回复人数")."""
+    return f" {op} ".join(CATALOGUE[i].en for i in ids), f" {op} ".join(CATALOGUE[i].zh for i in ids)
+
+
+def _relation(a: str, op: str, b: str) -> pl.Expr:
+    return pl.col(a) - pl.col(b) if op == "−" else pl.col(a) + pl.col(b)
 
 
 COMPLETIONS: tuple[tuple[str, pl.Expr, str], ...] = tuple(
-    (target, pl.col(a) - pl.col(b) if op == "−" else pl.col(a) + pl.col(b), _named("zh", a, b, op=op))
-    for target, a, op, b in RELATIONS)
-""":data:`RELATIONS` as (target, expression, how in Chinese)."""
+    (target, _relation(a, op, b), _how(a, b, op=op)[1]) for target, a, op, b in RELATIONS)
+""":data:`RELATIONS` as (target, expression, how in Chinese), for docs/metrics.md."""
 
 
 def with_all_columns(frame: pl.DataFrame) -> pl.DataFrame:
@@ -96,22 +99,21 @@ def complete(rows: pl.DataFrame, underived: dict[str, tuple[str, ...]] | None = 
         return filled
 
     def exact(frame: pl.DataFrame) -> pl.DataFrame:
-        for (target, expr, _), (_, a, op, b) in zip(COMPLETIONS, RELATIONS, strict=True):
-            frame = fill(frame, target, expr, (_named("en", a, b, op=op), _named("zh", a, b, op=op)))
+        for target, a, op, b in RELATIONS:
+            frame = fill(frame, target, _relation(a, op, b), _how(a, b, op=op))
         return frame
 
     rows = exact(rows)
+    base = CATALOGUE["inquiry_customers"]
     rows = fill(rows, "conv_base_customers", pl.col("inquiry_customers"),
-                (f"{_named('en', 'inquiry_customers')} (exports do not separate assisted customers)",
-                 f"{_named('zh', 'inquiry_customers')}（导出文件不区分辅助接待的顾客）"))
+                (f"{base.en} (exports do not separate assisted customers)", f"{base.zh}（导出文件不区分辅助接待的顾客）"))
     for m in METRICS:
         if m.ratio is None:
             continue
         num, den = m.ratio
         value = pl.col(m.id)
-        rows = fill(rows, num, value * pl.col(den), (_named("en", m.id, den, op="×"), _named("zh", m.id, den, op="×")))
-        rows = fill(rows, den, pl.when(value > 0).then(pl.col(num) / value),
-                    (_named("en", num, m.id, op="÷"), _named("zh", num, m.id, op="÷")))
+        rows = fill(rows, num, value * pl.col(den), _how(m.id, den, op="×"))
+        rows = fill(rows, den, pl.when(value > 0).then(pl.col(num) / value), _how(num, m.id, op="÷"))
     rows = exact(rows)  # a part rebuilt from a rate may complete a relation
     for m in METRICS:
         if m.type == "derived":

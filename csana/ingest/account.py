@@ -21,20 +21,24 @@ def rejection_summary(dataset: Dataset | pl.DataFrame, lang: str = "en") -> pl.D
 
     Reasons naming one row (the row a duplicate repeats) are grouped under the rule's reason."""
     rejected = dataset.rejected if isinstance(dataset, Dataset) else dataset
-    return _by_reason(rejected, lang).drop("rule")
+    return _in_lang(_by_reason(rejected), lang).drop("rule")
 
 
-def _by_reason(rejected: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """:func:`rejection_summary` with each group's rule."""
+def _by_reason(rejected: pl.DataFrame) -> pl.DataFrame:
+    """Rejected rows grouped as :func:`rejection_summary` groups them, with each group's rule and English reason."""
     kind = (pl.when(pl.col("rule") == "duplicate_row").then(pl.lit(RULES["duplicate_row"].en))
             .otherwise(pl.col("reason").str.replace(r"\s*\(kept row .*\)$", "")))
-    summary = (
+    return (
         rejected.with_columns(kind.alias("kind"))
         .group_by("file", "table", "column", "kind", maintain_order=True)
         .agg(pl.len().alias("rows"), pl.col("row").sort().head(5).alias("first_rows"), pl.col("value").first().alias("example"),
              pl.col("rule").first().alias("rule"))
         .rename({"kind": "reason"})
     )
+
+
+def _in_lang(summary: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Grouped rejected rows (:func:`_by_reason`) with their reason and fix in ``lang``."""
     fixes = [fix(r, c, lang) for r, c in zip(summary["rule"], summary["column"], strict=True)]
     return summary.with_columns(reason_in(lang).alias("reason"), pl.Series("fix", fixes, dtype=pl.String))
 
@@ -83,7 +87,8 @@ def rejection_lines(rejected: pl.DataFrame) -> list[Note]:
     """One warning line per file × column × reason, in CsanaError's format (:func:`csana.errors.located`)."""
     if rejected.height == 0:
         return []
-    english, chinese = _by_reason(rejected, "en"), _by_reason(rejected, "zh")
+    grouped = _by_reason(rejected)
+    english, chinese = _in_lang(grouped, "en"), _in_lang(grouped, "zh")
 
     def line(r: dict[str, Any], lang: str) -> str:
         found = _looks_like(r["rule"], r["example"], lang)
