@@ -6,7 +6,7 @@ takes a fraction of one. :func:`csana.ingest.raw.load` (so ``csana metrics``, ``
 
 *file entry*
     what one input file gave: its input tables' good rows, rejected rows and tallies, and the
-    warnings its reading and checking wrote. Keyed by the file's *content hash* (BLAKE2b of its
+    warnings its reading and checking wrote. Keyed by the file's *content hash* (XXH3-128 of its
     bytes), its label (path relative to the folder loaded: labels go into rejected rows and
     warnings), the load params (``params/columns.yaml``) and the loader's code. A changed file
     misses its own entry only: the other files' entries are used as they are, and the steps
@@ -58,6 +58,7 @@ from functools import partial
 from pathlib import Path
 
 import polars as pl
+import xxhash
 
 from csana.errors import CsanaError
 from csana.i18n import kept, unkept
@@ -188,7 +189,11 @@ class Store:
     # -- keys --------------------------------------------------------------------------------
 
     def content_hash(self, path: Path) -> str:
-        """BLAKE2b of the file's bytes, remembered by path, size, inode and modification time."""
+        """XXH3-128 of the file's bytes, remembered by path, size, inode and modification time.
+
+        A cache key, not a signature: XXH3 reads at memory speed (0.1 s for a 780 MB chat log where
+        BLAKE2b took 1 s, on the first load of a folder), and its 128 bits make two different files
+        of one name meeting by chance out of the question."""
         stat = path.stat()
         memo = self.folder / "hashes" / _digest(str(path.resolve()), str(stat.st_size), str(stat.st_ino), str(stat.st_mtime_ns))
         try:
@@ -196,9 +201,9 @@ class Store:
         except OSError:
             pass
         started = time.time()
-        digest = hashlib.blake2b(digest_size=20)
+        digest = xxhash.xxh3_128()
         with path.open("rb") as handle:
-            while chunk := handle.read(1 << 23):
+            while chunk := handle.read(1 << 24):
                 digest.update(chunk)
         value = digest.hexdigest()
         if stat.st_mtime < started - SETTLED_S:

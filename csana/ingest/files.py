@@ -192,7 +192,12 @@ GLOB_CHARACTERS = "*?[]{}"
 def _as_on_disk(raw: mmap.mmap, path: Path) -> tuple[int, str] | None:
     """(offset of the text, encoding) when polars can read the file from disk as it is: UTF-8 with or
     without a byte-order mark (not UTF-16/32, see :func:`decode`), with line feeds (or on one line),
-    under a name polars can open as it is (UTF-8, no glob characters). Then the file is never copied into memory; else None (decode it)."""
+    under a name polars can open as it is (UTF-8, no glob characters). Then the file is never copied
+    into memory; else None (decode it).
+
+    Only the head (:data:`HEAD_BYTES`, to the end of its last line) is checked here: polars checks
+    every other byte as it reads the rows, and a file whose rows are not UTF-8 after all is decoded
+    then (:func:`read_text`). A 500 MB chat log is thus not scanned once more before it is read."""
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return None
     start, encoding = (3, "utf-8-sig") if raw[:3] == b"\xef\xbb\xbf" else (0, "utf-8")
@@ -206,7 +211,8 @@ def _as_on_disk(raw: mmap.mmap, path: Path) -> tuple[int, str] | None:
         return None
     if any(ch in str(path) for ch in GLOB_CHARACTERS):  # polars would read such a name as a pattern of names
         return None
-    return (start, encoding) if _is_utf8(memoryview(raw)[start:] if start else raw) else None
+    line_end = raw.find(b"\n", start + HEAD_BYTES)
+    return (start, encoding) if _is_utf8(raw[start:line_end + 1 if line_end >= 0 else len(raw)]) else None
 
 
 def read_text(path: Path, label: str, head_rows: int, guess: bool = True) -> Grid:
@@ -240,10 +246,14 @@ def read_text(path: Path, label: str, head_rows: int, guess: bool = True) -> Gri
     head = [_cells(line, separator) for line in lines]
 
     def below(header: int, row_index: str | None = None) -> tuple[Cells, pl.DataFrame]:
+        nonlocal data
         try:
-            frame = pl.read_csv(path if data is None else data, skip_lines=header, has_header=True, infer_schema=False,
-                                separator=separator, raise_if_empty=False, row_index_name=row_index,
-                                row_index_offset=header + 2)
+            frame = _read_csv(path if data is None else data, header, separator, row_index)
+        except pl.exceptions.ComputeError as exc:
+            if data is not None or "invalid utf-8" not in str(exc):
+                raise _csv_error(exc, path.read_bytes()[start:] if data is None else data, header, separator, label) from None
+            data, grid.encoding = _decoded_rows(path, label, guess, lines, head_rows)
+            return below(header, row_index)
         except pl.exceptions.PolarsError as exc:
             body = path.read_bytes()[start:] if data is None else data
             raise _csv_error(exc, body, header, separator, label) from None
@@ -254,7 +264,27 @@ def read_text(path: Path, label: str, head_rows: int, guess: bool = True) -> Gri
         cells = head[header] if header < len(head) and len(head[header]) == len(names) else names
         return cells, _positional(frame, "c", keep=row_index)
 
-    return Grid(path, label, encoding, head, below)
+    grid = Grid(path, label, encoding, head, below)
+    return grid
+
+
+def _read_csv(source: Path | bytes, header: int, separator: str, row_index: str | None) -> pl.DataFrame:
+    """The rows under the header line ``header``, every cell as text."""
+    return pl.read_csv(source, skip_lines=header, has_header=True, infer_schema=False, separator=separator,
+                       raise_if_empty=False, row_index_name=row_index, row_index_offset=header + 2)
+
+
+def _decoded_rows(path: Path, label: str, guess: bool, lines: list[str], head_rows: int) -> tuple[bytes, str]:
+    """The file decoded (:func:`decode`) when its head is UTF-8 but a later row is not (polars said so
+    while reading): a file of ASCII headers over GBK rows. The head must read the same decoded (it
+    does in every encoding that keeps ASCII as it is); one that does not mixes encodings."""
+    data, encoding = decode(path.read_bytes(), label, guess)
+    again = data[:HEAD_BYTES].decode("utf-8", errors="ignore").split("\n")[:head_rows]
+    whole = min(len(again), len(lines)) - 1  # the last line of each head may be cut short
+    if again[:whole] != lines[:whole]:
+        raise CsanaError("the first lines are UTF-8 but later rows are in another encoding", file=label,
+                         fix="open the file in Excel and save it again as CSV UTF-8")
+    return data, encoding
 
 
 def _require_width(data: bytes, separator: str, label: str) -> None:

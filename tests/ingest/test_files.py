@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from csana.errors import CsanaError
 from csana.ingest.files import (
+    HEAD_BYTES,
     _is_utf8,
     data_files,
     decode,
@@ -82,6 +83,28 @@ def test_title_rows_separator_and_the_rows_below_the_header(tmp_path: Path) -> N
     assert cells == ["agent", "ts", "text"]
     # the first data row is spreadsheet row 4 (= header index 2 + 2)
     assert body.to_dict(as_series=False) == {"c0": ["a1", "a2"], "c1": ["2026-10-01", "2026-10-02"], "c2": ["你好", None]}
+
+
+def test_rows_in_gbk_below_an_ascii_head_are_decoded_when_polars_meets_them(tmp_path: Path) -> None:
+    # only the head is checked before reading; the rows past it are checked by polars as it reads them
+    lines = ["agent,ts,text"] + ["a1,2026-10-01,hello"] * (HEAD_BYTES // 20 + 10) + ["a2,2026-10-02,你好"]
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("\n".join(lines).encode("gb18030"))
+    grid = read_text(path, "gbk.csv", head_rows=20)
+    assert grid.encoding == "utf-8"  # as far as the head tells
+    cells, frame = grid.below(0, "__row")
+    assert cells == ["agent", "ts", "text"] and grid.encoding == "gb18030"
+    assert frame.height == len(lines) - 1 and frame.row(-1) == (len(lines), "a2", "2026-10-02", "你好")
+
+
+def test_a_utf8_head_over_rows_in_another_encoding_that_reads_otherwise_is_refused(tmp_path: Path) -> None:
+    # the head decoded as GB18030 is not the head read as UTF-8: the file mixes encodings
+    head = "agent,ts,text\n" + "a1,2026-10-01,你好\n" * (HEAD_BYTES // 20)
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(head.encode("utf-8") + "a2,2026-10-02,你好\n".encode("gb18030"))
+    grid = read_text(path, "mixed.csv", head_rows=20)
+    with pytest.raises(CsanaError, match=r"mixed.csv: the first lines are UTF-8 but later rows are in another encoding"):
+        grid.below(0, "__row")
 
 
 def test_cr_only_lines_and_tsv(tmp_path: Path) -> None:
