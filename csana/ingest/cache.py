@@ -46,13 +46,16 @@ Off: ``CSANA_CACHE=off`` (``--no-cache`` on the command line sets it). Emptied b
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -99,6 +102,7 @@ def enabled(flag: bool | None = None) -> bool:
 
 def clear(folder: Path | None = None) -> tuple[int, int]:
     """Remove every entry; returns (entries, bytes) removed."""
+    settle()
     folder = folder or cache_dir()
     entries = size = 0
     for kind in (*KINDS, "hashes"):
@@ -114,6 +118,7 @@ def clear(folder: Path | None = None) -> tuple[int, int]:
 
 def usage(folder: Path | None = None) -> tuple[int, int]:
     """(entries, bytes) the cache holds."""
+    settle()
     folder = folder or cache_dir()
     entries = size = 0
     for kind in KINDS:
@@ -232,6 +237,7 @@ class Store:
 
     def get_file(self, key: str) -> FileEntry | None:
         folder = self.folder / "files" / key
+        settle(folder)
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             pieces = []
@@ -249,23 +255,23 @@ class Store:
         return FileEntry(key, unkept(meta["read_warnings"]), pieces)
 
     def put_file(self, entry: FileEntry, tally_schema: dict[str, pl.DataType]) -> None:
+        checked = [(i, p.label, p.check.good, p.check.bad, list(p.check.tallies)) for i, p in enumerate(entry.pieces) if p.check]
+        meta = json.dumps({"read_warnings": kept(entry.read_warnings), "pieces": [
+            {"label": p.label, "table": p.table, "encoding": p.encoding, "rows_read": p.rows_read,
+             "header_only": p.header_only, "identify_warnings": kept(p.identify_warnings), "checked": p.check is not None,
+             "check_warnings": kept(p.check.warnings) if p.check else []} for p in entry.pieces]}, ensure_ascii=False)
+
         def write(folder: Path) -> None:
-            for i, p in enumerate(entry.pieces):
-                if p.check is None:
-                    continue
+            for i, label, good_rows, bad, tallies in checked:
                 # the file's label in every row is the piece's label: stored once, in the meta
-                good = p.check.good.drop(FILE) if p.check.good.columns[-1:] == [FILE] else p.check.good
-                if good.width == p.check.good.width or (p.check.good[FILE] != p.label).any():
+                good = good_rows.drop(FILE) if good_rows.columns[-1:] == [FILE] else good_rows
+                if good.width == good_rows.width or (good_rows[FILE] != label).any():
                     raise OSError("not a loader's good rows")  # never store what could not be read back as it was
                 good.write_parquet(folder / f"{i}.good.parquet", compression=COMPRESSION, statistics=False)
-                p.check.bad.write_parquet(folder / f"{i}.bad.parquet", compression=COMPRESSION, statistics=False)
-                tallies = pl.concat(p.check.tallies) if p.check.tallies else pl.DataFrame(schema=tally_schema)
-                tallies.write_parquet(folder / f"{i}.tallies.parquet", compression=COMPRESSION)
-            meta = {"read_warnings": kept(entry.read_warnings), "pieces": [
-                {"label": p.label, "table": p.table, "encoding": p.encoding, "rows_read": p.rows_read,
-                 "header_only": p.header_only, "identify_warnings": kept(p.identify_warnings), "checked": p.check is not None,
-                 "check_warnings": kept(p.check.warnings) if p.check else []} for p in entry.pieces]}
-            (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+                bad.write_parquet(folder / f"{i}.bad.parquet", compression=COMPRESSION, statistics=False)
+                (pl.concat(tallies) if tallies else pl.DataFrame(schema=tally_schema)).write_parquet(
+                    folder / f"{i}.tallies.parquet", compression=COMPRESSION)
+            (folder / "meta.json").write_text(meta, encoding="utf-8")
 
         self._put(self.folder / "files" / entry.key, write)
 
@@ -275,6 +281,7 @@ class Store:
         """The load entry: ``meta`` (warnings, which tables are the file entries' rows) and frames; the tables
         (:class:`~csana.ingest.dataset.Tables`) are read when first used."""
         folder = self.folder / "loads" / key
+        settle()  # the file entries it names too
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in ("rejected", "files", "tallies")}
@@ -295,15 +302,16 @@ class Store:
                  rejected: pl.DataFrame, files: pl.DataFrame, tallies: pl.DataFrame, warnings: list[str]) -> None:
         """Store a load; ``parts[name]`` names the file entries whose good rows, stacked, are table ``name``
         (None: the table is stored itself)."""
+        meta = json.dumps({"warnings": kept(warnings), "tables": {name: parts.get(name) for name in tables},
+                           "schemas": {name: list(frame.columns) for name, frame in tables.items()}}, ensure_ascii=False)
+        whole = {name: frame for name, frame in tables.items() if parts.get(name) is None}
+
         def write(folder: Path) -> None:
             for name, frame in (("rejected", rejected), ("files", files), ("tallies", tallies)):
                 frame.write_parquet(folder / f"{name}.parquet", compression=COMPRESSION)
-            for name, frame in tables.items():
-                if parts.get(name) is None:
-                    frame.write_parquet(folder / f"table.{name}.parquet", compression=COMPRESSION, statistics=False)
-            meta = {"warnings": kept(warnings), "tables": {name: parts.get(name) for name in tables},
-                    "schemas": {name: list(frame.columns) for name, frame in tables.items()}}
-            (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+            for name, frame in whole.items():
+                frame.write_parquet(folder / f"table.{name}.parquet", compression=COMPRESSION, statistics=False)
+            (folder / "meta.json").write_text(meta, encoding="utf-8")
 
         self._put(self.folder / "loads" / key, write)
 
@@ -316,6 +324,7 @@ class Store:
     def get_derived(self, key: str) -> tuple[dict[str, Path], dict] | None:
         """The derived entry's frames (as files, read when needed) and its values (what is not a table), or None."""
         folder = self.folder / "derived" / key
+        settle(folder)
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             frames = {name: folder / f"{name}.parquet" for name in meta["frames"]}
@@ -327,11 +336,13 @@ class Store:
 
     def put_derived(self, key: str, frames: dict[str, pl.DataFrame], values: dict) -> None:
         """Store derived frames and JSON ``values`` under ``key``."""
+        frames = dict(frames)
+        meta = json.dumps({"frames": list(frames), "values": values}, ensure_ascii=False)
+
         def write(folder: Path) -> None:
             for name, frame in frames.items():
                 frame.write_parquet(folder / f"{name}.parquet", compression=COMPRESSION, statistics=False)
-            meta = {"frames": list(frames), "values": values}
-            (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+            (folder / "meta.json").write_text(meta, encoding="utf-8")
 
         self._put(self.folder / "derived" / key, write)
 
@@ -357,20 +368,61 @@ class Store:
         except (OSError, pl.exceptions.PolarsError):
             Path(tmp).unlink(missing_ok=True)
 
-    def _put(self, final: Path, write) -> None:
-        """Write an entry into a fresh folder, then move it into place (readers never see half an entry)."""
-        if final.exists():
+    def _put(self, final: Path, write: Callable[[Path], None]) -> None:
+        """Write an entry into a fresh folder, then move it into place (readers never see half an entry),
+        on the cache's writer thread (:func:`in_background`)."""
+        if final.exists() or final in _WRITES:
             return
+        in_background(final, partial(_write_entry, final, write))
+
+
+def _write_entry(final: Path, write: Callable[[Path], None]) -> None:
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".new-", dir=final.parent))
+    except OSError:  # a read-only or full disk: the cache is an optimisation, never an error
+        return
+    try:
+        write(staging)
+        staging.rename(final)
+    except (OSError, pl.exceptions.PolarsError):  # a full disk, or another process stored the same entry meanwhile
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+# -- the writer thread ---------------------------------------------------------------------------
+
+_WRITES: dict[Path, Future[None]] = {}
+"""The entries being written, by their final folder."""
+_LOCK = threading.Lock()
+_WRITER: list[ThreadPoolExecutor] = []
+
+
+def in_background(final: Path, work: Callable[[], None]) -> None:
+    """Run ``work`` (writing the entry ``final``) on the cache's one writer thread, in the order asked.
+
+    Writing the validated messages of a first load takes a second or two at 10M messages; polars
+    writes Parquet without holding the GIL, so the run goes on deriving beside it. A read of an entry
+    of this process waits for its writing (:func:`settle`), and so does the end of the process and
+    the start of another one that reads the cache (a report's kernel: :func:`settle` with no entry)."""
+    with _LOCK:
+        if not _WRITER:
+            _WRITER.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="csana-cache"))
+            atexit.register(settle)
+        _WRITES[final] = _WRITER[0].submit(work)
+
+
+def settle(*finals: Path) -> None:
+    """Wait until the entries ``finals`` (none: every entry) being written in this process are written."""
+    with _LOCK:
+        waiting = [(p, f) for p, f in _WRITES.items() if not finals or p in finals]
+    for path, future in waiting:
         try:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=".new-", dir=final.parent))
-        except OSError:  # a read-only or full disk: the cache is an optimisation, never an error
-            return
-        try:
-            write(staging)
-            staging.rename(final)
-        except OSError:  # a full disk, or another process stored the same entry meanwhile
-            shutil.rmtree(staging, ignore_errors=True)
+            future.result()
+        except Exception:  # noqa: BLE001 — the cache is an optimisation: an entry not written is simply absent
+            pass
+        with _LOCK:
+            if _WRITES.get(path) is future:
+                del _WRITES[path]
 
 
 def _stacked(files: list[Path], columns: list[str], parts: bool) -> pl.DataFrame:

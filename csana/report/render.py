@@ -64,6 +64,9 @@ def execute(config: ReportConfig, month: str, target: Path, notebook: Path = NOT
     """
     import papermill as pm
 
+    from csana.ingest.cache import settle
+
+    settle()  # the kernel reads the load cache this process may still be writing
     parameters = {**config.notebook_parameters(), "month": month}
     try:
         pm.execute_notebook(

@@ -74,6 +74,7 @@ def test_a_cached_load_is_the_fresh_load(tmp_path: Path, cached: Path, monkeypat
     assert fresh.rejected.height >= 4 and fresh.warnings and not cached.exists()
     first = load(folder)
     assert_same(fresh, first)
+    cache.settle()  # entries are written on the cache's writer thread
     assert len(list((cached / "files").iterdir())) == 8 and len(list((cached / "loads").iterdir())) == 1
     forbid_reading(monkeypatch)
     assert_same(fresh, load(folder))
@@ -188,4 +189,15 @@ def test_a_cache_that_cannot_be_written_is_no_error(tmp_path: Path, monkeypatch:
 
 def test_no_half_written_entries_are_left(tmp_path: Path, cached: Path) -> None:
     load(shop(tmp_path / "shop"))
+    cache.settle()
     assert not [p for p in cached.rglob(".new-*")]
+
+
+def test_a_load_right_after_the_first_waits_for_its_entries(tmp_path: Path, cached: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # the first load's entries are still being written on the writer thread: the second load of
+    # this process waits for them instead of reading the files again
+    folder = shop(tmp_path / "shop")
+    first = load(folder)
+    forbid_reading(monkeypatch)
+    assert_same(first, load(folder))
