@@ -8,7 +8,21 @@ import click
 
 from csana.cli.agency import check_where, metrics_all_shops, where_options
 from csana.cli.base import DATA, LANG, MONTH, NO_CACHE, PARAMS, cli, load_data
-from csana.i18n import in_lang
+from csana.i18n import Captions, in_lang
+
+CHECK = Captions({
+    "files": ("读取的文件", "files"), "rules": ("检查规则", "rules"), "not_agents": ("不是客服的行", "rows that are not agents"),
+    "file": ("文件", "file"), "table": ("表", "table"), "encoding": ("编码", "encoding"), "flavour": ("导出类型", "flavour"),
+    "rows_read": ("读取行数", "rows read"), "rows_used": ("使用行数", "rows used"), "rows_rejected": ("剔除行数", "rows rejected"),
+    "rule": ("规则", "rule"), "reason": ("原因", "reason"), "checked": ("检查", "checked"), "passed": ("通过", "passed"),
+    "set_aside": ("剔除", "set aside"), "fix": ("修正方法", "fix"), "row": ("行", "row"), "label": ("名称", "label"),
+    "caught_by": ("识别依据", "caught by"),
+    "warning": ("注意: {text}", "warning: {text}"),
+    "wrote": ("已写出 {path}（{n} 行）", "wrote {path} ({n} rows)"),
+    "total": ("使用 {used:,} 行，剔除 {rejected:,} 行", "{used:,} rows used, {rejected:,} rejected"),
+    "kinds": ("（{kinds} 类问题，见上）", " ({kinds} kind(s) of problem, listed above)"),
+})
+"""What ``csana check`` prints around the data, in its ``--lang``: table titles, column headers, summary lines."""
 
 
 @cli.command("metrics")
@@ -139,20 +153,20 @@ def check_command(data: str, columns_file: str | None, rejected_out: str | None,
 
     dataset = load_any(data, LoadParams.load(columns_file))
     console = Console(width=140, markup=False, emoji=False)
-    console.print(terminal_table("files", _files_read_as(dataset)))
+    console.print(terminal_table(CHECK("files", lang), _files_read_as(dataset), lang))
     kept = {"benchmark_row": dataset["benchmarks"].height} if dataset.has("benchmarks") else {}
-    console.print(terminal_table("rules", report(dataset.tallies, dataset.rejected, lang, kept)))
+    console.print(terminal_table(CHECK("rules", lang), report(dataset.tallies, dataset.rejected, lang, kept), lang))
     print_not_agents(console, dataset, lang)
     for line in dataset.warnings:
-        click.echo(f"注意: {in_lang(line, lang)}" if lang == "zh" else f"warning: {line}")
+        click.echo(CHECK("warning", lang, text=in_lang(line, lang)))
     if rejected_out:
         from csana.writers import write_table
 
         write_table(dataset.rejected, rejected_out)  # values are raw user data: formulas neutralised
-        click.echo(f"wrote {rejected_out} ({dataset.rejected.height} rows)")
+        click.echo(CHECK("wrote", lang, path=rejected_out, n=dataset.rejected.height))
     kinds = rejection_summary(dataset).height
-    click.echo(f"{dataset.files['rows_used'].sum():,} rows used, {dataset.rejected.height:,} rejected"
-               + (f" ({kinds} kind(s) of problem, listed above)" if kinds else ""))
+    click.echo(CHECK("total", lang, used=dataset.files["rows_used"].sum(), rejected=dataset.rejected.height)
+               + (CHECK("kinds", lang, kinds=kinds) if kinds else ""))
 
 
 def _files_read_as(dataset):
@@ -165,13 +179,15 @@ def _files_read_as(dataset):
     return dataset.files.join(read_as, on="file", how="left")
 
 
-def terminal_table(title: str, frame):
-    """A rich table of a frame: numbers right-aligned with thousands separators, missing values as —."""
+def terminal_table(title: str, frame, lang: str = "en"):
+    """A rich table of a frame: headers in ``lang`` (:data:`CHECK`), numbers right-aligned with thousands
+    separators, missing values as —."""
     from rich.table import Table
 
     grid = Table(title=title)
     for name, dtype in frame.schema.items():
-        grid.add_column(name.replace("_", " "), justify="right" if dtype.is_numeric() else "left")
+        header = CHECK(name, lang) if name in CHECK else name.replace("_", " ")
+        grid.add_column(header, justify="right" if dtype.is_numeric() else "left")
     for row in frame.iter_rows():
         grid.add_row(*["—" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row])
     return grid
@@ -190,10 +206,10 @@ def print_not_agents(console, dataset, lang: str) -> None:
     aside = dataset.rejected.filter(pl.col("rule").is_in(kinds)).select(
         "file", "row", pl.col("value").alias("label"),
         pl.col("rule").replace_strict({k: reason(k, lang) for k in kinds}, return_dtype=pl.String).alias("reason"),
-        caught.alias("caught by" if lang == "en" else "识别依据"))
+        caught.alias("caught_by"))
     bench = dataset["benchmarks"].select("file", "row", "label", pl.lit(reason("benchmark_row", lang)).alias("reason"),
                                          pl.lit(None, pl.String).alias(aside.columns[-1])) \
         if dataset.has("benchmarks") else aside.clear()
     rows = pl.concat([aside, bench.cast(aside.schema)]).sort("file", "row")
     if rows.height:
-        console.print(terminal_table("rows that are not agents", rows))
+        console.print(terminal_table(CHECK("not_agents", lang), rows, lang))

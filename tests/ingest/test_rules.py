@@ -100,7 +100,8 @@ def test_check_works_on_platform_exports_and_lists_the_rows_that_are_not_agents(
     assert re.search(r"│ benchmark_row\s+│ 同行对标行（单独保存为对标，不是客服）\s+│\s+11 │\s+9 │\s+2 │", out)
     for row, label in ((11, "汇总"), (12, "均值"), (14, "同行同层优秀"), (15, "同行同层平均")):
         assert re.search(rf"│\s+{row} │ {label}\s+│", out), label
-    assert "7 rows used, 4 rejected" in out
+    assert "使用 7 行，剔除 4 行（" in out  # the CLI's default language, headers included
+    assert re.search(r"┃ 规则\s+┃ 原因\s+┃ 检查 ┃ 通过 ┃ 剔除 ┃ 修正方法", out) and "┃ 识别依据" in out and "rows used" not in out
     assert pl.read_csv(out_file).select("row", "rule").rows() == [(9, "bad_cell"), (10, "bad_cell"), (11, "summary_row"),
                                                                  (12, "summary_row")]
 
