@@ -1,0 +1,43 @@
+"""csana.startup: jsonschema imported without rfc3987-syntax's parsers keeps every format check csana's
+validations meet, and leaves the package importable; the report's kernel runs it before the notebook."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from csana.report.render import KERNEL_ARGUMENTS
+from csana.startup import KERNEL_LINE
+
+PROBE = """
+import json, sys
+{setup}
+import jsonschema
+checks = sorted(jsonschema.FormatChecker().checkers)
+skipped = "rfc3987_syntax" not in sys.modules
+import rfc3987_syntax
+print(json.dumps({{"checks": checks, "skipped": skipped, "importable": rfc3987_syntax.__name__}}))
+"""
+
+
+def probe(setup: str) -> dict[str, object]:
+    """Import jsonschema in a fresh interpreter (this one has imported it already)."""
+    done = subprocess.run([sys.executable, "-c", PROBE.format(setup=setup)], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def test_only_the_iri_checks_are_left_out_and_the_package_stays_importable():
+    plain = probe("")
+    light = probe("from csana.startup import import_jsonschema; import_jsonschema()")
+    assert light["skipped"] and not plain["skipped"]
+    assert set(plain["checks"]) - set(light["checks"]) == {"iri", "iri-reference"}
+    assert {"uri", "uri-reference"} <= set(light["checks"])  # the formats of the Vega-Lite schema altair checks
+    assert light["importable"] == "rfc3987_syntax"
+
+
+def test_the_report_kernel_runs_it_before_the_notebook_without_binding_a_name():
+    assert f"--IPKernelApp.exec_lines={KERNEL_LINE}" in KERNEL_ARGUMENTS
+    namespace: dict[str, object] = {}
+    exec(KERNEL_LINE, namespace)  # noqa: S102 — the kernel's own start-up line
+    assert set(namespace) == {"__builtins__"}
