@@ -20,7 +20,7 @@ from pathlib import Path
 
 from csana.errors import CsanaError
 from csana.report.config import ReportConfig, shop_label
-from csana.startup import KERNEL_LINE, import_jsonschema
+from csana.startup import KERNEL_LINE, light_import
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "monthly_report.ipynb"
@@ -64,7 +64,7 @@ def execute(config: ReportConfig, month: str, target: Path, notebook: Path = NOT
     A failing cell becomes a CsanaError that quotes the notebook's own error (a bad data
     folder raises CsanaError inside the kernel: its message is passed on unchanged).
     """
-    import_jsonschema()
+    light_import("papermill")
     import papermill as pm
 
     parameters = {**config.notebook_parameters(), "month": month}
@@ -83,7 +83,7 @@ def execute(config: ReportConfig, month: str, target: Path, notebook: Path = NOT
 
 def to_html(notebook: Path, target: Path, lang: str, heading: str) -> None:
     """Convert an executed notebook to one self-contained HTML file without code or prompts."""
-    import_jsonschema()
+    light_import("nbformat")
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import Preprocessor
