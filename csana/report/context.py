@@ -192,12 +192,11 @@ class ReportContext:
 
 
 def _period(dataset: Dataset, month: str, params: MetricParams) -> Period:
-    from csana.metrics.engine import agent_metrics
     from csana.metrics.shop import shop_metrics
 
     shop = shop_metrics(dataset, month, params)
     totals = shop.totals.row(0, named=True) if shop.totals.height else {}
-    return Period(month, agent_metrics(dataset, month, params), totals, shop)
+    return Period(month, shop.agents, totals, shop)
 
 
 def _narrow(period: Period, team: str | None) -> Period:
