@@ -32,7 +32,7 @@ _API = {
     "rejection_summary": "csana.ingest.raw",
     "load_export": "csana.exports.load",
     "write_export": "csana.exports.write",
-    "demo_dataset": "csana.demo.generator",
+    "demo_dataset": "csana.demo.bundled",
     "generate_demo": "csana.demo.generator",
     "write_demo": "csana.demo.generator",
     "derive": "csana.facts.derived",

@@ -23,9 +23,7 @@ def open_data(data: str | Path | Dataset | None) -> Dataset:
     if isinstance(data, Dataset):
         return data
     if data is None or str(data).strip().lower() in ("", DEMO):
-        from csana.demo.generator import (
-            demo_dataset,  # the generator needs numpy: only for the demo
-        )
+        from csana.demo.bundled import demo_dataset
 
         return demo_dataset()
     path = Path(str(data).strip()).expanduser()

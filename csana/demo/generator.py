@@ -7,7 +7,7 @@ customers served by several agents, post-sale questions, silent orders, unpaid
 orders with payment reminders (催付), refunds, reviews, disputes, manual scores,
 lost reasons and online hours, running a few days past the last month's end so
 the last month's conversion is final. ``write_demo`` writes one file per table;
-``demo_dataset`` loads the small pre-built demo shipped in ``csana/data/demo/``.
+``demo_dataset`` (:mod:`csana.demo.bundled`) loads the small pre-built demo shipped in ``csana/data/demo/``.
 
 How it is made (everything vectorised with numpy, so millions of messages take
 seconds):
@@ -65,6 +65,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from csana.demo.bundled import DEMO_DIR, demo_dataset  # noqa: F401  (also imported from here)
 from csana.demo.conversation import simulate
 from csana.demo.orders import make_orders, settle
 from csana.demo.sessions import Ids, episodes, first_sessions, later_sessions
@@ -75,9 +76,6 @@ from csana.demo.texts import TEST_ACCOUNTS
 from csana.demo.timeline import DAY, Calendar, make_calendar
 from csana.errors import CsanaError
 from csana.ingest.dataset import Dataset
-
-DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
-"""The pre-built demo shipped with the package (parquet, one file per table)."""
 
 MESSAGES_PER_PRESALES_DAY = 88
 """Measured: messages per pre-sales agent per day of plain-weekday traffic at scale 1 (used by :func:`scale_for`;
@@ -139,19 +137,6 @@ def write_demo(dataset: Dataset, out_dir: str | Path, format: Literal["csv", "pa
                 frame.write_parquet(path, compression="zstd", compression_level=9, statistics=True)
         written.append(path)
     return written
-
-
-def demo_dataset() -> Dataset:
-    """The small pre-built demo shipped with csana: :func:`generate_demo` with its defaults, loaded like user data.
-
-    One shop, 售前一组 (9 agents) and 售后组 (3), September and October 2026 plus
-    1–4 November, about 47,000 messages.
-    """
-    from csana.ingest.raw import load
-
-    if not DEMO_DIR.joinpath("messages.parquet").exists():
-        raise CsanaError("the pre-built demo is missing", file=str(DEMO_DIR), fix="reinstall csana, or run `csana demo --out DIR`")
-    return load(DEMO_DIR)
 
 
 # -- set-up ---------------------------------------------------------------------------------

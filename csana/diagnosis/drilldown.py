@@ -57,7 +57,7 @@ from csana.facts.derived import derive
 from csana.facts.raw import paid_by
 from csana.ingest.dataset import Capability, Dataset
 from csana.metrics.engine import agent_metrics, latest_complete_month
-from csana.metrics.shop import FUNNEL_STAGES, shop_metrics
+from csana.metrics.shop import FUNNEL_STAGES, ShopMetrics, shop_metrics
 from csana.params import MetricParams, resolve_params
 from csana.periods import month_window
 from csana.privacy import mask_text
@@ -94,14 +94,20 @@ def conversion_drilldown(
     rules: DiagnosticRules | str | Path | None = None,
     diagnosis: Diagnosis | None = None,
     lang: str = "zh",
+    metrics: pl.DataFrame | None = None,
+    shop: ShopMetrics | None = None,
 ) -> Drilldown:
-    """The conversion drill-down of ``month`` (default: the latest complete month)."""
+    """The conversion drill-down of ``month`` (default: the latest complete month).
+
+    ``metrics`` and ``shop`` are the month's :func:`agent_metrics` and :func:`shop_metrics` of ``dataset``
+    with ``params``, when the caller has them already (the report's context): they are not computed again.
+    """
     dataset.require(Capability.EVENTS, "the conversion drill-down")
     rules = rules if isinstance(rules, DiagnosticRules) else load_rules(rules)
     params = resolve_params(params, {})
     month = month or latest_complete_month(dataset, params)
-    metrics = agent_metrics(dataset, month, params)
-    shop = shop_metrics(dataset, month, params)
+    metrics = agent_metrics(dataset, month, params) if metrics is None else metrics
+    shop = shop_metrics(dataset, month, params) if shop is None else shop
     diagnosis = diagnosis or diagnose(metrics, dataset, rules, lang=lang, params=params)
     z = z_value(rules.method.confidence)
     receptions = inquiry_receptions(dataset, month, params, rules.drilldown.response_buckets)

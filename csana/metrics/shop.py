@@ -40,7 +40,9 @@ class ShopMetrics:
     ``totals``: one row of every metric for the whole shop (customers counted once,
     whichever agents served them); ``teams``: the same per team; ``funnel``;
     ``service_value``: CS-served vs silent orders; ``team_stats``: mean and median
-    of every per-agent metric per team and for the shop; ``provisional``.
+    of every per-agent metric per team and for the shop; ``provisional``; ``agents``: the
+    month's :func:`~csana.metrics.engine.agent_metrics` behind ``team_stats`` (for callers that need
+    them too, so they are not computed twice).
     """
 
     month: str
@@ -50,6 +52,7 @@ class ShopMetrics:
     service_value: pl.DataFrame
     team_stats: pl.DataFrame
     provisional: pl.DataFrame
+    agents: pl.DataFrame
 
 
 def group_metrics(dataset: Dataset, month: str, params: MetricParams, by: Literal["shop", "team"],
@@ -135,6 +138,7 @@ def shop_metrics(dataset: Dataset, month: str | None = None, params: MetricParam
         service_value=service_value(facts, month, totals),
         team_stats=team_stats(agents),
         provisional=provisional(dataset, month, params),
+        agents=agents,
     )
 
 

@@ -192,12 +192,11 @@ class ReportContext:
 
 
 def _period(dataset: Dataset, month: str, params: MetricParams) -> Period:
-    from csana.metrics.engine import agent_metrics
     from csana.metrics.shop import shop_metrics
 
     shop = shop_metrics(dataset, month, params)
     totals = shop.totals.row(0, named=True) if shop.totals.height else {}
-    return Period(month, agent_metrics(dataset, month, params), totals, shop)
+    return Period(month, shop.agents, totals, shop)
 
 
 def _narrow(period: Period, team: str | None) -> Period:
@@ -255,15 +254,18 @@ def _diagnosis(agents: pl.DataFrame, dataset: Dataset, params: MetricParams, lan
     return Diagnosis(findings, plan, found.rules, found.lang, shop)
 
 
-def _drilldown(dataset: Dataset, month: str, params: MetricParams, diagnosis: Diagnosis, lang: str,
+def _drilldown(dataset: Dataset, everyone: Period, params: MetricParams, diagnosis: Diagnosis, lang: str,
                agents: pl.DataFrame, excerpts: bool | None) -> tuple[Drilldown | None, pl.DataFrame | None]:
-    """The conversion drill-down and the chat-review sample (of the scope's agents, and the best examples)."""
+    """The conversion drill-down (from the month's metrics already computed) and the chat-review sample
+    (of the scope's agents, and the best examples)."""
     if not dataset.can(Capability.EVENTS):
         return None, None
     from csana.diagnosis.drilldown import conversion_drilldown
     from csana.diagnosis.review import review_sample
 
-    drilldown = conversion_drilldown(dataset, month, params, diagnosis=diagnosis, lang=lang)
+    month = everyone.month
+    drilldown = conversion_drilldown(dataset, month, params, diagnosis=diagnosis, lang=lang, metrics=everyone.agents,
+                                     shop=everyone.shop)
     sample = review_sample(dataset, diagnosis, month, params, lang=lang, excerpts=excerpts)
     members = agents["agent_id"].implode()
     return drilldown, sample.filter((pl.col("kind") == "best") | pl.col("agent_id").is_in(members))
@@ -302,7 +304,7 @@ def build_context(
     schemes = tuple((name, load_scheme(name)) for name in scheme_names(scheme))
     scores = _scores(everyone.agents, schemes, dataset)
     diagnosis = _diagnosis(everyone.agents, dataset, params, lang, team)
-    drilldown, review = _drilldown(dataset, month, params, diagnosis, lang, now.agents, excerpts)
+    drilldown, review = _drilldown(dataset, everyone, params, diagnosis, lang, now.agents, excerpts)
     view = _published(data, dataset, month, params, store, shop, now.agents["agent_id"].to_list() if team else None)
     return ReportContext(
         lang=lang, data=dataset.source if isinstance(data, Dataset) else str(data), team=team, shop_id=shop, shop_name=shop_name,

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from csana.errors import CsanaError
 from csana.report.config import ReportConfig, shop_label
+from csana.startup import KERNEL_LINE, light_import
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "monthly_report.ipynb"
@@ -31,8 +32,9 @@ CHROMIUM_FLAGS = (
     "--disable-component-update", "--no-first-run", "--disable-sync", "--no-pdf-header-footer",
     "--disable-extensions", "--mute-audio",
 )
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
-"""The kernel's own start-up chatter (a local TCP connection warning) is not for report readers."""
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", f"--IPKernelApp.exec_lines={KERNEL_LINE}"]
+"""The kernel's own start-up chatter (a local TCP connection warning) is not for report readers; before the
+notebook runs, the kernel imports jsonschema without the IRI parsers nothing uses (:mod:`csana.startup`)."""
 _TITLES = {"zh": "客服月度绩效报告", "en": "Customer-service monthly report"}
 
 
@@ -62,6 +64,7 @@ def execute(config: ReportConfig, month: str, target: Path, notebook: Path = NOT
     A failing cell becomes a CsanaError that quotes the notebook's own error (a bad data
     folder raises CsanaError inside the kernel: its message is passed on unchanged).
     """
+    light_import("papermill")
     import papermill as pm
 
     from csana.ingest.cache import settle
@@ -83,6 +86,7 @@ def execute(config: ReportConfig, month: str, target: Path, notebook: Path = NOT
 
 def to_html(notebook: Path, target: Path, lang: str, heading: str) -> None:
     """Convert an executed notebook to one self-contained HTML file without code or prompts."""
+    light_import("nbformat")
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import Preprocessor
