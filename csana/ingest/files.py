@@ -249,12 +249,10 @@ def read_text(path: Path, label: str, head_rows: int, guess: bool = True) -> Gri
         nonlocal data
         try:
             frame = _read_csv(path if data is None else data, header, separator, row_index)
-        except pl.exceptions.ComputeError as exc:
-            if data is not None or "invalid utf-8" not in str(exc):
-                raise _csv_error(exc, path.read_bytes()[start:] if data is None else data, header, separator, label) from None
-            data, grid.encoding = _decoded_rows(path, label, guess, lines, head_rows)
-            return below(header, row_index)
         except pl.exceptions.PolarsError as exc:
+            if data is None and isinstance(exc, pl.exceptions.ComputeError) and "invalid utf-8" in str(exc):
+                data, grid.encoding = _decoded_rows(path, label, guess, lines, head_rows)
+                return below(header, row_index)
             body = path.read_bytes()[start:] if data is None else data
             raise _csv_error(exc, body, header, separator, label) from None
         if row_index is not None:
